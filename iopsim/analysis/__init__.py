@@ -1,0 +1,1 @@
+"""Output analysis for replicated simulation runs: confidence intervals, warm-up, replication count."""

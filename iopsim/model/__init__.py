@@ -1,0 +1,1 @@
+"""The simulation: only this package knows SimPy."""

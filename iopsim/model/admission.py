@@ -1,0 +1,124 @@
+"""Eligibility decisions and the waitlist for admission.
+
+Admission needs two things at once: a seat in a group serving the first phase, and a primary
+counselor with room in their caseload. Eligible patients wait first-come first-served (detox
+returners first, if the scenario says so) and may give up; those who give up are taken out
+lazily, at their own deadline, like the intake queue.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import TYPE_CHECKING
+
+from .records import Outcome
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .clinic import Clinic
+    from .pathway import Patient
+
+
+class Eligibility:
+    """The article's criteria: moderate or severe SUD, no detox need, a supportive home."""
+
+    def __init__(self, c: Clinic):
+        spec = c.scenario.eligibility
+        self.spec = spec
+        self.severity = c.streams.uniforms("severity")
+        self.home = c.streams.uniforms("home_environment")
+        self.detox = c.streams.uniforms("detox_need")
+        self.detox_return = c.streams.uniforms("detox_return")
+        self.detox_delay_days = c.streams.sampler("detox_delay", spec.detox_return_delay_days)
+
+    def decide(self, p: Patient) -> Outcome | None:
+        """Referred-out reason, or None if the patient may be admitted (pending detox)."""
+        if self.severity() < self.spec.severity_mix.mild:
+            return Outcome.REFERRED_OUT_MILD
+        if self.home() < self.spec.unsupportive_home_prob:
+            return Outcome.REFERRED_OUT_HOME
+        return None
+
+    def needs_detox(self) -> bool:
+        return self.detox() < self.spec.needs_detox_prob
+
+    def returns_from_detox(self) -> bool:
+        return self.detox_return() < self.spec.detox_return_prob
+
+
+class Waitlist:
+    def __init__(self, c: Clinic):
+        self.c = c
+        self.spec = c.scenario.admission
+        self.regular: deque[Patient] = deque()
+        self.priority: deque[Patient] = deque()  # detox returners, when they go first
+        patience = self.spec.patience_days
+        self.patience_days = c.streams.sampler("waitlist_patience", patience) if patience is not None else None
+
+    def __len__(self) -> int:
+        return len(self.regular) + len(self.priority)
+
+    def wait_for_admission(self, p: Patient):
+        """Join the waitlist; True once admitted, False if turned away or gave up."""
+        c = self.c
+        env = c.env
+        p.waitlist_in = env.now
+        cap = self.spec.waitlist_capacity
+        if cap is not None and self.waiting() >= cap:
+            p.waitlist_out = env.now
+            c.finish(p, Outcome.REFERRED_OUT_WAITLIST_FULL)
+            return False
+        p.deadline = env.now + self.patience_days() if self.patience_days is not None else math.inf
+        p.event = env.event()
+        queue = self.priority if (p.detox_returner and self.spec.detox_returners_first) else self.regular
+        queue.append(p)
+        c.log(p, "waitlisted")
+        self.admit_while_possible()
+        admitted = yield p.event
+        return admitted
+
+    def waiting(self) -> int:
+        self.purge()
+        return len(self)
+
+    def purge(self) -> None:
+        now = self.c.env.now
+        for name in ("priority", "regular"):
+            queue = getattr(self, name)
+            if any(p.deadline < now for p in queue):
+                keep = deque()
+                for p in queue:
+                    if p.deadline < now:
+                        self._gave_up(p)
+                    else:
+                        keep.append(p)
+                setattr(self, name, keep)
+
+    def _gave_up(self, p: Patient) -> None:
+        p.waitlist_out = p.deadline
+        self.c.log(p, "reneged_waitlist", at=p.deadline)
+        self.c.finish(p, Outcome.RENEGED_WAITLIST, at=p.deadline)
+
+    def _head(self) -> Patient | None:
+        now = self.c.env.now
+        for queue in (self.priority, self.regular):
+            while queue:
+                if queue[0].deadline < now:
+                    self._gave_up(queue.popleft())
+                    continue
+                return queue[0]
+        return None
+
+    def admit_while_possible(self) -> None:
+        """Admit from the head of the waitlist while a seat and a counselor are both free."""
+        c = self.c
+        while True:
+            head = self._head()
+            if head is None:
+                return
+            group = c.seats.seat_for_phase(0)
+            counselor = c.counselors.counselor_with_room()
+            if group is None or counselor is None:
+                return
+            (self.priority if self.priority and self.priority[0] is head else self.regular).popleft()
+            c.admit(head, group, counselor)

@@ -1,0 +1,252 @@
+"""Groups: rosters with a size cap, the seats patients move between, and the weekly sessions.
+
+A group is a roster of enrolled patients (capped by the group size and its room's seats);
+its sessions are timetable slots that serve some phases (or aftercare). Each timetable slot
+is one SimPy process that wakes once a week and walks the roster: one process per scheduled
+session, never one per patient per session.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from ..scenario.checks import AFTERCARE, INTAKE
+from ..scenario.schema import Session
+from .records import AftercareStatus
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .clinic import Clinic
+    from .pathway import Patient
+
+DAYS_PER_WEEK = 7.0
+MINUTES_PER_HOUR = 60.0
+
+
+class Group:
+    __slots__ = ("name", "index", "phases", "is_aftercare", "capacity", "roster")
+
+    def __init__(self, name: str, index: int, phases: frozenset[int], is_aftercare: bool, capacity: int):
+        self.name = name
+        self.index = index
+        self.phases = phases  # phase indices this group's sessions serve
+        self.is_aftercare = is_aftercare
+        self.capacity = capacity
+        self.roster: dict[int, Patient] = {}  # insertion-ordered: deterministic walks
+
+    @property
+    def free_seats(self) -> int:
+        return self.capacity - len(self.roster)
+
+
+def build_groups(c: Clinic) -> list[Group]:
+    s = c.scenario
+    phase_index = {name: i for i, name in enumerate(s.phase_names())}
+    seats = {r.name: r.seats for r in s.rooms}
+    groups: dict[str, Group] = {}
+    for sess in s.timetable:
+        if INTAKE in sess.serves:
+            continue
+        cap = min(sess.max_size or s.groups.max_size, seats[sess.room])
+        phases = frozenset(phase_index[n] for n in sess.serves if n in phase_index)
+        g = groups.get(sess.group)
+        if g is None:
+            groups[sess.group] = Group(sess.group, len(groups), phases, AFTERCARE in sess.serves, cap)
+        else:
+            g.phases = g.phases | phases
+            g.capacity = min(g.capacity, cap)
+    return list(groups.values())
+
+
+class SeatBoard:
+    """Who sits in which group; queues of patients waiting to move into a phase's group."""
+
+    def __init__(self, c: Clinic):
+        self.c = c
+        self.groups = build_groups(c)
+        n = len(c.phases)
+        self.by_phase = [[g for g in self.groups if i in g.phases] for i in range(n)]
+        self.aftercare_groups = [g for g in self.groups if g.is_aftercare]
+        self.transfer_queues: list[deque[Patient]] = [deque() for _ in range(n)]
+        self.aftercare_queue: deque[Patient] = deque()
+
+    @staticmethod
+    def _roomiest(groups: list[Group]) -> Group | None:
+        """The group with most free seats (first in timetable order on ties), or None if all full."""
+        best = None
+        for g in groups:
+            if g.free_seats > 0 and (best is None or g.free_seats > best.free_seats):
+                best = g
+        return best
+
+    def seat_for_phase(self, phase_index: int) -> Group | None:
+        return self._roomiest(self.by_phase[phase_index])
+
+    def sit(self, p: Patient, g: Group) -> None:
+        if p.group is not None:
+            self.stand_up(p)
+        g.roster[p.pid] = p
+        p.group = g
+
+    def stand_up(self, p: Patient) -> None:
+        """Free the patient's seat and offer it to whoever waits for it."""
+        g = p.group
+        del g.roster[p.pid]
+        p.group = None
+        self._offer_seat(g)
+
+    def _offer_seat(self, g: Group) -> None:
+        if g.is_aftercare:
+            self._fill_aftercare()
+            return
+        for phase in sorted(g.phases):
+            queue = self.transfer_queues[phase]
+            while queue and g.free_seats > 0:
+                p = queue.popleft()
+                if p.in_treatment and not p.dropping:
+                    self.sit(p, g)
+                    p.event.succeed(True)
+        if 0 in g.phases:
+            self.c.waitlist.admit_while_possible()
+
+    def move(self, p: Patient, phase_index: int):
+        """Take a seat in a group serving `phase_index`, waiting (in the old seat) if all are full."""
+        if p.group is not None and phase_index in p.group.phases:
+            return
+        g = self.seat_for_phase(phase_index)
+        if g is not None:
+            self.sit(p, g)
+            return
+        self.c.log(p, "waiting_for_phase_seat")
+        p.event = self.c.env.event()
+        self.transfer_queues[phase_index].append(p)
+        yield p.event
+
+    # --- aftercare ---------------------------------------------------------------------------
+    def wait_for_aftercare(self, p: Patient):
+        """A graduate takes an aftercare seat, waiting up to their patience if all are full."""
+        env = self.c.env
+        p.aftercare_queue_in = env.now
+        g = self._roomiest(self.aftercare_groups)
+        if g is not None:
+            self.sit(p, g)
+            p.aftercare_start = env.now
+            return True
+        p.aftercare_status = AftercareStatus.WAITING
+        p.deadline = env.now + self.c.scenario.aftercare.patience_weeks * DAYS_PER_WEEK
+        p.event = env.event()
+        self.aftercare_queue.append(p)
+        seated = yield p.event
+        return seated
+
+    def _fill_aftercare(self) -> None:
+        now = self.c.env.now
+        while self.aftercare_queue:
+            g = self._roomiest(self.aftercare_groups)
+            if g is None:
+                return
+            p = self.aftercare_queue.popleft()
+            if p.deadline < now:
+                self._no_aftercare_seat(p)
+                continue
+            self.sit(p, g)
+            p.aftercare_start = now
+            p.event.succeed(True)
+
+    def purge_aftercare_queue(self) -> None:
+        now = self.c.env.now
+        keep = deque()
+        for p in self.aftercare_queue:
+            if p.deadline < now:
+                self._no_aftercare_seat(p)
+            else:
+                keep.append(p)
+        self.aftercare_queue = keep
+
+    def _no_aftercare_seat(self, p: Patient) -> None:
+        p.aftercare_status = AftercareStatus.NO_SEAT
+        p.aftercare_end = p.deadline
+        p.event.succeed(False)
+
+    def leave_aftercare(self, p: Patient) -> None:
+        p.aftercare_end = self.c.env.now
+        self.stand_up(p)
+
+
+class TherapySession:
+    """One weekly timetable slot of a treatment or aftercare group."""
+
+    def __init__(self, c: Clinic, spec: Session, group: Group):
+        self.c = c
+        self.spec = spec
+        self.group = group
+        self.hours = spec.hours
+        self.serves = group.phases.intersection(
+            i for i, name in enumerate(c.scenario.phase_names()) if name in spec.serves
+        )
+        self.documentation_hours = spec.hours * c.scenario.counselors.documentation_minutes_per_group_hour / MINUTES_PER_HOUR
+        self.min_size = c.scenario.groups.min_size
+
+    def meet(self) -> None:
+        c = self.c
+        week = c.week
+        if c.is_closed(c.env.now):
+            week.sessions_closed += 1
+            return
+        g = self.group
+        if g.is_aftercare:
+            expected = list(g.roster.values())
+        else:
+            serves = self.serves
+            expected = [p for p in g.roster.values() if p.phase_index in serves]
+        if not expected:
+            week.sessions_empty += 1
+            return
+        if len(expected) < self.min_size:
+            week.sessions_cancelled_small += 1
+            return
+        counselor = c.counselors.facilitator(c.env.now, self.hours + self.documentation_hours)
+        if counselor is None:
+            week.sessions_cancelled_no_counselor += 1
+            return
+        c.counselors.book(counselor, c.env.now, {"group": self.hours, "documentation": self.documentation_hours})
+        attend = c.attendance
+        attend_prob = c.scenario.attendance.group_attendance_prob
+        drop_prob = 0.0 if g.is_aftercare else c.scenario.attendance.dropout_prob_per_missed_session
+        present = 0
+        hours = self.hours
+        for p in expected:
+            if attend() < attend_prob:
+                present += 1
+                p.sessions_attended += 1
+                p.group_hours_attended += hours
+            else:
+                p.sessions_missed += 1
+                if drop_prob and attend() < drop_prob:
+                    c.drop_out(p)
+        week.sessions_run += 1
+        week.room_hours[self.spec.room] += self.hours
+        week.seat_capacity += g.capacity
+        week.attendees += present
+        week.enrolled += len(expected)
+        if len(g.roster) >= g.capacity:
+            week.sessions_full += 1
+
+
+class IntakeClinic:
+    """One weekly timetable slot in which a counselor sees intake appointments."""
+
+    def __init__(self, c: Clinic, spec: Session):
+        self.c = c
+        self.spec = spec
+
+    def meet(self) -> None:
+        c = self.c
+        if c.is_closed(c.env.now):
+            c.week.sessions_closed += 1
+            return
+        before = c.counselors.week_hours["intake"]
+        c.intake.hold_clinic(self.spec.hours)
+        used = c.counselors.week_hours["intake"] - before
+        if used > 0:
+            c.week.room_hours[self.spec.room] += used

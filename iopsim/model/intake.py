@@ -1,0 +1,151 @@
+"""The intake assessment: a FIFO queue served in the timetable's intake clinics or by a pool
+of dedicated assessors.
+
+Waiting patients who give up are removed lazily: each carries the time it stops waiting
+(`deadline`), and whoever looks at the queue (a clinic, an assessor, the weekly monitor) first
+takes out those whose deadline has passed, recording their departure at that deadline. That is
+exact and costs no event per patient.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from .records import Outcome
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .clinic import Clinic
+    from .pathway import Patient
+
+HOURS_PER_DAY = 24.0
+
+
+class IntakeDesk:
+    def __init__(self, c: Clinic):
+        self.c = c
+        self.spec = c.scenario.intake
+        self.queue: deque[Patient] = deque()
+        self.free_assessors = self.spec.assessors if self.spec.mode == "dedicated_assessors" else 0
+        self.no_show = c.streams.uniforms("intake_no_show")
+        self.duration_hours = c.streams.sampler("intake_duration", self.spec.assessment_hours)
+        patience = self.spec.patience_days
+        self.patience_days = c.streams.sampler("intake_patience", patience) if patience is not None else None
+        self.assessor_busy_hours = 0.0  # dedicated assessors, for utilisation
+
+    def assess(self, p: Patient):
+        """Wait for and attend an assessment; True once assessed, False if the referral closed."""
+        env = self.c.env
+        p.event = env.event()
+        p.deadline = env.now + self.patience_days() if self.patience_days is not None else float("inf")
+        self.queue.append(p)
+        if self.free_assessors:
+            self._dispatch()
+        kept, delay_days = yield p.event
+        if not kept:
+            return False
+        if delay_days > 0:
+            yield env.timeout(delay_days)
+        p.decided = env.now
+        return True
+
+    def waiting(self) -> int:
+        self.purge()
+        return len(self.queue)
+
+    def purge(self) -> None:
+        """Take out everyone whose patience ran out."""
+        now = self.c.env.now
+        if any(p.deadline < now for p in self.queue):
+            keep = deque()
+            for p in self.queue:
+                if p.deadline < now:
+                    self._gave_up(p)
+                else:
+                    keep.append(p)
+            self.queue = keep
+
+    def _next_patient(self) -> Patient | None:
+        now = self.c.env.now
+        while self.queue:
+            p = self.queue.popleft()
+            if p.deadline < now:
+                self._gave_up(p)
+                continue
+            return p
+        return None
+
+    def _gave_up(self, p: Patient) -> None:
+        p.decided = p.deadline
+        self.c.log(p, "reneged_intake", at=p.deadline)
+        self.c.finish(p, Outcome.RENEGED_INTAKE, at=p.deadline)
+
+    def _missed(self, p: Patient, at: float) -> None:
+        """A no-show: rebook at the back of the queue, or close the referral."""
+        p.no_shows += 1
+        self.c.log(p, "intake_no_show", at=at)
+        if p.no_shows > self.spec.max_rebookings:
+            p.decided = at
+            self.c.finish(p, Outcome.INTAKE_NO_SHOW, at=at)
+            p.event.succeed((False, 0.0))
+        else:
+            self.queue.append(p)
+
+    # --- timetable intake clinics ------------------------------------------------------------
+    def hold_clinic(self, hours: float) -> None:
+        """An intake session of the timetable: book consecutive appointments from the queue."""
+        c = self.c
+        self.purge()
+        if not self.queue:
+            return
+        appointment = self.spec.appointment_hours
+        slots = int(hours // appointment + 1e-9)
+        counselor = c.counselors.facilitator(c.env.now, appointment)
+        if counselor is None:
+            c.week.intake_clinics_without_counselor += 1
+            return
+        if not c.counselors.spec.allow_overtime:
+            slots = min(slots, int(c.counselors.budget[counselor] // appointment + 1e-9))
+        slots = min(slots, len(self.queue))
+        now = c.env.now
+        used_hours = 0.0
+        for k in range(slots):
+            p = self._next_patient()
+            if p is None:
+                break
+            start = now + k * appointment / HOURS_PER_DAY
+            if self.no_show() < self.spec.no_show_prob:
+                used_hours += appointment
+                self._missed(p, start)
+                continue
+            duration = self.duration_hours()
+            used_hours += duration
+            p.assessment_start = start
+            p.event.succeed((True, (start - now) + duration / HOURS_PER_DAY))
+        c.counselors.book(counselor, now, {"intake": used_hours})
+        c.week.intake_appointments += slots
+
+    # --- dedicated assessors -------------------------------------------------------------------
+    def _dispatch(self) -> None:
+        """Start assessments while an assessor is free and someone waits."""
+        env = self.c.env
+        while self.free_assessors:
+            p = self._next_patient()
+            if p is None:
+                return
+            self.free_assessors -= 1
+            hours = self.duration_hours()
+            self.assessor_busy_hours += hours
+            if self.no_show() < self.spec.no_show_prob:  # the booked time is lost all the same
+                self._missed(p, env.now)
+                p = None
+            else:
+                p.assessment_start = env.now
+            done = env.timeout(hours / HOURS_PER_DAY, value=p)
+            done.callbacks.append(self._assessment_done)
+
+    def _assessment_done(self, event) -> None:
+        if event.value is not None:
+            event.value.event.succeed((True, 0.0))
+        self.free_assessors += 1
+        self._dispatch()

@@ -1,0 +1,98 @@
+"""Compact per-patient records: one row per referral, stored column-wise.
+
+A patient object lives only while the patient is in the system; when it leaves (or the run
+ends) its times and counts are copied into typed arrays, so memory grows by a few dozen bytes
+per referral rather than by everything that ever happened.
+"""
+
+from __future__ import annotations
+
+from array import array
+from enum import IntEnum
+
+import numpy as np
+
+
+class Outcome(IntEnum):
+    """Where a referral ended up: exactly one per patient."""
+
+    IN_SYSTEM = 0  # still waiting or in treatment when the run ended
+    REFERRED_OUT_MILD = 1  # mild SUD: standard outpatient
+    REFERRED_OUT_HOME = 2  # unsupportive home: higher level of care
+    REFERRED_OUT_DETOX = 3  # sent to medical detox and did not come back
+    REFERRED_OUT_WAITLIST_FULL = 4  # eligible, but the waitlist was closed
+    INTAKE_NO_SHOW = 5  # missed intake appointments beyond the rebookings offered
+    RENEGED_INTAKE = 6  # gave up waiting for an intake appointment
+    RENEGED_WAITLIST = 7  # gave up waiting for admission
+    GRADUATED = 8  # completed every phase
+    DROPPED_OUT = 9  # left treatment against advice
+    RELAPSE_DISCHARGE = 10  # discharged to a higher level of care after relapse
+
+
+REFERRED_OUT = (
+    Outcome.REFERRED_OUT_MILD,
+    Outcome.REFERRED_OUT_HOME,
+    Outcome.REFERRED_OUT_DETOX,
+    Outcome.REFERRED_OUT_WAITLIST_FULL,
+)
+TREATMENT_ENDS = (Outcome.GRADUATED, Outcome.DROPPED_OUT, Outcome.RELAPSE_DISCHARGE)
+
+
+class AftercareStatus(IntEnum):
+    NOT_OFFERED = 0  # did not graduate, or aftercare disabled
+    DECLINED = 1
+    NO_SEAT = 2  # waited longer than their patience for a seat
+    WAITING = 3  # waiting for a seat when the run ended
+    ATTENDING = 4  # in aftercare when the run ended
+    COMPLETED = 5
+    DROPPED_OUT = 6
+
+
+# Times are in days since the start of the run; NaN where the step was never reached.
+TIME_FIELDS = (
+    "referred",  # referral arrived
+    "assessment_start",  # intake assessment began (the appointment that was kept)
+    "decided",  # eligibility decided, or left before that
+    "waitlist_in",
+    "waitlist_out",
+    "admitted",
+    "treatment_end",
+    "aftercare_queue_in",
+    "aftercare_start",
+    "aftercare_end",
+    "ended",  # left the system entirely (outcome time)
+)
+# Counts of program activity (floats: tests and meetings accrue per week in a phase).
+ACTIVITY_FIELDS = ("drug_tests", "breathalyzers", "self_help_meetings", "group_hours_attended")
+COUNT_FIELDS = (
+    "outcome",
+    "aftercare_status",
+    "relapses",
+    "relapses_detected",
+    "sessions_attended",
+    "sessions_missed",
+    "no_shows",
+    "detox_returner",
+    "phase_reached",
+    "aftercare_relapses",
+)
+FIELDS = TIME_FIELDS + ACTIVITY_FIELDS + COUNT_FIELDS
+
+
+class Records:
+    """Column store of finished patients."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, array] = {name: array("d") for name in TIME_FIELDS + ACTIVITY_FIELDS}
+        self.columns.update({name: array("l") for name in COUNT_FIELDS})
+
+    def add(self, patient) -> None:
+        for name, column in self.columns.items():
+            column.append(getattr(patient, name))
+
+    def __len__(self) -> int:
+        return len(self.columns["referred"])
+
+    def to_numpy(self) -> dict[str, np.ndarray]:
+        return {name: np.frombuffer(column, dtype=np.float64 if column.typecode == "d" else np.int_).copy()
+                for name, column in self.columns.items()}

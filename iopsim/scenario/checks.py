@@ -1,0 +1,162 @@
+"""Checks that need the whole scenario: each returns (dotted.path, problem) pairs.
+
+Kept apart from the pydantic field rules so every problem names its own path (and so its line).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .schema import DAYS, Scenario
+
+AFTERCARE = "aftercare"
+INTAKE = "intake"
+TOLERANCE = 1e-6
+
+Problem = tuple[str, str]
+
+
+def check_scenario(s: Scenario) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += _check_shares(s)
+    problems += _check_names(s)
+    problems += _check_timetable(s)
+    problems += _check_staff(s)
+    return problems
+
+
+def _check_shares(s: Scenario) -> list[Problem]:
+    out = []
+    mix = s.eligibility.severity_mix
+    total = mix.mild + mix.moderate + mix.severe
+    if abs(total - 1) > TOLERANCE:
+        out.append(("eligibility.severity_mix", f"mild + moderate + severe must sum to 1, got {total:g}"))
+    pol = s.relapse.policy
+    total = pol.repeat_phase + pol.step_back + pol.discharge
+    if abs(total - 1) > TOLERANCE:
+        out.append(("relapse.policy", f"repeat_phase + step_back + discharge must sum to 1, got {total:g}"))
+    return out
+
+
+def _check_names(s: Scenario) -> list[Problem]:
+    out = []
+    seen: set[str] = set()
+    for i, p in enumerate(s.phases):
+        if p.name in (AFTERCARE, INTAKE):
+            out.append((f"phases.{i}.name", f"{p.name!r} is reserved; choose another phase name"))
+        if p.name in seen:
+            out.append((f"phases.{i}.name", f"phase name {p.name!r} is used twice"))
+        seen.add(p.name)
+    rooms: set[str] = set()
+    for i, r in enumerate(s.rooms):
+        if r.name in rooms:
+            out.append((f"rooms.{i}.name", f"room name {r.name!r} is used twice"))
+        rooms.add(r.name)
+    if s.groups.min_size > s.groups.max_size:
+        out.append(("groups.min_size", f"min_size {s.groups.min_size} exceeds max_size {s.groups.max_size}"))
+    return out
+
+
+def _session_kind(serves: list[str]) -> str:
+    if INTAKE in serves:
+        return INTAKE
+    if AFTERCARE in serves:
+        return AFTERCARE
+    return "phase"
+
+
+def _check_timetable(s: Scenario) -> list[Problem]:
+    out: list[Problem] = []
+    phase_names = set(s.phase_names())
+    seats = {r.name: r.seats for r in s.rooms}
+    group_kind: dict[str, str] = {}
+    # (group, phase) -> list of session indices, to compare with the phase's weekly dose
+    dose: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, sess in enumerate(s.timetable):
+        path = f"timetable.{i}"
+        if sess.room not in seats:
+            out.append((f"{path}.room", f"room {sess.room!r} does not exist (rooms: {', '.join(sorted(seats))})"))
+        for name in sess.serves:
+            if name not in phase_names and name not in (AFTERCARE, INTAKE):
+                out.append((f"{path}.serves", f"{name!r} is not a phase, 'aftercare' or 'intake'"))
+        kind = _session_kind(sess.serves)
+        if kind != "phase" and len(sess.serves) > 1:
+            out.append((f"{path}.serves", f"an {kind} session cannot also serve {', '.join(sess.serves)}"))
+        previous = group_kind.setdefault(sess.group, kind)
+        if previous != kind:
+            out.append((f"{path}.group", f"group {sess.group!r} mixes {previous} and {kind} sessions"))
+        cap = sess.max_size or s.groups.max_size
+        if kind != INTAKE and sess.room in seats and cap > seats[sess.room]:
+            out.append((f"{path}.room", f"group size {cap} exceeds the {seats[sess.room]} seats of {sess.room!r}"))
+        if kind == INTAKE and sess.hours < s.intake.appointment_hours:
+            out.append((f"{path}.hours", f"shorter than one intake appointment ({s.intake.appointment_hours} h)"))
+        for name in sess.serves:
+            if name in phase_names:
+                dose[(sess.group, name)].append(i)
+    out += _check_doses(s, dose)
+    served = {name for sess in s.timetable for name in sess.serves}
+    for i, p in enumerate(s.phases):
+        if p.name not in served:
+            out.append((f"phases.{i}.name", f"phase {p.name!r} has no session in the timetable"))
+    if s.aftercare.enabled and AFTERCARE not in served:
+        out.append(("aftercare.enabled", "aftercare is enabled but no timetable session serves 'aftercare'"))
+    if s.intake.mode == "timetable_slots" and INTAKE not in served:
+        out.append(("intake.mode", "timetable_slots needs at least one timetable session serving 'intake'"))
+    if s.intake.mode == "dedicated_assessors" and s.intake.assessors < 1:
+        out.append(("intake.assessors", "dedicated_assessors mode needs at least 1 assessor"))
+    out += _check_room_overlaps(s)
+    return out
+
+
+def _check_doses(s: Scenario, dose: dict[tuple[str, str], list[int]]) -> list[Problem]:
+    out = []
+    by_name = {p.name: (i, p) for i, p in enumerate(s.phases)}
+    for (group, phase_name), indices in dose.items():
+        i, phase = by_name[phase_name]
+        if len(indices) != phase.group_sessions_per_week:
+            out.append((
+                f"timetable.{indices[0]}.serves",
+                f"group {group!r} offers phase {phase_name!r} {len(indices)} session(s)/week but "
+                f"phases.{i}.group_sessions_per_week is {phase.group_sessions_per_week}",
+            ))
+        for j in indices:
+            if abs(s.timetable[j].hours - phase.session_hours) > TOLERANCE:
+                out.append((
+                    f"timetable.{j}.hours",
+                    f"{s.timetable[j].hours} h but phase {phase_name!r} has session_hours {phase.session_hours}",
+                ))
+    return out
+
+
+def _check_room_overlaps(s: Scenario) -> list[Problem]:
+    out = []
+    week_hours = len(DAYS) * 24
+    spans = []
+    for i, sess in enumerate(s.timetable):
+        start = sess.week_offset_days * 24
+        spans.append((sess.room, start, start + sess.hours, i))
+    for a in range(len(spans)):
+        for b in range(a + 1, len(spans)):
+            room_a, s_a, e_a, i_a = spans[a]
+            room_b, s_b, e_b, i_b = spans[b]
+            if room_a != room_b:
+                continue
+            for shift in (-week_hours, 0, week_hours):
+                if s_a < e_b + shift - TOLERANCE and s_b + shift < e_a - TOLERANCE:
+                    out.append((
+                        f"timetable.{i_b}.start",
+                        f"overlaps timetable.{i_a} in room {room_a!r}",
+                    ))
+                    break
+    return out
+
+
+def _check_staff(s: Scenario) -> list[Problem]:
+    out = []
+    c = s.counselors
+    if c.other_duties_hours_per_week >= c.contracted_hours_per_week:
+        out.append(("counselors.other_duties_hours_per_week", "leaves no clinical hours; must be below contracted hours"))
+    needs_counselor = any(_session_kind(x.serves) != INTAKE or s.intake.mode == "timetable_slots" for x in s.timetable)
+    if c.count == 0 and needs_counselor:
+        out.append(("counselors.count", "the timetable needs at least one counselor"))
+    return out

@@ -1,0 +1,232 @@
+"""Distribution specs a planner writes in YAML, and fast samplers for them.
+
+A spec is plain data (pydantic); `sampler(spec, rng)` turns it into a callable that draws
+from its own numpy Generator. Samplers draw in blocks: each stochastic purpose owns its
+stream, so block-drawing keeps the sequence deterministic while avoiding a numpy call per
+draw on the simulation's hot path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+BLOCK = 256
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def mean(self) -> float:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class Fixed(_Spec):
+    """Always the same value (useful for deterministic checks)."""
+
+    kind: Literal["fixed"] = "fixed"
+    value: float = Field(ge=0)
+
+    def mean(self) -> float:
+        return self.value
+
+
+class Exponential(_Spec):
+    kind: Literal["exponential"] = "exponential"
+    mean_value: float = Field(gt=0, alias="mean")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def mean(self) -> float:
+        return self.mean_value
+
+
+class Uniform(_Spec):
+    kind: Literal["uniform"] = "uniform"
+    low: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError("high must be >= low")
+        return self
+
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+
+class Triangular(_Spec):
+    kind: Literal["triangular"] = "triangular"
+    low: float = Field(ge=0)
+    mode: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high):
+            raise ValueError("need low <= mode <= high")
+        if self.low == self.high:
+            raise ValueError("low and high must differ (use kind: fixed for a constant)")
+        return self
+
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+
+class Normal(_Spec):
+    """Normal, truncated at 0 by redrawing negative values."""
+
+    kind: Literal["normal"] = "normal"
+    mean_value: float = Field(ge=0, alias="mean")
+    sd: float = Field(ge=0)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def mean(self) -> float:
+        return self.mean_value  # approximately, when mean >> sd
+
+
+class Lognormal(_Spec):
+    """Lognormal given by the mean and sd of the variable itself (not of its log)."""
+
+    kind: Literal["lognormal"] = "lognormal"
+    mean_value: float = Field(gt=0, alias="mean")
+    sd: float = Field(gt=0)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def mean(self) -> float:
+        return self.mean_value
+
+
+class Gamma(_Spec):
+    """Gamma given by mean and sd (shape = (mean/sd)^2)."""
+
+    kind: Literal["gamma"] = "gamma"
+    mean_value: float = Field(gt=0, alias="mean")
+    sd: float = Field(gt=0)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def mean(self) -> float:
+        return self.mean_value
+
+
+class Empirical(_Spec):
+    """Discrete values with weights (weights are normalised)."""
+
+    kind: Literal["empirical"] = "empirical"
+    values: list[float] = Field(min_length=1)
+    weights: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Empirical:
+        if any(v < 0 for v in self.values):
+            raise ValueError("values must be >= 0")
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError("weights must have as many entries as values")
+            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("weights must be >= 0 and not all zero")
+        return self
+
+    def mean(self) -> float:
+        w = self.weights or [1.0] * len(self.values)
+        return sum(v * x for v, x in zip(self.values, w)) / sum(w)
+
+
+def _number_is_fixed(value: Any) -> Any:
+    """Let a planner write `duration_weeks: 4` for a fixed value."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"kind": "fixed", "value": value}
+    return value
+
+
+Distribution = Annotated[
+    Union[Fixed, Exponential, Uniform, Triangular, Normal, Lognormal, Gamma, Empirical],
+    Field(discriminator="kind"),
+    BeforeValidator(_number_is_fixed),
+]
+
+
+def _block_drawer(spec: _Spec, rng: np.random.Generator):
+    """Return a function drawing BLOCK values of `spec` at once."""
+    if isinstance(spec, Fixed):
+        value = spec.value
+        return lambda: np.full(BLOCK, value)
+    if isinstance(spec, Exponential):
+        m = spec.mean_value
+        return lambda: rng.exponential(m, BLOCK)
+    if isinstance(spec, Uniform):
+        lo, hi = spec.low, spec.high
+        return lambda: rng.uniform(lo, hi, BLOCK)
+    if isinstance(spec, Triangular):
+        lo, mo, hi = spec.low, spec.mode, spec.high
+        return lambda: rng.triangular(lo, mo, hi, BLOCK)
+    if isinstance(spec, Normal):
+        mu, sd = spec.mean_value, spec.sd
+
+        def normal_block():
+            out = rng.normal(mu, sd, BLOCK)
+            bad = out < 0
+            while bad.any():
+                out[bad] = rng.normal(mu, sd, int(bad.sum()))
+                bad = out < 0
+            return out
+
+        return normal_block
+    if isinstance(spec, Lognormal):
+        var = spec.sd**2
+        sigma2 = math.log(1 + var / spec.mean_value**2)
+        mu_log = math.log(spec.mean_value) - sigma2 / 2
+        sigma = math.sqrt(sigma2)
+        return lambda: rng.lognormal(mu_log, sigma, BLOCK)
+    if isinstance(spec, Gamma):
+        shape = (spec.mean_value / spec.sd) ** 2
+        scale = spec.sd**2 / spec.mean_value
+        return lambda: rng.gamma(shape, scale, BLOCK)
+    if isinstance(spec, Empirical):
+        values = np.asarray(spec.values, dtype=float)
+        w = np.asarray(spec.weights if spec.weights is not None else [1.0] * len(values), dtype=float)
+        p = w / w.sum()
+        return lambda: rng.choice(values, size=BLOCK, p=p)
+    raise TypeError(f"unknown distribution {spec!r}")  # pragma: no cover
+
+
+class BufferedDraws:
+    """Callable handing out one value at a time from a block-filled buffer."""
+
+    __slots__ = ("_draw_block", "_buffer", "_next")
+
+    def __init__(self, draw_block: Callable[[], np.ndarray]):
+        self._draw_block = draw_block
+        self._buffer: list[float] = []
+        self._next = 0
+
+    def __call__(self) -> float:
+        if self._next >= len(self._buffer):
+            self._buffer = self._draw_block().tolist()
+            self._next = 0
+        value = self._buffer[self._next]
+        self._next += 1
+        return value
+
+
+def sampler(spec: _Spec, rng: np.random.Generator) -> BufferedDraws:
+    """Draws from a distribution spec."""
+    return BufferedDraws(_block_drawer(spec, rng))
+
+
+def uniforms(rng: np.random.Generator) -> BufferedDraws:
+    """U(0,1) draws: the cheap way to decide 'does this happen?' many times."""
+    return BufferedDraws(lambda: rng.random(BLOCK))
+
+
+def exponentials(rng: np.random.Generator) -> BufferedDraws:
+    """Standard exponential draws; divide by a rate to get a waiting time."""
+    return BufferedDraws(lambda: rng.standard_exponential(BLOCK))

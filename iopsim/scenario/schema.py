@@ -1,0 +1,256 @@
+"""What a planner fills in: the scenario, as pydantic models with units in the field names.
+
+Conventions: `_prob` fields are probabilities in 0..1; `_pct` fields are percentages 0..100;
+times carry their unit (`_days`, `_weeks`, `_hours`, `_minutes`). Inside the model one time
+unit is used, days; conversion happens only at the edges.
+
+Cross-field checks (timetable covers every phase, rooms exist, ...) live in `checks.py` so
+that each problem can be reported with its own dotted path and line.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .distributions import Distribution, Fixed, Triangular
+
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def prob(default: float, description: str) -> float:
+    return Field(default=default, ge=0.0, le=1.0, description=description)
+
+
+class RunSettings(_Section):
+    """How long to simulate and how many times."""
+
+    horizon_years: float = Field(10.0, gt=0, le=200, description="Simulated length of each replication, years (365 days).")
+    warmup_weeks: float = Field(52.0, ge=0, description="Initial period excluded from every KPI, weeks.")
+    replications: int = Field(10, ge=1, le=100_000, description="Default number of independent replications.")
+    seed: int = Field(20261127, ge=0, description="Default base seed; replication r uses stream (seed, r).")
+
+
+class Referrals(_Section):
+    """Who knocks on the door."""
+
+    rate_per_week: float = Field(8.0, ge=0, description="Mean referrals per week (Poisson arrivals).")
+    monthly_multipliers: list[float] | None = Field(
+        None, description="Optional 12 multipliers (Jan..Dec) on the rate, for seasonality."
+    )
+    growth_per_year_pct: float = Field(0.0, gt=-100, description="Compound growth of the referral rate, % per year.")
+
+    @field_validator("monthly_multipliers")
+    @classmethod
+    def _twelve(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None:
+            if len(v) != 12:
+                raise ValueError(f"needs 12 values (Jan..Dec), got {len(v)}")
+            if any(m < 0 for m in v):
+                raise ValueError("multipliers must be >= 0")
+        return v
+
+
+class Intake(_Section):
+    """The intake assessment every referral needs before an admission decision."""
+
+    mode: Literal["timetable_slots", "dedicated_assessors"] = Field(
+        "timetable_slots",
+        description="timetable_slots: counselors assess in the timetable's intake sessions; "
+        "dedicated_assessors: a pool of assessors, always available, serves a FIFO queue.",
+    )
+    assessors: int = Field(0, ge=0, description="Size of the dedicated assessor pool (dedicated_assessors mode).")
+    appointment_hours: float = Field(2.0, gt=0, description="Length of one booked intake appointment, hours (slots mode).")
+    assessment_hours: Distribution = Field(
+        default_factory=lambda: Triangular(low=1.0, mode=1.5, high=2.0),
+        description="Counselor time per completed assessment incl. scoring, hours.",
+    )
+    no_show_prob: float = prob(0.2, "Probability a booked patient does not attend the appointment.")
+    max_rebookings: int = Field(1, ge=0, description="Rebookings offered after a no-show before the referral is closed.")
+    patience_days: Distribution | None = Field(
+        None, description="Time a referral will wait for intake before giving up, days (none: waits forever)."
+    )
+
+
+class SeverityMix(_Section):
+    mild: float = prob(0.15, "Share assessed as mild SUD (referred to standard outpatient).")
+    moderate: float = prob(0.40, "Share assessed as moderate SUD.")
+    severe: float = prob(0.45, "Share assessed as severe SUD.")
+
+
+class Eligibility(_Section):
+    """The article's admission criteria: moderate/severe SUD, no detox need, supportive home."""
+
+    severity_mix: SeverityMix = Field(default_factory=SeverityMix)
+    unsupportive_home_prob: float = prob(
+        0.08, "Probability the home environment does not support recovery (referred to a higher level of care)."
+    )
+    needs_detox_prob: float = prob(0.10, "Probability the patient first needs medical detox.")
+    detox_return_prob: float = prob(0.5, "Probability a patient sent to detox comes back for admission.")
+    detox_return_delay_days: Distribution = Field(
+        default_factory=lambda: Triangular(low=5, mode=7, high=14),
+        description="Time from referral to detox until return, days.",
+    )
+
+
+class Admission(_Section):
+    """Waiting for a seat in a phase-1 group and a primary counselor."""
+
+    patience_days: Distribution | None = Field(
+        None, description="Time an eligible patient will wait for admission before giving up, days."
+    )
+    detox_returners_first: bool = Field(True, description="Patients returning from detox go to the head of the waitlist.")
+    waitlist_capacity: int | None = Field(
+        None, ge=0, description="Longest waitlist accepted; beyond it eligible patients are referred elsewhere."
+    )
+
+
+class Phase(_Section):
+    """One treatment phase: fewer group hours and more self-help as patients progress."""
+
+    name: str = Field(min_length=1)
+    duration_weeks: Distribution
+    group_sessions_per_week: int = Field(ge=1, le=14)
+    session_hours: float = Field(gt=0, le=12)
+    self_help_meetings_per_week: float = Field(0.0, ge=0, description="Mean AA/NA meetings attended per week.")
+    drug_tests_per_week: float = Field(1.0, ge=0)
+    breathalyzers_per_week: float = Field(1.0, ge=0)
+    individual_sessions_per_week: float = Field(0.5, ge=0)
+    relapse_prob_per_week: float = prob(0.05, "Weekly probability of a relapse before the self-help effect.")
+    dropout_prob_per_week: float = prob(0.02, "Weekly probability of leaving treatment against advice.")
+
+    @property
+    def group_hours_per_week(self) -> float:
+        return self.group_sessions_per_week * self.session_hours
+
+
+class Attendance(_Section):
+    """How patients use the program between the scheduled events."""
+
+    group_attendance_prob: float = prob(0.85, "Probability an enrolled patient attends a given group session.")
+    dropout_prob_per_missed_session: float = prob(0.02, "Extra chance of dropping out after each missed session.")
+    self_help_relapse_multiplier_per_meeting: float = Field(
+        0.9, gt=0, le=2,
+        description="Relapse risk is multiplied by this for each weekly self-help meeting attended (dose-response).",
+    )
+
+
+class RelapsePolicy(_Section):
+    repeat_phase: float = prob(0.5, "Share of detected relapses that restart the current phase.")
+    step_back: float = prob(0.3, "Share that step back one phase.")
+    discharge: float = prob(0.2, "Share discharged to a higher level of care.")
+
+
+class Relapse(_Section):
+    """How relapses come to light and what the program does about them."""
+
+    drug_test_sensitivity: float = prob(0.85, "Probability one urine test detects use within its window.")
+    drug_test_window_days: float = Field(3.0, ge=0, description="How long after use a urine test can detect it.")
+    breathalyzer_sensitivity: float = prob(0.95, "Probability a breathalyzer detects use within its window.")
+    breathalyzer_window_days: float = Field(0.5, ge=0, description="How long after drinking a breathalyzer detects it.")
+    policy: RelapsePolicy = Field(default_factory=RelapsePolicy)
+    max_relapses_before_discharge: int = Field(
+        3, ge=0, description="A detected relapse beyond this count always discharges."
+    )
+
+
+class Aftercare(_Section):
+    """The weekly relapse-prevention group attended after graduation."""
+
+    enabled: bool = True
+    uptake_prob: float = prob(0.8, "Probability a graduate joins the aftercare group.")
+    duration_weeks: Distribution = Field(default_factory=lambda: Fixed(value=52))
+    dropout_prob_per_week: float = prob(0.02, "Weekly probability of leaving aftercare early.")
+    relapse_prob_per_week: float = prob(0.01, "Weekly probability of relapse while in aftercare (recorded).")
+    patience_weeks: float = Field(4.0, ge=0, description="How long a graduate waits for an aftercare seat, weeks.")
+
+
+class Groups(_Section):
+    min_size: int = Field(3, ge=0, description="A session with fewer enrolled patients expected is cancelled.")
+    max_size: int = Field(12, ge=1, description="Most patients enrolled in one group (Matrix Model: 8-12).")
+
+
+DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Session(_Section):
+    """One weekly slot of the timetable."""
+
+    group: str = Field(min_length=1, description="Group (roster) this session belongs to; intake sessions name a clinic.")
+    day: DayName
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Start time HH:MM.")
+    hours: float = Field(gt=0, le=12)
+    room: str
+    serves: list[str] = Field(min_length=1, description="Phase names, 'aftercare' or 'intake'.")
+    max_size: int | None = Field(None, ge=1, description="Overrides groups.max_size for this group.")
+
+    @property
+    def start_hours(self) -> float:
+        hh, mm = self.start.split(":")
+        return int(hh) + int(mm) / 60
+
+    @property
+    def week_offset_days(self) -> float:
+        return DAYS.index(self.day) + self.start_hours / 24
+
+
+class Room(_Section):
+    name: str = Field(min_length=1)
+    seats: int = Field(ge=1)
+    available_hours_per_week: float = Field(50.0, gt=0, le=168, description="Hours the room could be booked.")
+
+
+class Counselors(_Section):
+    count: int = Field(ge=0)
+    contracted_hours_per_week: float = Field(40.0, gt=0, le=80)
+    other_duties_hours_per_week: float = Field(
+        8.0, ge=0, description="Supervision, meetings, case management: not available for clinical work."
+    )
+    max_caseload: int = Field(24, ge=1, description="Most IOP patients one counselor is primary for.")
+    documentation_minutes_per_group_hour: float = Field(15.0, ge=0)
+    individual_session_hours: float = Field(1.0, gt=0)
+    allow_overtime: bool = Field(False, description="Let sessions run on counselors beyond their hours (counted).")
+
+
+class Closures(_Section):
+    dates: list[str] = Field(
+        default_factory=list, description="Recurring closed days MM-DD (nothing runs those days)."
+    )
+
+    @field_validator("dates")
+    @classmethod
+    def _mm_dd(cls, v: list[str]) -> list[str]:
+        from .calendar import day_of_year
+
+        for d in v:
+            day_of_year(d)  # raises ValueError with a clear message
+        return v
+
+
+class Scenario(_Section):
+    """An IOP to simulate: demand, pathway, capacity."""
+
+    name: str = Field("scenario", min_length=1)
+    description: str = ""
+    run: RunSettings = Field(default_factory=RunSettings)
+    referrals: Referrals = Field(default_factory=Referrals)
+    intake: Intake = Field(default_factory=Intake)
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+    admission: Admission = Field(default_factory=Admission)
+    phases: list[Phase] = Field(min_length=1)
+    attendance: Attendance = Field(default_factory=Attendance)
+    relapse: Relapse = Field(default_factory=Relapse)
+    aftercare: Aftercare = Field(default_factory=Aftercare)
+    groups: Groups = Field(default_factory=Groups)
+    timetable: list[Session] = Field(min_length=1)
+    rooms: list[Room] = Field(min_length=1)
+    counselors: Counselors
+    closures: Closures = Field(default_factory=Closures)
+
+    def phase_names(self) -> list[str]:
+        return [p.name for p in self.phases]
