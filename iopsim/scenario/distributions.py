@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -148,7 +148,7 @@ def _number_is_fixed(value: Any) -> Any:
 
 
 Distribution = Annotated[
-    Union[Fixed, Exponential, Uniform, Triangular, Normal, Lognormal, Gamma, Empirical],
+    Fixed | Exponential | Uniform | Triangular | Normal | Lognormal | Gamma | Empirical,
     Field(discriminator="kind"),
     BeforeValidator(_number_is_fixed),
 ]

@@ -1,0 +1,151 @@
+"""Command line: parse, call, print. No logic of its own.
+
+Heavy libraries (pandas, scipy, matplotlib, SimPy) are imported inside the commands that need
+them, so `iopsim --help` and `iopsim validate` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+scenario_argument = click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
+set_option = click.option(
+    "--set", "overrides", multiple=True, metavar="PATH=VALUE",
+    help="Override a scenario field, e.g. --set referrals.rate_per_week=12 (repeatable).",
+)
+
+
+def _load(scenario_path: Path, overrides: tuple[str, ...]):
+    """Load and validate, or print every problem as FILE:LINE: path: message and exit 2."""
+    from .scenario.loader import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(scenario_path, overrides)
+    except ScenarioError as err:
+        for problem in err.problems:
+            click.echo(str(problem), err=True)
+        n = len(err.problems)
+        click.echo(f"{scenario_path}: {n} problem{'s' if n != 1 else ''}; nothing was run.", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="iopsim")
+def main() -> None:
+    """Simulate the capacity of an addiction-treatment Intensive Outpatient Program (IOP).
+
+    Start with `iopsim init my-iop.yaml`, edit it, then `iopsim run my-iop.yaml`.
+    """
+
+
+@main.command()
+@scenario_argument
+@set_option
+def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
+    """Check a scenario file and report every problem with its line."""
+    s = _load(scenario, overrides)
+    click.echo(f"{scenario}: OK ({len(s.phases)} phases, {len(s.timetable)} timetable sessions, "
+               f"{len(s.rooms)} rooms, {s.counselors.count} counselors)")
+
+
+@main.command()
+def schema() -> None:
+    """Print the scenario JSON Schema (for editor autocompletion)."""
+    from .scenario.loader import scenario_json_schema
+
+    click.echo(json.dumps(scenario_json_schema(), indent=2))
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="my-iop.yaml")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, force: bool) -> None:
+    """Write a commented starter scenario to PATH (default my-iop.yaml)."""
+    from importlib.resources import files
+
+    if path.exists() and not force:
+        click.echo(f"{path}: already exists; use --force to overwrite.", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    path.write_text(files("iopsim").joinpath("templates/starter.yaml").read_text())
+    click.echo(f"Wrote {path}. Check it with: iopsim validate {path}")
+
+
+@main.command()
+@scenario_argument
+@click.option("-n", "--replications", type=click.IntRange(min=1), help="Replications (default: the scenario's run.replications).")
+@click.option("--seed", type=click.IntRange(min=0), help="Base seed (default: the scenario's run.seed).")
+@set_option
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes; 0 = one per CPU. Results are identical for any value.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default runs/<scenario>-<seed>).")
+@click.option("--events", is_flag=True, help="Also write events.csv, the full patient event log.")
+def run(scenario: Path, replications: int | None, seed: int | None, overrides: tuple[str, ...], jobs: int,
+        out: Path | None, events: bool) -> None:
+    """Run replications of SCENARIO and print its KPIs with 95% confidence intervals."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .runner import default_out_dir, run_replications, write_run_folder
+
+    s = _load(scenario, overrides)
+    n = replications or s.run.replications
+    seed = s.run.seed if seed is None else seed
+    s = s.model_copy(update={"run": s.run.model_copy(update={"replications": n, "seed": seed})})
+    jobs = jobs or os.cpu_count() or 1
+    out = out or default_out_dir(scenario, seed)
+    console = Console(stderr=True)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=console, transient=True) as progress:
+        task = progress.add_task(f"{s.name}: replications", total=n)
+        result = run_replications(s, n, seed, jobs, events, on_progress=lambda k: progress.advance(task, k))
+    if not result.outputs:
+        console.print("Interrupted before any replication finished; nothing written.")
+        sys.exit(EXIT_INTERRUPTED)
+    folder = write_run_folder(result, out)
+    _print_summary(result, folder)
+    if not result.complete:
+        console.print(f"[yellow]Interrupted: {result.replications} of {n} replications finished and were written.")
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _print_summary(result, folder: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .reports.tables import decimals_for, format_value
+
+    table = Table(title=f"{result.scenario.name}: {result.replications} replications, seed {result.seed} "
+                        f"(warm-up {result.scenario.run.warmup_weeks:g} weeks excluded)")
+    table.add_column("KPI", no_wrap=True)
+    table.add_column("mean", justify="right")
+    table.add_column("95% CI", justify="right")
+    table.add_column("unit")
+    for name, v in result.summary().items():
+        lo, hi = v["ci95"]
+        d = decimals_for(v["mean"])  # the interval shares the mean's decimals
+        ci = "" if lo is None else f"{format_value(lo, d)} – {format_value(hi, d)}"
+        table.add_row(name, format_value(v["mean"], d), ci, v["unit"])
+    console = Console()
+    console.print(table)
+    console.print(f"Results written to {folder}/")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""What users read: tables, charts, comparisons and reports built from run folders."""

@@ -1,0 +1,20 @@
+"""Number formatting shared by every table the tool prints."""
+
+from __future__ import annotations
+
+import math
+
+
+def decimals_for(x: float | None) -> int:
+    """Decimals that show about three significant figures of x (0 to 3)."""
+    if x is None or not math.isfinite(x) or x == 0:
+        return 1
+    return max(0, min(3, 2 - math.floor(math.log10(abs(x)))))
+
+
+def format_value(x: float | None, decimals: int | None = None) -> str:
+    """A number for a table: about three significant figures, thousands separated; '–' if undefined."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    d = decimals_for(x) if decimals is None else decimals
+    return f"{x:,.{d}f}"
