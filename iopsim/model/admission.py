@@ -72,6 +72,7 @@ class Waitlist:
         p.event = env.event()
         queue = self.priority if (p.detox_returner and self.spec.detox_returners_first) else self.regular
         queue.append(p)
+        c.meters["waitlist"].enter(env.now)
         c.log(p, "waitlisted")
         self.admit_while_possible()
         admitted = yield p.event
@@ -95,6 +96,7 @@ class Waitlist:
                 setattr(self, name, keep)
 
     def _gave_up(self, p: Patient) -> None:
+        self.c.meters["waitlist"].leave(self.c.env.now, at=p.deadline)
         p.waitlist_out = p.deadline
         self.c.log(p, "reneged_waitlist", at=p.deadline)
         self.c.finish(p, Outcome.RENEGED_WAITLIST, at=p.deadline)
@@ -121,4 +123,5 @@ class Waitlist:
             if group is None or counselor is None:
                 return
             (self.priority if self.priority and self.priority[0] is head else self.regular).popleft()
+            c.meters["waitlist"].leave(c.env.now)
             c.admit(head, group, counselor)

@@ -21,11 +21,14 @@ from ..scenario.schema import Phase, Scenario
 from .admission import Eligibility, Waitlist
 from .groups import Group, IntakeClinic, SeatBoard, TherapySession
 from .intake import IntakeDesk
+from .meters import StockMeter
 from .pathway import Patient, patient_pathway
 from .records import Outcome, Records
 from .staff import ACTIVITIES, CounselorTeam
 
 INF = math.inf
+STOCKS = ("intake_queue", "waitlist", "census", "aftercare")
+LAST_AT_INSTANT = 2  # event priority after SimPy's URGENT (0) and NORMAL (1)
 
 
 class WeekTally:
@@ -91,6 +94,7 @@ class Clinic:
         self.in_treatment: dict[int, Patient] = {}
         self.census_by_phase = [0] * len(self.phases)
         self.week = WeekTally()
+        self.meters = {name: StockMeter(self.warmup_days) for name in STOCKS}
         self.series: dict[str, list[float]] = defaultdict(list)
         self._next_pid = 0
 
@@ -171,7 +175,10 @@ class Clinic:
         peak = base * (max(months) if months else 1.0) * max(1.0, growth**years)
         if peak <= 0:
             return
-        gap = self.streams.exponentials("referral_gaps")
+        if spec.arrival_process == "fixed_interval":
+            gap = lambda: 1.0  # noqa: E731 - every 1/rate, no thinning needed
+        else:
+            gap = self.streams.exponentials("referral_gaps")
         accept = self.streams.uniforms("referral_thinning")
         env = self.env
         t = 0.0
@@ -210,11 +217,18 @@ class Clinic:
             t += DAYS_PER_WEEK
 
     def _weekly_monitor(self):
-        """Close each week at Monday 00:00: individual sessions, then one row of the time series."""
+        """Close each week at Monday 00:00: individual sessions, then one row of the time series.
+
+        The snapshot is taken after everything else due at that instant (a lower priority than
+        SimPy's own), so a patient leaving and another arriving at 00:00 are both counted.
+        """
         env = self.env
         week_end = DAYS_PER_WEEK
         while week_end <= self.horizon_days + 1e-9:
-            yield env.timeout(week_end - env.now)
+            tick = env.event()
+            tick._ok, tick._value = True, None
+            env.schedule(tick, LAST_AT_INSTANT, week_end - env.now)
+            yield tick
             self._close_week()
             week_end += DAYS_PER_WEEK
 
@@ -263,7 +277,9 @@ class Clinic:
         self.counselors.take_on(counselor)
         self.seats.sit(p, group)
         self.in_treatment[p.pid] = p
+        self.meters["census"].enter(now)
         self.log(p, "admitted")
+        self.enter_phase(p, 0)
         p.event.succeed(True)
 
     def enter_phase(self, p: Patient, phase_index: int) -> None:
@@ -296,9 +312,11 @@ class Clinic:
             p.process.interrupt("missed sessions")
 
     def leave_treatment(self, p: Patient, outcome: Outcome) -> None:
+        p.outcome = outcome  # graduates keep it through aftercare
         p.treatment_end = self.env.now
         p.in_treatment = False
         del self.in_treatment[p.pid]
+        self.meters["census"].leave(self.env.now)
         self.log(p, outcome.name.lower())
         self.counselors.release(p.counselor)
         self.seats.stand_up(p)
@@ -341,6 +359,7 @@ class Clinic:
                 "assessor_busy_hours": self.intake.assessor_busy_hours,
                 "peak_caseload": self.counselors.peak_caseload,
                 "scheduler_events": self._events_processed(),
+                **{f"{name}_time_average": m.mean(self.horizon_days) for name, m in self.meters.items()},
             },
         )
 

@@ -83,10 +83,14 @@ class SeatBoard:
         return self._roomiest(self.by_phase[phase_index])
 
     def sit(self, p: Patient, g: Group) -> None:
-        if p.group is not None:
-            self.stand_up(p)
+        """Seat the patient in g, then offer the seat they left (taking it first, so the offer
+        cannot hand g's last seat to someone else meanwhile)."""
+        old = p.group
         g.roster[p.pid] = p
         p.group = g
+        if old is not None:
+            del old.roster[p.pid]
+            self._offer_seat(old)
 
     def stand_up(self, p: Patient) -> None:
         """Free the patient's seat and offer it to whoever waits for it."""
@@ -129,8 +133,7 @@ class SeatBoard:
         p.aftercare_queue_in = env.now
         g = self._roomiest(self.aftercare_groups)
         if g is not None:
-            self.sit(p, g)
-            p.aftercare_start = env.now
+            self._start_aftercare(p, g)
             return True
         p.aftercare_status = AftercareStatus.WAITING
         p.deadline = env.now + self.c.scenario.aftercare.patience_weeks * DAYS_PER_WEEK
@@ -149,9 +152,13 @@ class SeatBoard:
             if p.deadline < now:
                 self._no_aftercare_seat(p)
                 continue
-            self.sit(p, g)
-            p.aftercare_start = now
+            self._start_aftercare(p, g)
             p.event.succeed(True)
+
+    def _start_aftercare(self, p: Patient, g: Group) -> None:
+        self.sit(p, g)
+        p.aftercare_start = self.c.env.now
+        self.c.meters["aftercare"].enter(self.c.env.now)
 
     def purge_aftercare_queue(self) -> None:
         now = self.c.env.now
@@ -170,6 +177,7 @@ class SeatBoard:
 
     def leave_aftercare(self, p: Patient) -> None:
         p.aftercare_end = self.c.env.now
+        self.c.meters["aftercare"].leave(self.c.env.now)
         self.stand_up(p)
 
 

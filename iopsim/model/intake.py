@@ -32,6 +32,7 @@ class IntakeDesk:
         patience = self.spec.patience_days
         self.patience_days = c.streams.sampler("intake_patience", patience) if patience is not None else None
         self.assessor_busy_hours = 0.0  # dedicated assessors, for utilisation
+        self.meter = c.meters["intake_queue"]
 
     def assess(self, p: Patient):
         """Wait for and attend an assessment; True once assessed, False if the referral closed."""
@@ -39,6 +40,7 @@ class IntakeDesk:
         p.event = env.event()
         p.deadline = env.now + self.patience_days() if self.patience_days is not None else float("inf")
         self.queue.append(p)
+        self.meter.enter(env.now)
         if self.free_assessors:
             self._dispatch()
         kept, delay_days = yield p.event
@@ -76,6 +78,7 @@ class IntakeDesk:
         return None
 
     def _gave_up(self, p: Patient) -> None:
+        self.meter.leave(self.c.env.now, at=p.deadline)
         p.decided = p.deadline
         self.c.log(p, "reneged_intake", at=p.deadline)
         self.c.finish(p, Outcome.RENEGED_INTAKE, at=p.deadline)
@@ -85,6 +88,7 @@ class IntakeDesk:
         p.no_shows += 1
         self.c.log(p, "intake_no_show", at=at)
         if p.no_shows > self.spec.max_rebookings:
+            self.meter.leave(self.c.env.now, at=at)
             p.decided = at
             self.c.finish(p, Outcome.INTAKE_NO_SHOW, at=at)
             p.event.succeed((False, 0.0))
@@ -121,6 +125,7 @@ class IntakeDesk:
             duration = self.duration_hours()
             used_hours += duration
             p.assessment_start = start
+            self.meter.leave(now, at=start)
             p.event.succeed((True, (start - now) + duration / HOURS_PER_DAY))
         c.counselors.book(counselor, now, {"intake": used_hours})
         c.week.intake_appointments += slots
@@ -141,6 +146,7 @@ class IntakeDesk:
                 p = None
             else:
                 p.assessment_start = env.now
+                self.meter.leave(env.now)
             done = env.timeout(hours / HOURS_PER_DAY, value=p)
             done.callbacks.append(self._assessment_done)
 

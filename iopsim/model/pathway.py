@@ -107,11 +107,10 @@ def patient_pathway(c: Clinic, p: Patient):
 
 
 def treatment(c: Clinic, p: Patient):
-    """Move through the phases; return the outcome that ends treatment."""
-    phase_index = 0
+    """Move through the phases (admission started the first); return the outcome that ends treatment."""
+    phase_index = p.phase_index
     try:
         while True:
-            c.enter_phase(p, phase_index)
             ending = yield from live_through_phase(c, p)
             if ending == "completed":
                 if phase_index + 1 == len(c.phases):
@@ -129,6 +128,7 @@ def treatment(c: Clinic, p: Patient):
                 if response == "step_back":
                     phase_index = max(0, phase_index - 1)
             yield from c.seats.move(p, phase_index)
+            c.enter_phase(p, phase_index)
     except Interrupt:  # missed sessions made the patient drop out
         c.log(p, "dropout_after_missed_session")
         return Outcome.DROPPED_OUT

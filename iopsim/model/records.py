@@ -65,6 +65,7 @@ TIME_FIELDS = (
 # Counts of program activity (floats: tests and meetings accrue per week in a phase).
 ACTIVITY_FIELDS = ("drug_tests", "breathalyzers", "self_help_meetings", "group_hours_attended")
 COUNT_FIELDS = (
+    "pid",
     "outcome",
     "aftercare_status",
     "relapses",

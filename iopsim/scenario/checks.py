@@ -31,6 +31,9 @@ def _check_shares(s: Scenario) -> list[Problem]:
     total = mix.mild + mix.moderate + mix.severe
     if abs(total - 1) > TOLERANCE:
         out.append(("eligibility.severity_mix", f"mild + moderate + severe must sum to 1, got {total:g}"))
+    ref = s.referrals
+    if ref.arrival_process == "fixed_interval" and (ref.monthly_multipliers or ref.growth_per_year_pct):
+        out.append(("referrals.arrival_process", "fixed_interval arrivals cannot have seasonality or growth"))
     pol = s.relapse.policy
     total = pol.repeat_phase + pol.step_back + pol.discharge
     if abs(total - 1) > TOLERANCE:

@@ -137,7 +137,7 @@ class Empirical(_Spec):
 
     def mean(self) -> float:
         w = self.weights or [1.0] * len(self.values)
-        return sum(v * x for v, x in zip(self.values, w)) / sum(w)
+        return sum(v * x for v, x in zip(self.values, w, strict=True)) / sum(w)
 
 
 def _number_is_fixed(value: Any) -> Any:

@@ -37,7 +37,10 @@ class RunSettings(_Section):
 class Referrals(_Section):
     """Who knocks on the door."""
 
-    rate_per_week: float = Field(8.0, ge=0, description="Mean referrals per week (Poisson arrivals).")
+    rate_per_week: float = Field(8.0, ge=0, description="Mean referrals per week.")
+    arrival_process: Literal["poisson", "fixed_interval"] = Field(
+        "poisson", description="poisson: random arrivals; fixed_interval: exactly 1/rate weeks apart (for checks)."
+    )
     monthly_multipliers: list[float] | None = Field(
         None, description="Optional 12 multipliers (Jan..Dec) on the rate, for seasonality."
     )

@@ -1,0 +1,38 @@
+"""Exact time-averages of live counts (census, waitlist, ...) after the warm-up.
+
+A meter integrates its count over time as it changes. Patients who gave up waiting are removed
+lazily (see intake.py), after the fact: `leave(at=deadline)` takes back the area counted since
+the deadline, so the integral stays exact.
+"""
+
+from __future__ import annotations
+
+
+class StockMeter:
+    __slots__ = ("start", "count", "area", "last")
+
+    def __init__(self, start: float):
+        self.start = start  # integrate from here (the end of the warm-up)
+        self.count = 0
+        self.area = 0.0
+        self.last = 0.0
+
+    def _advance(self, now: float) -> None:
+        if now > self.start:
+            self.area += self.count * (now - max(self.last, self.start))
+        self.last = now
+
+    def enter(self, now: float) -> None:
+        self._advance(now)
+        self.count += 1
+
+    def leave(self, now: float, at: float | None = None) -> None:
+        """Someone left now, or at another time `at`: earlier (noticed lazily) or later (booked)."""
+        self._advance(now)
+        self.count -= 1
+        if at is not None and now > self.start:
+            self.area -= now - max(at, self.start)
+
+    def mean(self, end: float) -> float:
+        self._advance(end)
+        return self.area / (end - self.start) if end > self.start else float("nan")
