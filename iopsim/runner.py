@@ -18,11 +18,18 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__
 from .analysis.kpis import KPI_UNITS, kpis
 from .analysis.stats import mean_ci
 from .model.clinic import simulate
 from .scenario.schema import Scenario
+
+
+PATIENT_COLUMNS = ("pid", "referred", "assessment_start", "waitlist_in", "admitted", "treatment_end",
+                   "aftercare_start", "aftercare_end", "ended", "outcome", "aftercare_status", "relapses",
+                   "relapses_detected", "detox_returner")
 
 
 @dataclass
@@ -32,6 +39,8 @@ class ReplicationOutput:
     series: dict[str, list[float]]
     events: list[tuple[int, float, str, str]] | None = None
     stats: dict[str, float] = field(default_factory=dict)
+    slots: list[dict] = field(default_factory=list)
+    patients: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -71,7 +80,9 @@ class RunSet:
 
 def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool = False) -> ReplicationOutput:
     result = simulate(scenario, seed, replication, record_events)
-    return ReplicationOutput(replication, kpis(result), result.series, result.events, result.stats)
+    patients = {name: result.records[name] for name in PATIENT_COLUMNS}
+    return ReplicationOutput(replication, kpis(result), result.series, result.events, result.stats, result.slots,
+                             patients)
 
 
 def _run_batch(scenario: Scenario, seed: int, replications: Sequence[int], record_events: bool) -> list[ReplicationOutput]:
@@ -199,9 +210,29 @@ def _write_files(run: RunSet, folder: Path) -> None:
         frames.append(df)
     if frames:
         pd.concat(frames, ignore_index=True).to_csv(folder / "timeseries.csv", index=False, float_format="%.10g")
+    pd.concat([pd.DataFrame(o.slots).assign(replication=o.replication) for o in run.outputs],
+              ignore_index=True).to_csv(folder / "sessions.csv", index=False, float_format="%.10g")
+    _patients_frame(run).to_csv(folder / "patients.csv.gz", index=False, float_format="%.6f",
+                                compression={"method": "gzip", "mtime": 0})
     if any(o.events is not None for o in run.outputs):
         with open(folder / "events.csv", "w") as f:
             f.write("patient_id,replication,time_days,event,phase\n")
             for o in run.outputs:
                 for pid, t, event, phase in o.events or ():
                     f.write(f"{pid},{o.replication},{t:.6f},{event},{phase}\n")
+
+
+def _patients_frame(run: RunSet):
+    """One row per referral and replication: the times and end state charts are drawn from."""
+    import pandas as pd
+
+    from .model.records import AftercareStatus, Outcome
+
+    frames = []
+    for o in run.outputs:
+        df = pd.DataFrame(o.patients)
+        df["outcome"] = [Outcome(v).name.lower() for v in df["outcome"]]
+        df["aftercare_status"] = [AftercareStatus(v).name.lower() for v in df["aftercare_status"]]
+        df.insert(0, "replication", o.replication)
+        frames.append(df.rename(columns={"pid": "patient_id"}))
+    return pd.concat(frames, ignore_index=True)

@@ -19,7 +19,7 @@ from ..scenario.checks import INTAKE
 from ..scenario.distributions import BufferedDraws
 from ..scenario.schema import Phase, Scenario
 from .admission import Eligibility, Waitlist
-from .groups import Group, IntakeClinic, SeatBoard, TherapySession
+from .groups import Group, IntakeClinic, SeatBoard, TherapySession, TimetableSlot
 from .intake import IntakeDesk
 from .meters import StockMeter
 from .pathway import Patient, patient_pathway
@@ -36,14 +36,14 @@ class WeekTally:
 
     __slots__ = (
         "sessions_run", "sessions_empty", "sessions_cancelled_small", "sessions_cancelled_no_counselor",
-        "sessions_closed", "sessions_full", "intake_clinics_without_counselor", "intake_appointments",
+        "sessions_closed", "sessions_full", "intake_appointments",
         "seat_capacity", "attendees", "enrolled", "room_hours",
     )
 
     def __init__(self) -> None:
         self.sessions_run = self.sessions_empty = self.sessions_cancelled_small = 0
         self.sessions_cancelled_no_counselor = self.sessions_closed = self.sessions_full = 0
-        self.intake_clinics_without_counselor = self.intake_appointments = 0
+        self.intake_appointments = 0
         self.seat_capacity = self.attendees = self.enrolled = 0
         self.room_hours: defaultdict[str, float] = defaultdict(float)
 
@@ -61,6 +61,7 @@ class RunResult:
     series: dict[str, list[float]]
     events: list[tuple[int, float, str, str]] | None = None
     stats: dict[str, float] = field(default_factory=dict)
+    slots: list[dict] = field(default_factory=list)  # per timetable slot, after the warm-up
 
 
 def _weekly_hazard_to_rate_per_day(prob_per_week: float) -> float:
@@ -199,6 +200,7 @@ class Clinic:
 
     def _schedule_timetable(self) -> None:
         groups = {g.name: g for g in self.seats.groups}
+        self.slots: list[TimetableSlot] = []
         for spec in self.scenario.timetable:
             if INTAKE in spec.serves:
                 if self.scenario.intake.mode != "timetable_slots":
@@ -206,6 +208,7 @@ class Clinic:
                 session = IntakeClinic(self, spec)
             else:
                 session = TherapySession(self, spec, groups[spec.group])
+            self.slots.append(session)
             self.env.process(self._weekly(spec.week_offset_days, session.meet))
 
     def _weekly(self, offset_days: float, action):
@@ -355,6 +358,7 @@ class Clinic:
             records=self.records.to_numpy(),
             series=dict(self.series),
             events=self.events,
+            slots=[slot.summary() for slot in self.slots],
             stats={
                 "assessor_busy_hours": self.intake.assessor_busy_hours,
                 "peak_caseload": self.counselors.peak_caseload,

@@ -181,12 +181,45 @@ class SeatBoard:
         self.stand_up(p)
 
 
-class TherapySession:
+SLOT_OUTCOMES = ("run", "closed", "empty", "cancelled_small", "cancelled_no_counselor")
+
+
+class TimetableSlot:
+    """A weekly slot of the timetable; tallies what became of it after the warm-up."""
+
+    def __init__(self, c: Clinic, spec: Session):
+        self.c = c
+        self.spec = spec
+        self.tally = dict.fromkeys(SLOT_OUTCOMES, 0)
+        self.room_hours = 0.0
+        self.attendees = 0
+        self.enrolled = 0
+
+    def _record(self, outcome: str, room_hours: float = 0.0, present: int = 0, enrolled: int = 0) -> None:
+        week = self.c.week
+        if outcome == "run":
+            week.sessions_run += 1
+        else:
+            setattr(week, f"sessions_{outcome}", getattr(week, f"sessions_{outcome}") + 1)
+        week.room_hours[self.spec.room] += room_hours
+        if self.c.env.now >= self.c.warmup_days:
+            self.tally[outcome] += 1
+            self.room_hours += room_hours
+            self.attendees += present
+            self.enrolled += enrolled
+
+    def summary(self) -> dict:
+        spec = self.spec
+        return {"group": spec.group, "day": spec.day, "start": spec.start, "hours": spec.hours, "room": spec.room,
+                "serves": "+".join(spec.serves), **self.tally, "room_hours": self.room_hours,
+                "attendees": self.attendees, "enrolled": self.enrolled}
+
+
+class TherapySession(TimetableSlot):
     """One weekly timetable slot of a treatment or aftercare group."""
 
     def __init__(self, c: Clinic, spec: Session, group: Group):
-        self.c = c
-        self.spec = spec
+        super().__init__(c, spec)
         self.group = group
         self.hours = spec.hours
         self.serves = group.phases.intersection(
@@ -197,9 +230,8 @@ class TherapySession:
 
     def meet(self) -> None:
         c = self.c
-        week = c.week
         if c.is_closed(c.env.now):
-            week.sessions_closed += 1
+            self._record("closed")
             return
         g = self.group
         if g.is_aftercare:
@@ -208,14 +240,14 @@ class TherapySession:
             serves = self.serves
             expected = [p for p in g.roster.values() if p.phase_index in serves]
         if not expected:
-            week.sessions_empty += 1
+            self._record("empty")
             return
         if len(expected) < self.min_size:
-            week.sessions_cancelled_small += 1
+            self._record("cancelled_small")
             return
         counselor = c.counselors.facilitator(c.env.now, self.hours + self.documentation_hours)
         if counselor is None:
-            week.sessions_cancelled_no_counselor += 1
+            self._record("cancelled_no_counselor")
             return
         c.counselors.book(counselor, c.env.now, {"group": self.hours, "documentation": self.documentation_hours})
         attend = c.attendance
@@ -232,8 +264,8 @@ class TherapySession:
                 p.sessions_missed += 1
                 if drop_prob and attend() < drop_prob:
                     c.drop_out(p)
-        week.sessions_run += 1
-        week.room_hours[self.spec.room] += self.hours
+        self._record("run", hours, present, len(expected))
+        week = c.week
         week.seat_capacity += g.capacity
         week.attendees += present
         week.enrolled += len(expected)
@@ -241,20 +273,15 @@ class TherapySession:
             week.sessions_full += 1
 
 
-class IntakeClinic:
+class IntakeClinic(TimetableSlot):
     """One weekly timetable slot in which a counselor sees intake appointments."""
-
-    def __init__(self, c: Clinic, spec: Session):
-        self.c = c
-        self.spec = spec
 
     def meet(self) -> None:
         c = self.c
         if c.is_closed(c.env.now):
-            c.week.sessions_closed += 1
+            self._record("closed")
             return
         before = c.counselors.week_hours["intake"]
-        c.intake.hold_clinic(self.spec.hours)
+        outcome = c.intake.hold_clinic(self.spec.hours)
         used = c.counselors.week_hours["intake"] - before
-        if used > 0:
-            c.week.room_hours[self.spec.room] += used
+        self._record(outcome, used)

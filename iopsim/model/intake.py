@@ -96,18 +96,20 @@ class IntakeDesk:
             self.queue.append(p)
 
     # --- timetable intake clinics ------------------------------------------------------------
-    def hold_clinic(self, hours: float) -> None:
-        """An intake session of the timetable: book consecutive appointments from the queue."""
+    def hold_clinic(self, hours: float) -> str:
+        """An intake session of the timetable: book consecutive appointments from the queue.
+
+        Returns what became of the slot ('run', 'empty' or 'cancelled_no_counselor').
+        """
         c = self.c
         self.purge()
         if not self.queue:
-            return
+            return "empty"
         appointment = self.spec.appointment_hours
         slots = int(hours // appointment + 1e-9)
         counselor = c.counselors.facilitator(c.env.now, appointment)
         if counselor is None:
-            c.week.intake_clinics_without_counselor += 1
-            return
+            return "cancelled_no_counselor"
         if not c.counselors.spec.allow_overtime:
             slots = min(slots, int(c.counselors.budget[counselor] // appointment + 1e-9))
         slots = min(slots, len(self.queue))
@@ -129,6 +131,7 @@ class IntakeDesk:
             p.event.succeed((True, (start - now) + duration / HOURS_PER_DAY))
         c.counselors.book(counselor, now, {"intake": used_hours})
         c.week.intake_appointments += slots
+        return "run"
 
     # --- dedicated assessors -------------------------------------------------------------------
     def _dispatch(self) -> None:
