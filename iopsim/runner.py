@@ -26,7 +26,6 @@ from .analysis.stats import mean_ci
 from .model.clinic import simulate
 from .scenario.schema import Scenario
 
-
 PATIENT_COLUMNS = ("pid", "referred", "assessment_start", "waitlist_in", "admitted", "treatment_end",
                    "aftercare_start", "aftercare_end", "ended", "outcome", "aftercare_status", "relapses",
                    "relapses_detected", "detox_returner")
