@@ -1,8 +1,4 @@
-"""Command line: parse, call, print. No logic of its own.
-
-Heavy libraries (pandas, scipy, matplotlib, SimPy) are imported inside the commands that need
-them, so `iopsim --help` and `iopsim validate` start fast.
-"""
+"""Commands on one scenario: validate, schema, init, run."""
 
 from __future__ import annotations
 
@@ -13,39 +9,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
-
-scenario_argument = click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
-set_option = click.option(
-    "--set", "overrides", multiple=True, metavar="PATH=VALUE",
-    help="Override a scenario field, e.g. --set referrals.rate_per_week=12 (repeatable).",
-)
-
-
-def _load(scenario_path: Path, overrides: tuple[str, ...]):
-    """Load and validate, or print every problem as FILE:LINE: path: message and exit 2."""
-    from .scenario.loader import ScenarioError, load_scenario
-
-    try:
-        return load_scenario(scenario_path, overrides)
-    except ScenarioError as err:
-        for problem in err.problems:
-            click.echo(str(problem), err=True)
-        n = len(err.problems)
-        click.echo(f"{scenario_path}: {n} problem{'s' if n != 1 else ''}; nothing was run.", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="iopsim")
-def main() -> None:
-    """Simulate the capacity of an addiction-treatment Intensive Outpatient Program (IOP).
-
-    Start with `iopsim init my-iop.yaml`, edit it, then `iopsim run my-iop.yaml`.
-    """
+from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, main, scenario_argument, set_option
+from .common import load_or_exit as _load
 
 
 @main.command()
@@ -61,7 +26,7 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
 @main.command()
 def schema() -> None:
     """Print the scenario JSON Schema (for editor autocompletion)."""
-    from .scenario.loader import scenario_json_schema
+    from ..scenario.loader import scenario_json_schema
 
     click.echo(json.dumps(scenario_json_schema(), indent=2))
 
@@ -82,7 +47,7 @@ def init(path: Path, force: bool) -> None:
 
 @main.command()
 @scenario_argument
-@click.option("-n", "--replications", type=click.IntRange(min=1), help="Replications (default: the scenario's run.replications).")
+@click.option("-n", "--replications", type=click.IntRange(min=1, max=100_000), help="Replications (default: the scenario's run.replications).")
 @click.option("--seed", type=click.IntRange(min=0), help="Base seed (default: the scenario's run.seed).")
 @set_option
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
@@ -102,7 +67,7 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
         TimeRemainingColumn,
     )
 
-    from .runner import default_out_dir, run_replications, write_run_folder
+    from ..runner import default_out_dir, run_replications, write_run_folder
 
     s = _load(scenario, overrides)
     n = replications or s.run.replications
@@ -129,7 +94,7 @@ def _print_summary(result, folder: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .reports.tables import decimals_for, format_value
+    from ..reports.tables import decimals_for, format_value
 
     table = Table(title=f"{result.scenario.name}: {result.replications} replications, seed {result.seed} "
                         f"(warm-up {result.scenario.run.warmup_weeks:g} weeks excluded)")
@@ -145,7 +110,3 @@ def _print_summary(result, folder: Path) -> None:
     console = Console()
     console.print(table)
     console.print(f"Results written to {folder}/")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,50 @@
+"""The command group and what every command shares: options, loading, exit codes.
+
+Heavy libraries (pandas, scipy, matplotlib, SimPy) are imported inside the commands that need
+them, so `iopsim --help` and `iopsim validate` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .. import __version__
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+scenario_argument = click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
+set_option = click.option(
+    "--set", "overrides", multiple=True, metavar="PATH=VALUE",
+    help="Override a scenario field, e.g. --set referrals.rate_per_week=12 (repeatable).",
+)
+
+
+def load_or_exit(scenario_path: Path, overrides: tuple[str, ...] = ()):
+    """Load and validate, or print every problem as FILE:LINE: path: message and exit 2."""
+    from ..scenario.loader import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(scenario_path, overrides)
+    except ScenarioError as err:
+        exit_with_problems(scenario_path, err)
+
+
+def exit_with_problems(path: Path | str, err) -> None:
+    for problem in err.problems:
+        click.echo(str(problem), err=True)
+    n = len(err.problems)
+    click.echo(f"{path}: {n} problem{'s' if n != 1 else ''}; nothing was run or written.", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="iopsim")
+def main() -> None:
+    """Simulate the capacity of an addiction-treatment Intensive Outpatient Program (IOP).
+
+    Start with `iopsim init my-iop.yaml`, edit it, then `iopsim run my-iop.yaml`.
+    """
