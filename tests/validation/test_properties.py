@@ -105,7 +105,7 @@ def test_random_scenarios_keep_every_invariant(scenario, seed):
     k = kpis(result)
     for name, value in k.items():
         assert math.isnan(value) or value >= 0, name
-        if name.endswith("_pct") and not math.isnan(value):
+        if name.endswith("_pct") and name != "counselor_utilization_pct" and not math.isnan(value):
             assert value <= 100 + 1e-9, name
     if not scenario.counselors.allow_overtime:
         assert k["counselor_utilization_pct"] <= 100 + 1e-9 or math.isnan(k["counselor_utilization_pct"])
