@@ -101,11 +101,14 @@ def run_replications(
     jobs: int = 1,
     record_events: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    indices: Sequence[int] | None = None,
 ) -> RunSet:
-    """Run replications 0..n-1; on Ctrl-C, return the finished ones marked incomplete."""
-    n = scenario.run.replications if replications is None else replications
+    """Run replications 0..n-1 (or the given indices); on Ctrl-C, return the finished ones marked incomplete."""
     seed = scenario.run.seed if seed is None else seed
-    indices = list(range(n))
+    if indices is None:
+        indices = range(scenario.run.replications if replications is None else replications)
+    indices = list(indices)
+    n = len(indices)
     done: dict[int, ReplicationOutput] = {}
     complete = True
     try:

@@ -1,0 +1,126 @@
+"""Output-analysis commands: how long a warm-up (`warmup`), how many replications (`replications`),
+and the validation write-up (`validate-model`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, load_or_exit, main, scenario_argument, set_option
+
+jobs_option = click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+                           help="Worker processes; 0 = one per CPU. Results are identical for any value.")
+
+
+def _progress(total: int | None, label: str):
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=Console(stderr=True), transient=True)
+    task = progress.add_task(label, total=total)
+    return progress, (lambda k: progress.advance(task, k))
+
+
+@main.command()
+@scenario_argument
+@set_option
+@click.option("-n", "--replications", type=click.IntRange(min=2, max=1000), default=10, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), help="Base seed (default: the scenario's run.seed).")
+@click.option("--window", "window_weeks", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Welch moving-average window, weeks.")
+@jobs_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Welch plot (PNG/SVG/PDF; default runs/<scenario>-warmup.png).")
+def warmup(scenario: Path, overrides, replications: int, seed: int | None, window_weeks: int, jobs: int,
+           out: Path | None) -> None:
+    """Suggest a warm-up: MSER-5 on the weekly census, waitlist and aftercare series, with Welch's plot."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..reports.runlength_charts import warmup_chart
+    from ..runlength import warmup_study
+
+    s = load_or_exit(scenario, overrides)
+    progress, advance = _progress(replications, "warm-up study")
+    with progress:
+        study = warmup_study(s, replications, seed, jobs or os.cpu_count() or 1, window_weeks, on_progress=advance)
+    table = Table(title=f"{s.name}: MSER-5 truncation point per weekly series "
+                        f"({study.replications} replications, seed {study.seed}, no warm-up)")
+    table.add_column("series")
+    table.add_column("warm-up (weeks)", justify="right")
+    for name, weeks in study.truncation_weeks.items():
+        table.add_row(name, str(weeks))
+    console = Console()
+    console.print(table)
+    path = warmup_chart(study, out or Path("runs") / f"{scenario.stem}-warmup.png")
+    console.print(f"Suggested warm-up: [bold]{study.suggested_weeks} weeks[/bold] "
+                  f"(scenario has run.warmup_weeks = {s.run.warmup_weeks:g}). Welch plot: {path}")
+    if study.at_limit:
+        console.print("[yellow]The suggestion is at MSER's search limit (half the run): the run is too short to "
+                      "show the end of the transient. Lengthen run.horizon_years and try again.")
+
+
+@main.command()
+@scenario_argument
+@set_option
+@click.option("--kpi", "kpis", multiple=True, metavar="NAME",
+              help="KPI to make precise (repeatable; default: wait_to_admission_days_mean, census_mean, "
+                   "counselor_utilization_pct).")
+@click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=0.05, show_default=True,
+              help="Target 95% CI half-width as a share of the mean.")
+@click.option("--min", "min_replications", type=click.IntRange(min=2), default=3, show_default=True)
+@click.option("--max", "max_replications", type=click.IntRange(min=2), default=200, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0))
+@jobs_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="CI-narrowing plot (default runs/<scenario>-replications.png).")
+def replications(scenario: Path, overrides, kpis, precision: float, min_replications: int, max_replications: int,
+                 seed: int | None, jobs: int, out: Path | None) -> None:
+    """How many replications: add them until every KPI's 95% CI is within the precision (CI method)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..analysis.kpis import KPI_UNITS
+    from ..reports.runlength_charts import replications_chart
+    from ..reports.tables import format_value
+    from ..runlength import replications_study
+
+    s = load_or_exit(scenario, overrides)
+    kpis = kpis or ("wait_to_admission_days_mean", "census_mean", "counselor_utilization_pct")
+    unknown = [k for k in kpis if k not in KPI_UNITS]
+    if unknown:
+        click.echo(f"--kpi: unknown KPI {', '.join(unknown)}; choose from: {', '.join(KPI_UNITS)}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if min_replications > max_replications:
+        click.echo("--min must not exceed --max", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    progress, advance = _progress(None, "replications")
+    try:
+        with progress:
+            study = replications_study(s, kpis, precision, seed, jobs or os.cpu_count() or 1, min_replications,
+                                       max_replications, on_progress=advance)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    r = study.result
+    last = r.history[-1]
+    table = Table(title=f"{s.name}: 95% CI after {r.replications_run} replications (seed {study.seed})")
+    for col in ("KPI", "mean", "half-width", "% of mean"):
+        table.add_column(col, justify="left" if col == "KPI" else "right")
+    for k in r.kpis:
+        est = last[k]
+        table.add_row(k, format_value(est.mean), format_value(est.half_width), f"{100 * est.relative_precision:.1f}")
+    console = Console()
+    console.print(table)
+    path = replications_chart(study, out or Path("runs") / f"{scenario.stem}-replications.png")
+    if r.reached:
+        console.print(f"Replications needed for ±{100 * precision:g}%: [bold]{r.needed}[/bold] "
+                      f"(held for {r.replications_run - r.needed} more). Plot: {path}")
+    else:
+        console.print(f"[yellow]Not reached within {max_replications} replications "
+                      f"(a KPI with a mean near 0 rarely meets a relative precision). Plot: {path}")
+        sys.exit(1)
