@@ -1,20 +1,22 @@
 """How long a warm-up, and how many replications: the two questions asked before any study.
 
-`warmup_study` runs replications with no warm-up and applies MSER-5 to the weekly stock series
-(census, waitlist, aftercare census), the stocks that start empty and take longest to settle.
+`warmup_study` runs replications with no warm-up and applies MSER-5 (White 1997; Hoad, Robinson &
+Davies 2010) to the weekly stock series (census, waitlist, aftercare census), the stocks that
+start empty and take longest to settle.
 `replications_study` applies the sequential confidence-interval method to chosen KPIs.
 Both only orchestrate: the statistics live in `analysis/`, the simulation in `model/`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .analysis.replications import ReplicationsResult, replications_needed
-from .analysis.warmup import suggest_warmup, welch_moving_average
+from .analysis.warmup import mser, suggest_warmup, welch_moving_average
 from .runner import run_replications
 from .scenario.schema import Scenario
 
@@ -27,7 +29,8 @@ class WarmupStudy:
     seed: int
     replications: int
     series: dict[str, np.ndarray]  # name -> replications x weeks
-    truncation_weeks: dict[str, int]  # MSER-5 per series
+    truncation_weeks: dict[str, int]  # MSER-5 on each series' replication average
+    median_truncation_weeks: dict[str, int]  # median of MSER-5 over single replications
     suggested_weeks: int
     search_limit_weeks: int  # MSER looks at most this far; a suggestion at the limit is not trustworthy
     window_weeks: int
@@ -52,11 +55,15 @@ def warmup_study(scenario: Scenario, replications: int = 10, seed: int | None = 
             series[name] = np.vstack(rows)
     if not series:
         raise ValueError("no patients reached treatment in any replication: nothing to analyse")
-    suggestion = suggest_warmup(series)
-    n_weeks = next(iter(series.values())).shape[1] if series else 0
+    averaged = suggest_warmup(series).per_series
+    # A stock that fills up to a capacity (aftercare seats) is almost constant once full, so in the
+    # replication average MSER can chase tiny late dips; the median over single replications is not
+    # fooled by that, and is what the suggestion uses.
+    median = {name: int(math.ceil(np.median([mser(row) for row in values]) / 5) * 5) for name, values in series.items()}
+    n_weeks = next(iter(series.values())).shape[1]
     limit = int(0.5 * (n_weeks // 5)) * 5
-    return WarmupStudy(scenario, run.seed, run.replications, series, dict(suggestion.per_series),
-                       suggestion.observations, limit, window_weeks)
+    return WarmupStudy(scenario, run.seed, run.replications, series, dict(averaged), median,
+                       max(median.values()), limit, window_weeks)
 
 
 @dataclass

@@ -19,9 +19,10 @@ def test_warmup_study_finds_the_aftercare_transient():
     assert set(study.series) == {"census", "waitlist", "aftercare_census"}
     assert study.series["census"].shape == (4, int(6 * 365 // 7))
     # aftercare fills over about a year (52-week stays), the treatment census in a few months
-    assert 26 <= study.truncation_weeks["aftercare_census"] <= 104
-    assert study.truncation_weeks["census"] < study.truncation_weeks["aftercare_census"]
-    assert study.suggested_weeks == max(study.truncation_weeks.values())
+    assert 26 <= study.median_truncation_weeks["aftercare_census"] <= 104
+    assert study.median_truncation_weeks["census"] < study.median_truncation_weeks["aftercare_census"]
+    assert study.suggested_weeks == max(study.median_truncation_weeks.values())
+    assert set(study.truncation_weeks) == set(study.median_truncation_weeks)
     assert not study.at_limit
     averages = study.moving_averages()
     assert np.isfinite(averages["census"]).all()

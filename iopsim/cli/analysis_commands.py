@@ -51,9 +51,10 @@ def warmup(scenario: Path, overrides, replications: int, seed: int | None, windo
     table = Table(title=f"{s.name}: MSER-5 truncation point per weekly series "
                         f"({study.replications} replications, seed {study.seed}, no warm-up)")
     table.add_column("series")
-    table.add_column("warm-up (weeks)", justify="right")
-    for name, weeks in study.truncation_weeks.items():
-        table.add_row(name, str(weeks))
+    table.add_column("median over replications (weeks)", justify="right")
+    table.add_column("on the replication average (weeks)", justify="right")
+    for name, weeks in study.median_truncation_weeks.items():
+        table.add_row(name, str(weeks), str(study.truncation_weeks[name]))
     console = Console()
     console.print(table)
     path = warmup_chart(study, out or Path("runs") / f"{scenario.stem}-warmup.png")
@@ -124,3 +125,27 @@ def replications(scenario: Path, overrides, kpis, precision: float, min_replicat
         console.print(f"[yellow]Not reached within {max_replications} replications "
                       f"(a KPI with a mean near 0 rarely meets a relative precision). Plot: {path}")
         sys.exit(1)
+
+
+@main.command("validate-model")
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/validation.md"),
+              show_default=True)
+@click.option("-n", "--replications", type=click.IntRange(min=2, max=100_000),
+              help="Replications (default: the scenario's run.replications).")
+@jobs_option
+def validate_model(scenario: Path | None, out: Path, replications: int | None, jobs: int) -> None:
+    """Compare the baseline's outcome mix, stays and waits with published IOP figures (writes docs/validation.md)."""
+    from rich.console import Console
+
+    from ..validation import DEFAULT_SCENARIO, validate_model as run_validation
+
+    scenario = scenario or DEFAULT_SCENARIO
+    load_or_exit(scenario)  # bad input: FILE:LINE errors, exit 2, nothing written
+    progress, advance = _progress(replications, "validation run")
+    with progress:
+        path, rows = run_validation(scenario, out, replications, jobs or os.cpu_count() or 1, on_progress=advance)
+    console = Console()
+    for r in rows:
+        console.print(f"{r.benchmark.measure}: {r.estimate.mean:.3g} vs {r.benchmark.published} -> {r.verdict}")
+    console.print(f"Written {path}")

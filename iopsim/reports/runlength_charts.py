@@ -26,7 +26,9 @@ def warmup_chart(study: WarmupStudy, path: Path) -> Path:
         weeks = range(1, len(values) + 1)
         ax.plot(weeks, values, color="#0072B2", lw=1.6, label=f"Welch moving average ({study.window_weeks} weeks)")
         ax.axvspan(0, study.suggested_weeks, color="#999999", alpha=0.25, label="suggested warm-up")
-        ax.axvline(study.truncation_weeks[name], color="#D55E00", ls="--", lw=1.2, label="MSER-5 for this series")
+        ax.axvline(study.median_truncation_weeks[name], color="#D55E00", ls="--", lw=1.2,
+                   label="MSER-5, median over replications")
+        ax.axvline(study.truncation_weeks[name], color="#CC79A7", ls=":", lw=1.2, label="MSER-5 on the average")
         ax.set_ylabel(f"{name.replace('_', ' ')}\n(patients)")
         ax.grid(alpha=0.3)
     axes[0, 0].legend(loc="lower right", fontsize=8, frameon=False)
