@@ -138,7 +138,8 @@ def validate_model(scenario: Path | None, out: Path, replications: int | None, j
     """Compare the baseline's outcome mix, stays and waits with published IOP figures (writes docs/validation.md)."""
     from rich.console import Console
 
-    from ..validation import DEFAULT_SCENARIO, validate_model as run_validation
+    from ..validation import DEFAULT_SCENARIO
+    from ..validation import validate_model as run_validation
 
     scenario = scenario or DEFAULT_SCENARIO
     load_or_exit(scenario)  # bad input: FILE:LINE errors, exit 2, nothing written
