@@ -23,11 +23,11 @@ run: $(STAMP_RUN)
 	$(BIN)/iopsim run scenarios/baseline.yaml
 
 test: $(STAMP_TEST)
-	$(BIN)/ruff check iopsim tests benchmarks
+	$(BIN)/ruff check iopsim tests $(wildcard benchmarks)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP_TEST)
-	$(BIN)/ruff check iopsim tests benchmarks
+	$(BIN)/ruff check iopsim tests $(wildcard benchmarks)
 
 bench: $(STAMP_RUN)
 	$(BIN)/python benchmarks/run.py
