@@ -54,8 +54,9 @@ def init(path: Path, force: bool) -> None:
               help="Worker processes; 0 = one per CPU. Results are identical for any value.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default runs/<scenario>-<seed>).")
 @click.option("--events", is_flag=True, help="Also write events.csv, the full patient event log.")
+@click.option("--charts", is_flag=True, help="Also draw the standard charts into OUT/charts (as `iopsim plot`).")
 def run(scenario: Path, replications: int | None, seed: int | None, overrides: tuple[str, ...], jobs: int,
-        out: Path | None, events: bool) -> None:
+        out: Path | None, events: bool, charts: bool) -> None:
     """Run replications of SCENARIO and print its KPIs with 95% confidence intervals."""
     from rich.console import Console
     from rich.progress import (
@@ -88,6 +89,20 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
     if not result.complete:
         console.print(f"[yellow]Interrupted: {result.replications} of {n} replications finished and were written.")
         sys.exit(EXIT_INTERRUPTED)
+    if charts:
+        _draw_charts(folder, console)
+
+
+def _draw_charts(folder: Path, console) -> None:
+    from ..reports.charts import plot_run
+    from ..reports.rundir import RunDir
+
+    try:
+        paths = plot_run(RunDir(folder))
+    except KeyboardInterrupt:  # each chart file is written atomically: none is left half-written
+        console.print("[yellow]Interrupted while drawing charts; the run folder is complete.")
+        sys.exit(EXIT_INTERRUPTED)
+    console.print(f"Charts written to {paths[0].parent}/")
 
 
 def _print_summary(result, folder: Path) -> None:

@@ -1,0 +1,138 @@
+"""Commands on run folders: plot, compare, report.
+
+matplotlib, pandas and Jinja2 are imported inside the commands, so `iopsim --help` stays fast.
+A folder that is not a run folder is bad input: one line naming it on stderr, exit 2.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, main
+
+run_dir_argument = click.argument("run_dirs", nargs=-1, required=True,
+                                  type=click.Path(file_okay=False, path_type=Path), metavar="RUN_DIR...")
+
+
+def _formats(ctx, param, value: str) -> list[str]:
+    from ..reports.style import parse_formats  # light: no matplotlib import
+
+    try:
+        return parse_formats(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+@contextmanager
+def _run_dir_errors():
+    """RunDirError -> message and exit 2; Ctrl-C -> exit 130 (files are written atomically, none is half-done)."""
+    from ..reports.rundir import RunDirError
+
+    try:
+        yield
+    except RunDirError as err:
+        click.echo(f"{err}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        click.echo("Interrupted; files already written are complete, the one in progress was not written.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _load(paths) -> list:
+    from ..reports.rundir import RunDir
+
+    return [RunDir(p) for p in paths]
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "formats", default="png", show_default=True, callback=_formats, metavar="png,svg,pdf",
+              help="Image formats, comma separated.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default RUN_DIR/charts).")
+def plot(run_dir: Path, formats: list[str], out: Path | None) -> None:
+    """Draw the standard charts of a run folder (waitlist, census, waits, rooms, staff, flow, stays, groups)."""
+    with _run_dir_errors():
+        (run,) = _load([run_dir])
+        from ..reports.charts import plot_run
+
+        paths = plot_run(run, out, formats)
+    click.echo(f"Wrote {len(paths)} chart files to {paths[0].parent}/")
+
+
+@main.command()
+@run_dir_argument
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for comparison.csv and the chart (default comparisons/A-vs-B).")
+@click.option("--format", "formats", default="png", show_default=True, callback=_formats, metavar="png,svg,pdf",
+              help="Chart formats, comma separated.")
+def compare(run_dirs: tuple[Path, ...], out: Path | None, formats: list[str]) -> None:
+    """Compare run folders KPI by KPI: each against the first, with 95% CIs of the difference.
+
+    Runs with the same seed and replications are paired by replication (common random numbers);
+    otherwise Welch's interval is used. The table says which.
+    """
+    if len(run_dirs) < 2:
+        raise click.UsageError("compare needs at least two run folders.")
+    with _run_dir_errors():
+        runs = _load(run_dirs)
+        from ..reports.compare import compare_all, comparison_chart, comparison_frame
+        from ..reports.style import atomic_write, save_figure
+
+        comparisons = compare_all(runs)
+        for i, c in enumerate(comparisons, start=1):
+            _print_comparison(c, chr(65 + i))
+        out = out or Path("comparisons") / "-vs-".join(re.sub(r"[^\w.-]+", "-", r.label) for r in runs)
+        csv = comparison_frame(comparisons).to_csv(index=False, float_format="%.10g").encode()
+        atomic_write(out / "comparison.csv", lambda f: f.write(csv))
+        save_figure(comparison_chart(runs, comparisons), out / "comparison", formats)
+    click.echo(f"Comparison table and chart written to {out}/")
+
+
+def _print_comparison(c, letter_b: str) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..reports.compare import difference_text, relative_text
+
+    table = Table(title=f"{letter_b}: {c.b.label} vs A: {c.a.label}\n95% CI of {letter_b}−A: {c.method}",
+                  box=box.SIMPLE_HEAD, caption="bold: the interval excludes zero")
+    table.add_column("KPI", no_wrap=True)
+    table.add_column(f"A: {c.a.label}", justify="right")
+    table.add_column(f"{letter_b}: {c.b.label}", justify="right")
+    table.add_column(f"{letter_b}−A (95% CI)", justify="right", no_wrap=True)
+    table.add_column("change", justify="right")
+    table.add_column("unit")
+    for r in c.rows:
+        rel = relative_text(r.relative_pct)
+        table.add_row(r.name, r.a.text(short=True), r.b.text(short=True), difference_text(r), rel, r.unit,
+                      style="bold" if r.diff.excludes_zero else None)
+    console = Console()
+    console.print(table)
+    for note in c.notes:
+        console.print(f"[yellow]Note: {note}")
+
+
+@main.command()
+@run_dir_argument
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="HTML file to write (default RUN_DIR/report.html for one run, report.html for several).")
+@click.option("--image-format", type=click.Choice(["svg", "png"]), default="svg", show_default=True,
+              help="How charts are embedded: svg prints sharpest, png makes smaller files for some charts.")
+def report(run_dirs: tuple[Path, ...], out: Path | None, image_format: str) -> None:
+    """Write one self-contained HTML report (charts embedded, no external requests, prints to PDF).
+
+    With several run folders, it adds a comparison of each against the first.
+    """
+    with _run_dir_errors():
+        runs = _load(run_dirs)
+        from ..reports.report import write_report
+
+        out = out or (runs[0].path / "report.html" if len(runs) == 1 else Path("report.html"))
+        path = write_report(runs, out, image_format)
+    click.echo(f"Report written to {path}")

@@ -1,0 +1,184 @@
+"""A run folder written by `iopsim run`, loaded lazily for charts, comparisons and reports.
+
+Only summary.json is read up front (it is small and says what the run was); the CSVs are read
+on first use and kept, because several charts share them. Every problem with the folder is a
+RunDirError naming the folder, so the CLI can print it and exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cached_property
+from pathlib import Path
+
+from ..scenario.calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
+
+SUMMARY_KEYS = ("iopsim_version", "scenario", "seed", "replications", "warmup_weeks", "horizon_years", "kpis")
+TREATMENT_OUTCOMES = ("graduated", "dropped_out", "relapse_discharge")
+
+
+class RunDirError(Exception):
+    """A folder that is not a (complete, readable) run folder."""
+
+    def __init__(self, folder: Path | str, problem: str):
+        super().__init__(f"{folder}: {problem}")
+        self.folder = Path(folder)
+
+
+class RunDir:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise RunDirError(self.path, "not a folder (expected a run folder written by `iopsim run`)")
+        summary = self.path / "summary.json"
+        if not summary.is_file():
+            raise RunDirError(self.path, "not a run folder: summary.json is missing (write one with `iopsim run`)")
+        try:
+            self.summary = json.loads(summary.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise RunDirError(self.path, f"summary.json is not readable JSON ({err})") from None
+        missing = [k for k in SUMMARY_KEYS if not isinstance(self.summary, dict) or k not in self.summary]
+        if missing:
+            raise RunDirError(self.path, f"summary.json lacks {', '.join(missing)}: not written by `iopsim run`?")
+
+    # --- what the run was ------------------------------------------------------------------------
+    @property
+    def scenario(self) -> dict:
+        return self.summary["scenario"]
+
+    @property
+    def name(self) -> str:
+        return str(self.scenario.get("name", self.path.name))
+
+    @property
+    def label(self) -> str:
+        """Scenario name, or folder name when it is more specific (two runs of one scenario)."""
+        return self.path.name if self.path.name and self.path.name != self.name else self.name
+
+    @property
+    def seed(self) -> int:
+        return int(self.summary["seed"])
+
+    @property
+    def replications(self) -> int:
+        return int(self.summary["replications"])
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.summary.get("complete", True))
+
+    @property
+    def version(self) -> str:
+        return str(self.summary["iopsim_version"])
+
+    @property
+    def kpis(self) -> dict[str, dict]:
+        return self.summary["kpis"]
+
+    @property
+    def horizon_days(self) -> float:
+        return float(self.summary["horizon_years"]) * DAYS_PER_YEAR
+
+    @property
+    def warmup_days(self) -> float:
+        """Start of the observation window, as the model clips it (kpis.py)."""
+        return min(float(self.summary["warmup_weeks"]) * DAYS_PER_WEEK, self.horizon_days)
+
+    @property
+    def window_years(self) -> float:
+        return (self.horizon_days - self.warmup_days) / DAYS_PER_YEAR
+
+    def footer(self) -> str:
+        """The provenance line every chart carries."""
+        reps = f"{self.replications} replication{'s' if self.replications != 1 else ''}"
+        if not self.complete:
+            reps += " (interrupted run)"
+        return (f"Scenario: {self.name}  ·  {reps}  ·  seed {self.seed}  ·  "
+                f"{_g(self.summary['horizon_years'])} years simulated, first {_g(self.summary['warmup_weeks'])} "
+                f"weeks excluded as warm-up  ·  iopsim {self.version}")
+
+    # --- the tables, read on first use -------------------------------------------------------------
+    def _csv(self, name: str, **kwargs):
+        import pandas as pd
+
+        path = self.path / name
+        if not path.is_file():
+            raise RunDirError(self.path, f"{name} is missing: not a complete run folder (re-run `iopsim run`)")
+        try:
+            return pd.read_csv(path, **kwargs)
+        except (OSError, ValueError, EOFError) as err:  # pandas parser errors are ValueErrors
+            raise RunDirError(self.path, f"{name} is not readable ({err})") from None
+
+    @cached_property
+    def replication_kpis(self):
+        """One row per replication, indexed by replication (replications.csv)."""
+        return self._csv("replications.csv", index_col="replication").sort_index()
+
+    @cached_property
+    def timeseries(self):
+        return self._csv("timeseries.csv")
+
+    @cached_property
+    def sessions(self):
+        return self._csv("sessions.csv", keep_default_na=False, na_values=[""])
+
+    @cached_property
+    def patients(self):
+        return self._csv("patients.csv.gz")
+
+    # --- derived views ------------------------------------------------------------------------------
+    def window_weeks(self):
+        """Boolean mask over timeseries rows: whole weeks starting at or after the warm-up (as KPIs)."""
+        ts = self.timeseries
+        return ts["week_end_days"] - DAYS_PER_WEEK >= self.warmup_days - 1e-9
+
+    def within_window(self, column: str):
+        """Boolean mask over patients: the step `column` happened inside [warm-up, horizon]."""
+        t = self.patients[column]
+        return (t >= self.warmup_days) & (t <= self.horizon_days)
+
+    def weekly_band(self, columns: str | list[str]):
+        """Mean across replications of a weekly series (sum of `columns`) with its 95% CI per week.
+
+        Returns (years, mean, lo, hi) as numpy arrays; lo/hi are NaN with a single replication.
+        """
+        import numpy as np
+
+        from ..analysis.stats import mean_ci
+
+        ts = self.timeseries
+        cols = [columns] if isinstance(columns, str) else list(columns)
+        values = ts[cols].sum(axis=1).to_numpy(dtype=float)
+        wide = _by_week(ts, values)
+        estimates = [mean_ci(row) for row in wide.to_numpy()]
+        years = wide.index.to_numpy(dtype=float) / DAYS_PER_YEAR
+        return (years, np.array([e.mean for e in estimates]), np.array([e.lo for e in estimates]),
+                np.array([e.hi for e in estimates]))
+
+    def weekly_mean(self, column: str):
+        """Mean across replications of one weekly series, as (years, values)."""
+        ts = self.timeseries
+        wide = _by_week(ts, ts[column].to_numpy(dtype=float))
+        return wide.index.to_numpy(dtype=float) / DAYS_PER_YEAR, wide.mean(axis=1).to_numpy()
+
+    def window_mean_per_week(self, column: str) -> float:
+        """Mean weekly value of a series over the window weeks of every replication."""
+        values = self.timeseries.loc[self.window_weeks(), column]
+        return float(values.mean()) if len(values) else math.nan
+
+
+def _by_week(ts, values):
+    """week_end_days x replication table of `values`."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"t": ts["week_end_days"].to_numpy(), "r": ts["replication"].to_numpy(), "v": values})
+    return frame.pivot(index="t", columns="r", values="v").sort_index()
+
+
+def _g(x) -> str:
+    return f"{float(x):g}"
+
+
+def load_runs(paths) -> list[RunDir]:
+    return [RunDir(p) for p in paths]

@@ -1,0 +1,231 @@
+"""The house style of every chart, and how charts are written to disk.
+
+One palette (Okabe & Ito 2008, distinguishable with the common colour-vision deficiencies and in
+greyscale by lightness), font sizes that stay legible on a slide and on paper, and a provenance
+footer. Figures are built on matplotlib's object API with the Agg canvas, never pyplot, so
+drawing a chart does not change the backend of a notebook that imported iopsim.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..scenario.calendar import DAYS_PER_YEAR
+
+# Okabe-Ito, in the order series take them.
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+GREEN = "#009E73"
+VERMILLION = "#D55E00"
+SKY = "#56B4E9"
+PURPLE = "#CC79A7"
+YELLOW = "#F0E442"
+BLACK = "#000000"
+GREY = "#7F7F7F"
+LIGHT_GREY = "#E6E6E6"
+PALETTE = (BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK)
+SEQUENTIAL_CMAP = "cividis"  # perceptually uniform and colour-blind safe
+
+FORMATS = ("png", "svg", "pdf")
+PNG_DPI = 200
+WIDE = (11.0, 5.6)  # inches: 16:9-ish for slides, fits an A4/Letter page at 200 dpi
+
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 11,
+    "axes.titlesize": 14,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 11.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#D9D9D9",
+    "grid.linewidth": 0.7,
+    "axes.axisbelow": True,
+    "legend.frameon": False,
+    "legend.fontsize": 10,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "svg.fonttype": "path",  # text as outlines: identical in every browser, no font lookup
+    "pdf.fonttype": 42,
+    "svg.hashsalt": "iopsim",  # stable element ids, so the same run gives the same SVG
+}
+
+
+def rc() -> dict:
+    from cycler import cycler
+
+    return {**RC, "axes.prop_cycle": cycler(color=PALETTE)}
+
+
+def new_figure(footer: str, title: str, figsize: tuple[float, float] = WIDE, nrows: int = 1, ncols: int = 1,
+               **kwargs):
+    """A figure with the house title and a provenance footer (RunDir.footer()); returns (figure, axes).
+
+    Call inside `style_context()` so the rcParams apply to the axes created here.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    fig.get_layout_engine().set(h_pad=0.06, w_pad=0.06)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=15, fontweight="bold")
+    # supxlabel, not fig.text: constrained layout keeps room for it under every axes
+    fig.supxlabel(footer, x=0.01, ha="left", fontsize=8, color=GREY)
+    axes = fig.subplots(nrows, ncols, squeeze=True, **kwargs)
+    return fig, axes
+
+
+def legend_below(ax, ncols: int, drop_inches: float = 0.62, **kwargs):
+    """A legend under the axes' x label (a fixed distance, so it never overlaps the label or the footer)."""
+    from matplotlib.transforms import ScaledTranslation
+
+    shift = ScaledTranslation(0, -drop_inches, ax.figure.dpi_scale_trans)
+    return ax.legend(loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=ax.transAxes + shift, ncols=ncols,
+                     **kwargs)
+
+
+def style_context():
+    import matplotlib
+
+    return matplotlib.rc_context(rc())
+
+
+def shade_warmup(ax, run, over: bool = False) -> None:
+    """Grey band over the warm-up, which every KPI leaves out; `over` veils filled areas instead."""
+    end = run.warmup_days / DAYS_PER_YEAR
+    if end <= 0:
+        return
+    label = "warm-up (excluded from KPIs)"
+    if over:
+        ax.axvspan(0, end, fc="white", alpha=0.55, lw=0, zorder=3, label=label, hatch="///", ec=GREY)
+        ax.axvline(end, color=GREY, lw=1.2, ls="--", zorder=4)
+    else:
+        ax.axvspan(0, end, color=LIGHT_GREY, lw=0, zorder=0, label=label)
+
+
+def save_figure(fig, stem: Path, formats: Iterable[str]) -> list[Path]:
+    """Write fig as stem.<fmt> for each format, each atomically (temp file + rename)."""
+    paths = []
+    for fmt in formats:
+        path = stem.with_suffix(f".{fmt}")
+        metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+        with style_context():
+            atomic_write(path, lambda f, fmt=fmt, md=metadata: fig.savefig(f, format=fmt, dpi=PNG_DPI, metadata=md))
+        paths.append(path)
+    return paths
+
+
+def atomic_write(path: Path, write) -> Path:
+    """Call write(binary file) on a temp file next to path, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def parse_formats(text: str) -> list[str]:
+    """'png,svg' -> ['png', 'svg']; ValueError naming anything unsupported."""
+    formats = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ValueError(f"unsupported format {', '.join(bad) or repr(text)}; choose from {', '.join(FORMATS)}")
+    return list(dict.fromkeys(formats))
+
+
+# --- words for numbers -----------------------------------------------------------------------------
+# Sections of the KPI table: KPI_UNITS order, split where the subject changes.
+KPI_SECTIONS: dict[str, tuple[str, ...]] = {
+    "Demand and flow": (
+        "referrals_per_year", "admissions_per_year", "referred_out_per_year", "referred_out_mild_per_year",
+        "referred_out_home_per_year", "referred_out_detox_per_year", "referred_out_waitlist_full_per_year",
+        "intake_no_show_closed_per_year", "reneged_per_year", "reneged_intake_per_year", "reneged_waitlist_per_year",
+    ),
+    "Access and waiting": (
+        "wait_to_assessment_days_mean", "wait_to_admission_days_mean", "wait_to_admission_days_p90",
+        "waitlist_days_mean", "admitted_within_14_days_pct", "intake_queue_mean", "waitlist_mean", "waitlist_max",
+    ),
+    "Patients in care": ("census_mean", "aftercare_census_mean"),
+    "Treatment outcomes": (
+        "completion_rate_pct", "dropout_rate_pct", "relapse_discharge_rate_pct", "length_of_stay_days_mean",
+        "length_of_stay_days_median", "relapses_per_admission", "detected_relapses_per_admission",
+        "group_hours_attended_per_admission",
+    ),
+    "Aftercare": ("aftercare_uptake_pct", "aftercare_completion_pct", "aftercare_relapse_pct"),
+    "Rooms, staff and groups": (
+        "room_utilization_pct", "counselor_utilization_pct", "counselor_overtime_hours_per_week",
+        "individual_sessions_delivered_pct", "group_fill_pct", "group_enrollment_pct", "sessions_cancelled_pct",
+    ),
+}
+
+KPI_LABELS: dict[str, str] = {
+    "referrals_per_year": "Referrals",
+    "admissions_per_year": "Admissions",
+    "referred_out_per_year": "Referred elsewhere (all reasons)",
+    "referred_out_mild_per_year": "Referred out: mild use disorder",
+    "referred_out_home_per_year": "Referred out: home does not support recovery",
+    "referred_out_detox_per_year": "Referred out: needed detox, did not return",
+    "referred_out_waitlist_full_per_year": "Referred out: waitlist full",
+    "intake_no_show_closed_per_year": "Closed after intake no-shows",
+    "reneged_per_year": "Gave up waiting (all)",
+    "reneged_intake_per_year": "Gave up waiting for intake",
+    "reneged_waitlist_per_year": "Gave up waiting for admission",
+    "wait_to_assessment_days_mean": "Wait from referral to assessment, mean",
+    "wait_to_admission_days_mean": "Wait from referral to admission, mean",
+    "wait_to_admission_days_p90": "Wait from referral to admission, 90th percentile",
+    "waitlist_days_mean": "Time on the waitlist, mean",
+    "admitted_within_14_days_pct": "Admitted within 14 days of referral",
+    "intake_queue_mean": "Waiting for intake, average",
+    "waitlist_mean": "Waitlist length, average",
+    "waitlist_max": "Waitlist length, maximum",
+    "census_mean": "Patients in treatment, average",
+    "aftercare_census_mean": "Patients in aftercare, average",
+    "completion_rate_pct": "Completed treatment",
+    "dropout_rate_pct": "Dropped out",
+    "relapse_discharge_rate_pct": "Discharged after relapse",
+    "length_of_stay_days_mean": "Length of stay, mean",
+    "length_of_stay_days_median": "Length of stay, median",
+    "relapses_per_admission": "Relapses per treatment episode",
+    "detected_relapses_per_admission": "Detected relapses per treatment episode",
+    "group_hours_attended_per_admission": "Group hours attended per episode",
+    "aftercare_uptake_pct": "Graduates starting aftercare",
+    "aftercare_completion_pct": "Aftercare completed (of those who finished)",
+    "aftercare_relapse_pct": "Relapsed during aftercare",
+    "room_utilization_pct": "Room use (of hours available)",
+    "counselor_utilization_pct": "Counselor clinical time used",
+    "counselor_overtime_hours_per_week": "Counselor overtime",
+    "individual_sessions_delivered_pct": "Individual sessions delivered (of needed)",
+    "group_fill_pct": "Group seats filled (attended)",
+    "group_enrollment_pct": "Group seats taken (enrolled)",
+    "sessions_cancelled_pct": "Sessions cancelled",
+}
+
+
+def kpi_label(name: str) -> str:
+    return KPI_LABELS.get(name, name.replace("_", " "))
+
+
+def kpi_sections(names: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """Group KPI names into the sections above, in their given order; unknown names go last."""
+    names = list(names)
+    placed = {n for members in KPI_SECTIONS.values() for n in members}
+    out = [(title, [n for n in names if n in members]) for title, members in KPI_SECTIONS.items()]
+    other = [n for n in names if n not in placed]
+    if other:
+        out.append(("Other", other))
+    return [(title, members) for title, members in out if members]

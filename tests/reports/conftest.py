@@ -1,0 +1,70 @@
+"""Small real run folders shared by the report tests (written once per session, then read-only).
+
+Two years with a ten-week warm-up and three replications: enough for every chart to have data
+and every KPI a confidence interval, and quick (a couple of seconds for all three runs).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iopsim.reports.rundir import RunDir
+from iopsim.runner import run_replications, write_run_folder
+from iopsim.scenario.loader import load_scenario
+
+REPO = Path(__file__).resolve().parents[2]
+BASELINE = REPO / "scenarios" / "baseline.yaml"
+SHORT = ["run.horizon_years=2", "run.warmup_weeks=10"]
+REPLICATIONS = 3
+
+
+def make_run(folder: Path, overrides=(), seed: int | None = None, replications: int = REPLICATIONS) -> Path:
+    scenario = load_scenario(BASELINE, [*SHORT, *overrides])
+    return write_run_folder(run_replications(scenario, replications, seed, jobs=1), folder)
+
+
+@pytest.fixture(scope="session")
+def runs_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="session")
+def base_dir(runs_root) -> Path:
+    return make_run(runs_root / "base")
+
+
+@pytest.fixture(scope="session")
+def fewer_counselors_dir(runs_root) -> Path:
+    """Same scenario and seed with one counselor less: a paired (common random numbers) comparison."""
+    return make_run(runs_root / "three-counselors", ["counselors.count=3"])
+
+
+@pytest.fixture(scope="session")
+def other_seed_dir(runs_root) -> Path:
+    """Same scenario, another seed: an independent (Welch) comparison."""
+    return make_run(runs_root / "other-seed", seed=12345)
+
+
+@pytest.fixture(scope="session")
+def base(base_dir) -> RunDir:
+    return RunDir(base_dir)
+
+
+@pytest.fixture(scope="session")
+def fewer_counselors(fewer_counselors_dir) -> RunDir:
+    return RunDir(fewer_counselors_dir)
+
+
+@pytest.fixture(scope="session")
+def other_seed(other_seed_dir) -> RunDir:
+    return RunDir(other_seed_dir)
+
+
+@pytest.fixture(scope="session")
+def multi_html(base, fewer_counselors) -> str:
+    """The report of two runs (with its comparison), as users get it by default (SVG charts)."""
+    from iopsim.reports.report import render_report
+
+    return render_report([base, fewer_counselors])

@@ -1,0 +1,47 @@
+"""The commands as a planner types them: `iopsim run --charts`, `iopsim plot`, and a fast `--help`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from iopsim.cli import main
+from iopsim.reports.charts import CHARTS
+
+from .conftest import BASELINE
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = ("import sys\nfrom iopsim.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('matplotlib', 'pandas', 'scipy', 'jinja2', 'PIL') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    for command in ("plot", "compare", "report"):
+        assert f"\n  {command} " in out.stdout, command
+
+
+def test_run_with_charts_draws_them_into_the_run_folder(tmp_path):
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["run", str(BASELINE), "-n", "2", "-j", "1", "--set", "run.horizon_years=1",
+                                       "--set", "run.warmup_weeks=8", "--out", str(out), "--charts"],
+                           env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (out / "charts").iterdir()) == sorted(f"{c.name}.png" for c in CHARTS)
+    assert f"Charts written to {out / 'charts'}/" in result.output
+
+
+def test_plot_command_formats_and_out(base_dir, tmp_path):
+    result = CliRunner().invoke(main, ["plot", str(base_dir), "--format", "svg", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "c").glob("*.svg"))) == len(CHARTS)
+    assert not (base_dir / "charts").exists()
+
+
+def test_plot_bad_input_exits_2(base_dir, tmp_path):
+    result = CliRunner().invoke(main, ["plot", str(tmp_path)])
+    assert result.exit_code == 2 and f"{tmp_path}: not a run folder" in result.stderr
+    result = CliRunner().invoke(main, ["plot", str(base_dir), "--format", "gif"])
+    assert result.exit_code == 2 and "unsupported format gif" in result.output

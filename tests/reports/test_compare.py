@@ -1,0 +1,135 @@
+"""Scenario comparison: pairing by common random numbers, the intervals, the CLI and its files."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from scipy import stats
+
+from iopsim.cli import main
+from iopsim.reports.compare import PAIRED, WELCH, compare, comparison_frame, pairing, relative_text
+
+
+def test_same_seed_and_replications_pair(base, fewer_counselors, other_seed):
+    assert pairing(base, fewer_counselors) == PAIRED
+    assert pairing(base, other_seed) == WELCH
+
+
+def test_same_seed_but_other_replications_does_not_pair(base, runs_root):
+    from iopsim.reports.rundir import RunDir
+
+    from .conftest import make_run
+
+    two = RunDir(make_run(runs_root / "two-reps", replications=2))
+    assert pairing(base, two) == WELCH
+
+
+def test_paired_difference_is_a_t_interval_of_per_replication_differences(base, fewer_counselors):
+    c = compare(base, fewer_counselors)
+    row = c.row("counselor_utilization_pct")
+    d = (fewer_counselors.replication_kpis["counselor_utilization_pct"]
+         - base.replication_kpis["counselor_utilization_pct"]).to_numpy()
+    half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
+    assert row.diff.mean == pytest.approx(d.mean())
+    assert (row.diff.lo, row.diff.hi) == pytest.approx((d.mean() - half, d.mean() + half))
+    assert row.diff.excludes_zero and row.diff.mean > 0  # 3 counselors are busier than 4
+    assert row.a.mean == base.kpis["counselor_utilization_pct"]["mean"]
+
+
+def test_welch_difference(base, other_seed):
+    row = compare(base, other_seed).row("census_mean")
+    a = base.replication_kpis["census_mean"].to_numpy()
+    b = other_seed.replication_kpis["census_mean"].to_numpy()
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = stats.t.ppf(0.975, df) * math.sqrt(va + vb)
+    assert (row.diff.lo, row.diff.hi) == pytest.approx((b.mean() - a.mean() - half, b.mean() - a.mean() + half))
+
+
+def test_common_random_numbers_cancel_what_did_not_change(base, fewer_counselors):
+    """Referrals do not depend on staffing: with CRN they are identical and the difference is exactly 0."""
+    row = compare(base, fewer_counselors).row("referrals_per_year")
+    assert (row.diff.mean, row.diff.lo, row.diff.hi) == (0.0, 0.0, 0.0)
+
+
+def test_every_kpi_compared_and_run_against_itself_is_zero(base):
+    c = compare(base, base)
+    assert [r.name for r in c.rows] == list(base.kpis)
+    for r in c.rows:
+        assert r.diff.mean in (0.0, None), r.name
+
+
+def test_frame_has_a_row_per_kpi_and_comparison(base, fewer_counselors, other_seed):
+    frame = comparison_frame([compare(base, fewer_counselors), compare(base, other_seed)])
+    assert len(frame) == 2 * len(base.kpis)
+    assert set(frame["method"]) == {"paired", "welch"}
+
+
+def test_relative_text():
+    assert [relative_text(x) for x in (17.2, -2.4, 0.3, None, math.nan)] == ["+17%", "-2%", "0%", "", ""]
+
+
+# --- command line ---------------------------------------------------------------------------------
+def test_compare_command_prints_table_and_writes_chart_and_csv(base, base_dir, fewer_counselors_dir, tmp_path):
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(main, ["compare", str(base_dir), str(fewer_counselors_dir), "--out", str(out),
+                                       "--format", "png,svg"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "paired (common random numbers)" in result.output
+    assert "counselor_utilization_pct" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.png", "comparison.svg"]
+    csv = (out / "comparison.csv").read_text().splitlines()
+    assert len(csv) == 1 + len(base.kpis)
+    png = (out / "comparison.png").read_bytes()
+    assert png[:4] == b"\x89PNG" and len(png) > 50_000
+
+
+@pytest.mark.parametrize("args, message", [
+    (["{base}", "{tmp}"], "summary.json is missing"),
+    (["{base}", "{tmp}/nope"], "not a folder"),
+])
+def test_compare_bad_folder_exits_2_naming_it(base_dir, tmp_path, args, message):
+    args = [a.format(base=base_dir, tmp=tmp_path) for a in args]
+    result = CliRunner().invoke(main, ["compare", *args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert message in result.stderr and args[1] in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_compare_needs_two_folders(base_dir):
+    result = CliRunner().invoke(main, ["compare", str(base_dir)])
+    assert result.exit_code == 2
+    assert "at least two" in result.output
+
+
+def test_chart_shows_each_difference(base, fewer_counselors, other_seed):
+    from iopsim.reports.compare import comparison_chart
+
+    runs = [base, fewer_counselors, other_seed]
+    fig = comparison_chart(runs, [compare(base, fewer_counselors), compare(base, other_seed)])
+    labels = [ax.get_xlabel() for ax in fig.axes if ax.get_xlabel()]
+    assert len(labels) == 9 and all("B−A" in t and "C−A" in t for t in labels)
+    footer = fig._supxlabel.get_text()
+    assert "B−A paired" in footer and "C−A Welch" in footer
+    bars = [p.get_height() for p in fig.axes[0].patches]
+    np.testing.assert_allclose(bars, [r.kpis["wait_to_admission_days_mean"]["mean"] for r in runs])
+
+
+def test_notes_say_what_else_differs(base, base_dir, tmp_path):
+    import json
+    import shutil
+
+    from iopsim.reports.rundir import RunDir
+
+    folder = tmp_path / "longer-warmup"
+    shutil.copytree(base_dir, folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    summary.update(warmup_weeks=20, iopsim_version="9.9")
+    (folder / "summary.json").write_text(json.dumps(summary))
+    notes = compare(base, RunDir(folder)).notes
+    assert notes[0] == "The warm-up differs (10 vs 20 weeks): the KPIs cover different periods."
+    assert notes[1].startswith("Made by different iopsim versions") and "pairing may not hold" in notes[1]
+    assert compare(base, base).notes == []
