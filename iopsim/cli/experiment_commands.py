@@ -1,0 +1,488 @@
+"""Commands on many scenario variants: sweep, size, sensitivity."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, exit_with_problems, main, scenario_argument, set_option
+from .common import load_or_exit as _load
+
+EXIT_POINT_FAILED = 1
+
+experiment_argument = click.argument("experiment", type=click.Path(dir_okay=True, path_type=Path))
+jobs_option = click.option(
+    "-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+    help="Worker processes (or LocalCluster workers); 0 = one per CPU. Results are identical for any value.",
+)
+dask_option = click.option(
+    "--dask", metavar="ADDRESS|local",
+    help="Run on a dask.distributed scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; its workers need iopsim "
+         "installed), or 'local' to start a LocalCluster of --jobs workers.",
+)
+
+
+def _load_experiment(path: Path):
+    from ..experiments.resolve import load_experiment
+    from ..scenario.loader import ScenarioError
+
+    try:
+        return load_experiment(path)
+    except ScenarioError as err:
+        exit_with_problems(path, err)
+
+
+def _open_executor(jobs: int, dask: str | None):
+    from ..experiments.executors import open_executor
+
+    jobs = jobs or os.cpu_count() or 1
+    try:
+        return open_executor(jobs, dask)
+    except (OSError, TimeoutError, ValueError) as exc:
+        click.echo(f"--dask {dask}: cannot connect to the scheduler: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@contextmanager
+def _progress(description: str, total: int, completed: int = 0):
+    """A rich progress bar with ETA on stderr; yields advance(k)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(description, total=total, completed=completed)
+        yield lambda k: progress.advance(task, k)
+
+
+def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
+    """Run a sweep plan into `out` with a progress bar; handles refusal and Ctrl-C. Returns (run, seconds)."""
+    from ..experiments import sweep as sw
+    from ..experiments.store import ResultStore, StoreMismatch
+
+    store = ResultStore(out)
+    try:
+        store.check(plan.manifest)  # before starting workers; nothing is written until they are up
+    except StoreMismatch as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    done = len(store.finished([p.point_id for p in plan.points]))
+    executor = _open_executor(jobs, dask)
+    click.echo(f"{plan.name}: {len(plan.points)} points x {plan.replications} replications = "
+               f"{plan.simulations} simulations, seed {plan.seed}, on {executor.description}"
+               + (f"; {done} points already in {out}/ are skipped" if done else ""), err=True)
+    start = time.perf_counter()
+    try:
+        with executor, _progress(f"{plan.name}: {what}", plan.simulations, done * plan.replications) as advance:
+            result = sw.run(plan, store, executor, advance)
+    except KeyboardInterrupt:
+        left = len(plan.points) - len(store.finished([p.point_id for p in plan.points]))
+        click.echo(f"Interrupted: finished points are saved in {out}/; {left} left. "
+                   "Run the same command again to resume.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    return result, time.perf_counter() - start
+
+
+@main.command()
+@experiment_argument
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Result folder (default runs/<experiment>); rerun with the same folder to resume.")
+@jobs_option
+@dask_option
+def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None) -> None:
+    """Run every point of an EXPERIMENT file: a grid of values and/or a LHS/Sobol sample of ranges.
+
+    Each point runs the same replications and seed (common random numbers). Each finished point is
+    saved at once, so a sweep stopped by Ctrl-C or a crash resumes where it stopped when the same
+    command is run again. Writes results.csv/.parquet (one row per point and replication) and
+    summary.csv (mean and 95% CI of every KPI per point).
+    """
+    from ..experiments import sweep as sw
+    from ..experiments.store import ResultStore
+    from ..scenario.loader import ScenarioError
+
+    loaded = _load_experiment(experiment)
+    try:
+        plan = sw.plan(loaded)
+    except ScenarioError as err:
+        exit_with_problems(experiment, err)
+    out = out or Path("runs") / experiment.stem
+    result, seconds = _run_plan(plan, out, jobs, dask, "simulations")
+    tables = sw.tables(plan, ResultStore(out))
+    sw.write_tables(tables, out)
+    _print_sweep(plan, tables)
+    skipped = f"; {result.skipped} point{'s were' if result.skipped != 1 else ' was'} already done"
+    click.echo(f"Ran {result.ran} points ({result.ran * plan.replications} simulations) in {seconds:.1f} s"
+               + (skipped if result.skipped else "") + f". Results written to {out}/ ({', '.join(sw.RESULT_FILES)})")
+    _report_errors(tables.errors)
+
+
+def _report_errors(errors) -> None:
+    if not errors:
+        return
+    click.echo(f"{len(errors)} point(s) failed; their errors are in the point files and summary.csv "
+               "(rerun to retry them):", err=True)
+    for pid, params, message in errors:
+        where = ", ".join(f"{k}={v}" for k, v in params.items())
+        click.echo(f"  {pid} ({where}): {message}", err=True)
+    sys.exit(EXIT_POINT_FAILED)
+
+
+def _ci_text(mean, lo, hi) -> str:
+    import math
+
+    from ..reports.tables import decimals_for, format_value
+
+    d = decimals_for(mean)
+    if lo is None or (isinstance(lo, float) and math.isnan(lo)):
+        return format_value(mean, d)
+    return f"{format_value(mean, d)}\n[{format_value(lo, d)} – {format_value(hi, d)}]"
+
+
+MAX_ROWS = 60
+
+
+def _print_sweep(plan, tables) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{plan.name}: mean [95% CI] over {plan.replications} replications per point")
+    table.add_column("point")
+    for name in [*plan.params, *plan.kpis]:
+        table.add_column(name, justify="right", overflow="fold")
+    summary = tables.summary
+    for _, row in summary.head(MAX_ROWS).iterrows():
+        cells = [row["point_id"], *[str(row[p]) for p in plan.params]]
+        if row["status"] != "ok":
+            cells += [row["status"]] * len(plan.kpis)
+        else:
+            cells += [_ci_text(row[f"{k}_mean"], row[f"{k}_ci95_low"], row[f"{k}_ci95_high"]) for k in plan.kpis]
+        table.add_row(*cells)
+    console = Console()
+    console.print(table)
+    if len(summary) > MAX_ROWS:
+        console.print(f"(first {MAX_ROWS} of {len(summary)} points; all are in summary.csv)")
+
+
+# --------------------------------------------------------------------------- size
+
+
+def _int_range(ctx, param, text: str) -> list[int]:
+    """'2..15', '4' or '2,4,6' -> the counts; a BadParameter (exit 2) otherwise."""
+    try:
+        if ".." in text:
+            a, b = (int(x) for x in text.split("..", 1))
+            values = list(range(a, b + 1))
+        else:
+            values = sorted({int(x) for x in text.split(",")})
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: expected A..B, N or a,b,c (whole numbers)") from None
+    if not values or min(values) < 0:
+        raise click.BadParameter(f"{text!r}: needs at least one count, none negative")
+    return values
+
+
+def _targets(ctx, param, texts: tuple[str, ...]):
+    from ..experiments.targets import parse_target
+
+    out = []
+    for text in texts:
+        try:
+            out.append(parse_target(text))
+        except ValueError as exc:
+            raise click.BadParameter(f"{text!r}: {exc}") from None
+    return out
+
+
+@main.command()
+@scenario_argument
+@click.option("--target", "targets", multiple=True, required=True, callback=_targets, metavar="KPI>=X|KPI<=X",
+              help="A KPI target that must hold at its 95% confidence bound, e.g. "
+                   "'admitted_within_14_days_pct>=90' (repeatable; all must hold).")
+@click.option("--rooms", default="1..6", show_default=True, callback=_int_range, metavar="A..B",
+              help="Group room counts to consider (also N or a,b,c).")
+@click.option("--counselors", default="2..15", show_default=True, callback=_int_range, metavar="A..B",
+              help="Counselor counts to consider.")
+@click.option("--cost-room", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Cost of one group room (e.g. per year).")
+@click.option("--cost-counselor", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Cost of one counselor (same unit as --cost-room).")
+@click.option("--min-replications", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Replications every candidate starts with.")
+@click.option("--max-replications", type=click.IntRange(min=2), default=40, show_default=True,
+              help="Cap for candidates whose confidence interval straddles a target.")
+@click.option("--seed", type=click.IntRange(min=0), help="Base seed (default: the scenario's run.seed).")
+@click.option("--exhaustive", is_flag=True, help="Evaluate every candidate instead of searching (slower; full chart).")
+@set_option
+@jobs_option
+@dask_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default runs/<scenario>-size).")
+def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_room: float, cost_counselor: float,
+         min_replications: int, max_replications: int, seed: int | None, exhaustive: bool,
+         overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None) -> None:
+    """Find the cheapest group rooms and counselors for which every --target holds.
+
+    A target holds when its 95% confidence bound clears it (the lower bound for >=, the upper for
+    <=). Candidates share random numbers (same seed and replications), start with
+    --min-replications and double them only while a target is undecided. The search assumes more
+    counselors never make the targets worse (true of waits, waitlists and workload), so it
+    binary-searches counselors for each room count; --exhaustive checks every candidate instead.
+    Cost = rooms x --cost-room + counselors x --cost-counselor; ties go to fewer rooms.
+
+    Rooms: the group rooms are the rooms holding phase or aftercare sessions. Fewer rooms than the
+    scenario has keeps the first ones in `rooms:` and drops the others' sessions; more rooms adds
+    copies of the group rooms in turn, each with all its group sessions at the same days and
+    times under new group names (a whole extra track). A variant that fails the scenario checks
+    (e.g. a phase left without a session) is listed as invalid, never run.
+    """
+    from ..experiments.sizing import FEASIBLE, Sizer
+
+    if min_replications > max_replications:
+        raise click.BadParameter("must not exceed --max-replications", param_hint="--min-replications")
+    s = _load(scenario, overrides)
+    seed = s.run.seed if seed is None else seed
+    out = out or Path("runs") / f"{scenario.stem}-size"
+    executor = _open_executor(jobs, dask)
+    click.echo(f"{s.name}: sizing {len(rooms)} room counts x {len(counselors)} counselor counts, targets "
+               f"{', '.join(map(str, targets))}; seed {seed}, {min_replications}-{max_replications} replications "
+               f"per candidate, on {executor.description}", err=True)
+    start = time.perf_counter()
+    try:
+        with executor, _counter(f"{s.name}: sizing") as advance:
+            sizer = Sizer(s, targets, rooms, counselors, executor, seed, cost_room, cost_counselor,
+                          min_replications, max_replications, on_progress=advance)
+            result = sizer.solve(exhaustive)
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing written.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    seconds = time.perf_counter() - start
+    files = _write_sizing(result, sizer, s, scenario, out)
+    _print_sizing(result, sizer)
+    click.echo(f"Ran {result.simulations} simulations for {len(result.candidates)} candidates in {seconds:.1f} s "
+               f"(every candidate at {max_replications} replications would be {result.brute_force}). "
+               f"Written to {out}/ ({', '.join(f.name for f in files)})")
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    errors = [c for c in result.candidates if c.status == "error"]
+    for c in errors:
+        click.echo(f"Error: {c.rooms} rooms, {c.counselors} counselors: {c.reason}", err=True)
+    if result.best is None or result.best.status != FEASIBLE or errors:
+        sys.exit(EXIT_POINT_FAILED)
+
+
+@contextmanager
+def _counter(description: str):
+    """Progress for a search of unknown length: simulations so far and the candidate being run."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.completed} simulations"),
+                  TextColumn("{task.fields[candidate]}"), TimeElapsedColumn(), console=Console(stderr=True),
+                  transient=True) as progress:
+        task = progress.add_task(description, total=None, candidate="")
+        yield lambda k, label: progress.update(task, advance=k, candidate=label)
+
+
+def _candidate_rows(result, sizer) -> list[dict]:
+    import math
+
+    rows = []
+    for order, c in enumerate(result.candidates, 1):
+        row = {"evaluated": order, "rooms": c.rooms, "counselors": c.counselors, "cost": c.cost,
+               "status": c.status, "replications": c.replications, "reason": c.reason}
+        for t in sizer.targets:
+            e = c.estimate(t.kpi) if c.rows else None
+            row[f"{t.kpi}_mean"] = e.mean if e else math.nan
+            row[f"{t.kpi}_ci95_low"] = e.lo if e else math.nan
+            row[f"{t.kpi}_ci95_high"] = e.hi if e else math.nan
+            row[f"{t} verdict"] = c.verdicts.get(str(t), "")
+        rows.append(row)
+    return rows
+
+
+def _write_sizing(result, sizer, s, scenario: Path, out: Path) -> list[Path]:
+    import json
+
+    import pandas as pd
+
+    from .. import __version__
+    from ..analysis.kpis import KPI_UNITS
+    from ..experiments.charts import frontier_chart
+    from ..experiments.store import atomic_write_text, json_safe
+    from ..runner import summarise
+
+    out.mkdir(parents=True, exist_ok=True)
+    candidates = pd.DataFrame(_candidate_rows(result, sizer))
+    atomic_write_text(out / "candidates.csv", candidates.to_csv(index=False, float_format="%.10g"))
+    reps = [{"rooms": c.rooms, "counselors": c.counselors, "replication": r, **row}
+            for c in result.candidates for r, row in enumerate(c.rows)]
+    atomic_write_text(out / "replications.csv", pd.DataFrame(
+        reps, columns=["rooms", "counselors", "replication", *KPI_UNITS]).to_csv(index=False, float_format="%.10g"))
+    best = result.best
+    doc = {
+        "iopsim_version": __version__, "scenario_file": str(scenario), "scenario": s.name, "seed": sizer.seed,
+        "targets": [str(t) for t in sizer.targets], "rooms": list(sizer.rooms), "counselors": list(sizer.counselors),
+        "cost_room": sizer.cost_room, "cost_counselor": sizer.cost_counselor,
+        "replications": [sizer.min_replications, sizer.max_replications],
+        "simulations": result.simulations, "brute_force_simulations": result.brute_force,
+        "recommended": None if best is None else {
+            "rooms": best.rooms, "counselors": best.counselors, "cost": best.cost, "replications": best.replications,
+            "kpis": summarise(best.rows)},
+        "warnings": result.warnings,
+        "candidates": candidates.to_dict(orient="records"),
+    }
+    atomic_write_text(out / "recommendation.json", json.dumps(json_safe(doc), indent=2, allow_nan=False) + "\n")
+    footer = (f"iopsim {__version__} · {s.name} · seed {sizer.seed} · {result.simulations} simulations\n"
+              "Candidates the search evaluated; targets judged at the 95% confidence bound")
+    chart = frontier_chart(result, sizer.targets, footer, out / "frontier.png")
+    return [out / "recommendation.json", out / "candidates.csv", out / "replications.csv", chart]
+
+
+def _print_sizing(result, sizer) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..analysis.kpis import KPI_UNITS
+    from ..runner import summarise
+
+    console = Console()
+    table = Table(title="Candidates evaluated (in the order the search ran them)")
+    for name in ("#", "rooms", "counselors", "cost", "reps", "status"):
+        table.add_column(name, justify="right" if name != "status" else "left")
+    for t in sizer.targets:
+        table.add_column(str(t), justify="right", overflow="fold")
+    table.add_column("note", max_width=48)
+    for i, c in enumerate(result.candidates, 1):
+        cells = [str(i), str(c.rooms), str(c.counselors), f"{c.cost:g}", str(c.replications), c.status]
+        for t in sizer.targets:
+            e = c.estimate(t.kpi) if c.rows else None
+            cells.append(_ci_text(e.mean, e.lo, e.hi) if e else "")
+        table.add_row(*cells, _shorten(c.reason))
+    console.print(table)
+    best = result.best
+    if best is None:
+        console.print("[bold red]No candidate in range meets every target at the 95% confidence bound.")
+        return
+    console.print(f"[bold]Recommended: {best.rooms} group rooms and {best.counselors} counselors "
+                  f"(cost {best.cost:g}), {best.replications} replications.")
+    kpi_table = Table(title="Recommended configuration: KPIs, mean and 95% CI")
+    kpi_table.add_column("KPI")
+    kpi_table.add_column("mean [95% CI]", justify="right")
+    kpi_table.add_column("unit")
+    stats = summarise(best.rows)
+    shown = list(dict.fromkeys([t.kpi for t in sizer.targets] + list(_SIZING_KPIS)))
+    for name in shown:
+        v = stats[name]
+        kpi_table.add_row(name, _ci_text(v["mean"], *v["ci95"]).replace("\n", " "), KPI_UNITS[name])
+    console.print(kpi_table)
+
+
+def _shorten(text: str, width: int = 90) -> str:
+    """Long reasons (every problem of an invalid candidate) are cut here; candidates.csv has them whole."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+_SIZING_KPIS = ("admitted_within_14_days_pct", "wait_to_admission_days_mean", "waitlist_mean", "census_mean",
+                "counselor_utilization_pct", "room_utilization_pct", "group_fill_pct", "sessions_cancelled_pct")
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+@main.command()
+@experiment_argument
+@click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True,
+              help="sobol: first-order and total indices (Saltelli sampling); morris: mu* and sigma screening.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Result folder (default runs/<experiment>-<method>); rerun with the same folder to resume.")
+@jobs_option
+@dask_option
+def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask: str | None) -> None:
+    """Global sensitivity of the experiment's KPIs to its parameter ranges (SALib).
+
+    Samples every `range` of EXPERIMENT (its `sensitivity:` section sets the sample size, Morris
+    levels, bootstrap resamples and seed), runs each point as a resumable sweep with the same
+    replications and seed, and analyses each point's mean of every KPI in `kpis:`. Prints and plots
+    the indices with bootstrap 95% confidence intervals.
+    """
+    import numpy as np
+
+    from ..experiments import sensitivity as sa
+    from ..experiments import sweep as sw
+    from ..experiments.store import ResultStore
+    from ..scenario.loader import ScenarioError
+
+    loaded = _load_experiment(experiment)
+    e = loaded.experiment
+    problems = [loaded.problem(where, message) for where, message in sa.check_for_sensitivity(e, method)]
+    if problems:
+        exit_with_problems(experiment, ScenarioError(problems))
+    out = out or Path("runs") / f"{experiment.stem}-{method}"
+
+    def evaluate(X: np.ndarray) -> np.ndarray:
+        try:
+            plan = sw.plan(loaded, sa.points_from(e, X), kind=f"sensitivity-{method}")
+        except ScenarioError as err:
+            exit_with_problems(experiment, err)
+        _, seconds = _run_plan(plan, out, jobs, dask, f"{method} sample")
+        tables = sw.tables(plan, ResultStore(out))
+        sw.write_tables(tables, out)
+        click.echo(f"Simulated {len(plan.points)} points x {plan.replications} replications in {seconds:.1f} s.",
+                   err=True)
+        _report_errors(tables.errors)  # indices need every point
+        return tables.summary[[f"{k}_mean" for k in e.kpis]].to_numpy(dtype=float)
+
+    indices = sa.run(sa.problem_of(e), method, e.sensitivity, e.kpis, evaluate)
+    _write_indices(indices, loaded, out)
+    _print_indices(indices, loaded)
+
+
+def _write_indices(indices, loaded, out: Path) -> None:
+    from .. import __version__
+    from ..experiments.charts import sensitivity_chart
+    from ..experiments.store import atomic_write_text
+
+    atomic_write_text(out / f"indices-{indices.method}.csv", indices.frame.to_csv(index=False, float_format="%.6g"))
+    if len(indices.frame):
+        footer = (f"iopsim {__version__} · {loaded.experiment.name} · {indices.points} points x "
+                  f"{loaded.replications} replications, seed {loaded.seed}\n"
+                  f"Bootstrap 95% CIs ({loaded.experiment.sensitivity.bootstrap} resamples)")
+        sensitivity_chart(indices.frame, indices.method, footer, out / f"indices-{indices.method}.png")
+    click.echo(f"Indices written to {out}/indices-{indices.method}.csv and .png", err=True)
+
+
+def _print_indices(indices, loaded) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    sobol = indices.method == "sobol"
+    cols = (("S1", "S1_conf"), ("ST", "ST_conf")) if sobol else (("mu_star", "mu_star_conf"), ("sigma", None))
+    console = Console()
+    for kpi in loaded.experiment.kpis:
+        if kpi in indices.skipped:
+            console.print(f"{kpi}: no indices ({indices.skipped[kpi]})")
+            continue
+        part = indices.frame[indices.frame["kpi"] == kpi]
+        what = "Sobol indices" if sobol else "Morris mu* and sigma: change in the KPI over each parameter's range"
+        table = Table(title=f"{kpi}: {what} (± bootstrap 95% CI, {indices.points} points)")
+        table.add_column("parameter")
+        for value, _ in cols:
+            table.add_column(value, justify="right")
+        for _, row in part.iterrows():
+            cells = [row["parameter"]]
+            for value, conf in cols:
+                cells.append(f"{row[value]:.3g}" + (f" ± {row[conf]:.2g}" if conf else ""))
+            table.add_row(*cells)
+        console.print(table)

@@ -1,0 +1,171 @@
+"""Experiment file -> the validated scenario of every point, with scenario-style error reports.
+
+Everything is checked before anything runs: the experiment file (its own schema), the base
+scenario (its file, its lines), the fixed `overrides`, and every point's scenario. A problem a
+parameter value causes is reported at that value's line in the experiment file as
+`FILE:LINE: parameters.1.values.2: counselors.count = 0: ...`, through the same loader, Problem and
+ScenarioError the scenario commands use, so a sweep either starts on valid input or writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..scenario.checks import check_scenario
+from ..scenario.loader import (
+    OVERRIDE_FILE,
+    Lines,
+    Problem,
+    ScenarioError,
+    apply_overrides,
+    load_yaml,
+    validate_data,
+)
+from ..scenario.schema import Scenario
+from .rooms import RoomScalingError, with_group_rooms
+from .schema import GROUP_ROOMS, Experiment, check_experiment
+
+MAX_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class Point:
+    point_id: str
+    params: dict[str, Any]
+    scenario: Scenario
+
+
+@dataclass
+class LoadedExperiment:
+    path: Path
+    experiment: Experiment
+    lines: Lines
+    scenario_path: Path  # the experiment's directory joined with `scenario:`, as problems name it
+    scenario_lines: Lines
+    base_data: dict = field(default_factory=dict)  # the base scenario's data with `overrides` applied
+    base: Scenario | None = None
+
+    @property
+    def scenario(self) -> Scenario:
+        assert self.base is not None, "load_experiment sets it"
+        return self.base
+
+    @property
+    def seed(self) -> int:
+        return self.scenario.run.seed if self.experiment.seed is None else self.experiment.seed
+
+    @property
+    def replications(self) -> int:
+        e = self.experiment
+        return self.scenario.run.replications if e.replications is None else e.replications
+
+    @property
+    def fixed(self) -> dict[str, tuple[Any, str]]:
+        """The experiment's `overrides` as {path: (value, where in the file)}."""
+        return {k: (v, f"overrides.{k}") for k, v in self.experiment.overrides.items()}
+
+    def problem(self, where: str, message: str) -> Problem:
+        """A problem at a dotted location of the experiment file (line of its deepest existing part)."""
+        if where.startswith("overrides."):  # its keys are dotted paths themselves
+            loc: tuple = ("overrides", where.removeprefix("overrides."))
+        else:
+            loc = tuple(int(p) if p.isdigit() else p for p in where.split(".")) if where else ()
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.lines:
+                return Problem(str(self.path), self.lines[loc[:end]], where, message)
+        return Problem(str(self.path), None, where, message)
+
+
+def load_experiment(path: str | Path) -> LoadedExperiment:
+    """Read and validate an experiment file and its base scenario; raises ScenarioError."""
+    path = Path(path)
+    data, lines = load_yaml(path)
+    experiment = validate_data(data, Experiment, str(path), lines, check_experiment)
+    scenario_path = Path(os.path.normpath(path.parent / experiment.scenario))
+    if not scenario_path.is_file():
+        line = lines.get(("scenario",))
+        raise ScenarioError([Problem(str(path), line, "scenario", f"scenario file not found: {scenario_path}")])
+    scenario_data, scenario_lines = load_yaml(scenario_path)
+    loaded = LoadedExperiment(path, experiment, lines, scenario_path, scenario_lines)
+    loaded.base_data = _apply(loaded, scenario_data, loaded.fixed)
+    loaded.base = _validate(loaded, loaded.base_data, loaded.fixed, {})
+    return loaded
+
+
+def build_points(
+    loaded: LoadedExperiment, points: Sequence[tuple[dict[str, Any], dict[str, str]]], ids: Sequence[str]
+) -> list[Point]:
+    """Validated scenarios for ({path: value}, {path: where}) points; raises ScenarioError with every problem."""
+    out: list[Point] = []
+    problems: list[Problem] = []
+    for pid, (params, where) in zip(ids, points, strict=True):
+        try:
+            out.append(Point(pid, params, scenario_for(loaded, params, where)))
+        except ScenarioError as err:
+            problems += [p for p in err.problems if p not in problems]
+    if problems:
+        problems.sort(key=lambda p: (p.file != str(loaded.path), p.file, p.line is None, p.line or 0, p.path))
+        raise ScenarioError(_capped(problems))
+    return out
+
+
+def scenario_for(loaded: LoadedExperiment, params: dict[str, Any], where: dict[str, str]) -> Scenario:
+    """One point's scenario: the base with the overrides, the parameter values, then the room scaling."""
+    sets = {p: (v, where[p]) for p, v in params.items() if p != GROUP_ROOMS}
+    data = _apply(loaded, loaded.base_data, sets)
+    scenario = _validate(loaded, data, sets, loaded.fixed)
+    if GROUP_ROOMS in params:
+        try:
+            scenario = with_group_rooms(scenario, int(params[GROUP_ROOMS]))
+        except RoomScalingError as err:
+            value = params[GROUP_ROOMS]
+            raise ScenarioError([
+                loaded.problem(where[GROUP_ROOMS], f"{GROUP_ROOMS} = {value}: {_join(path, msg)}")
+                for path, msg in err.problems
+            ]) from None
+    return scenario
+
+
+def _join(path: str, message: str) -> str:
+    return f"{path}: {message}" if path else message
+
+
+def _override_text(path: str, value: Any) -> str:
+    return f"{path}={json.dumps(value)}"  # JSON is YAML, so the loader parses the value back exactly
+
+
+def _apply(loaded: LoadedExperiment, data: dict, sets: dict[str, tuple[Any, str]]) -> dict:
+    try:
+        return apply_overrides(data, [_override_text(p, v) for p, (v, _) in sets.items()])
+    except ScenarioError as err:
+        raise ScenarioError([_remap(loaded, p, sets, {}) for p in err.problems]) from None
+
+
+def _validate(loaded: LoadedExperiment, data: dict, sets: dict, fixed: dict) -> Scenario:
+    overridden = set(sets) | set(fixed)
+    try:
+        return validate_data(data, Scenario, str(loaded.scenario_path), loaded.scenario_lines, check_scenario, overridden)
+    except ScenarioError as err:
+        raise ScenarioError([_remap(loaded, p, sets, fixed) for p in err.problems]) from None
+
+
+def _remap(loaded: LoadedExperiment, problem: Problem, sets: dict, fixed: dict) -> Problem:
+    """Blame the experiment file's line for what it set; reword '--set' for what it merely touched."""
+    if problem.file == OVERRIDE_FILE:
+        for path, (value, where) in {**fixed, **sets}.items():
+            if problem.path == path or problem.path.startswith(path + ".") or path.startswith(problem.path + "."):
+                return loaded.problem(where, f"{problem.path} = {json.dumps(value)}: {problem.message}")
+    return problem._replace(message=problem.message.replace("(after --set ", "(after the experiment set "))
+
+
+def _capped(problems: Iterable[Problem]) -> list[Problem]:
+    problems = list(problems)
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS
+    return problems[:MAX_PROBLEMS] + [Problem(problems[0].file, None, "", f"... and {rest} more problems")]

@@ -1,0 +1,151 @@
+"""What a researcher writes in an experiment file (experiments/*.yaml), as pydantic models.
+
+An experiment names a base scenario, the parameters to vary (by the dotted paths `--set` uses) and
+how many replications each point gets. A parameter with `values` is crossed with the others (full
+factorial grid); parameters with a `range` are sampled together (Latin hypercube or Sobol, see
+`sampling`), and that sample is crossed with the grid. The same file feeds `iopsim sensitivity`,
+which samples the ranges with SALib instead (`sensitivity`).
+
+Cross-field rules live in `check_experiment` so each problem names its own path and line, exactly
+like scenario files. What only one command needs (sweep: a `sampling` for ranges; sensitivity:
+ranges only) is checked by that command, so a sensitivity-only file needs no `sampling`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..analysis.kpis import KPI_UNITS
+
+GROUP_ROOMS = "group_rooms"
+"""Pseudo-parameter: the number of group rooms, scaled by the rule in `iopsim.experiments.rooms`."""
+
+DEFAULT_KPIS = (
+    "admitted_within_14_days_pct",
+    "wait_to_admission_days_mean",
+    "waitlist_mean",
+    "counselor_utilization_pct",
+)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ValueRange(_Section):
+    """A continuous (or whole-number) interval to sample a parameter from."""
+
+    low: float
+    high: float
+    integer: bool = Field(False, description="Sample whole numbers low..high inclusive (counts such as counselors).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ValueRange:
+        if not self.high > self.low:
+            raise ValueError(f"high ({self.high:g}) must be greater than low ({self.low:g})")
+        if self.integer and (self.low != int(self.low) or self.high != int(self.high)):
+            raise ValueError("an integer range needs whole-number low and high")
+        return self
+
+
+class Parameter(_Section):
+    """One scenario field to vary, by dotted path (or `group_rooms`)."""
+
+    path: str = Field(min_length=1, description="Dotted path as for --set, e.g. counselors.count, or group_rooms.")
+    values: list[Any] | None = Field(None, min_length=1, description="Values to cross with the other parameters.")
+    range: ValueRange | None = Field(None, description="Interval to sample (needs `sampling`, or use `iopsim sensitivity`).")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Parameter:
+        if (self.values is None) == (self.range is None):
+            raise ValueError("give either `values` (a list) or `range` ({low, high}), not both or neither")
+        return self
+
+
+class Sampling(_Section):
+    """How `iopsim sweep` samples the parameters that have a range."""
+
+    method: Literal["lhs", "sobol"] = Field("lhs", description="lhs: Latin hypercube; sobol: scrambled Sobol sequence.")
+    points: int = Field(ge=1, le=100_000, description="Sample size (a power of 2 for sobol).")
+    seed: int = Field(0, ge=0, description="Seed of the sampler (not of the simulation).")
+
+
+class SensitivitySettings(_Section):
+    """How `iopsim sensitivity` samples the ranges and estimates the indices (SALib)."""
+
+    samples: int = Field(
+        64, ge=2, le=65_536,
+        description="Sobol: base sample N (a power of 2; N*(D+2) points); Morris: trajectories (N*(D+1) points).",
+    )
+    num_levels: int = Field(4, ge=2, le=20, description="Morris grid levels.")
+    bootstrap: int = Field(200, ge=10, le=100_000, description="Bootstrap resamples for the confidence intervals.")
+    seed: int = Field(0, ge=0, description="Seed of the SALib sampler and bootstrap.")
+
+
+class Experiment(_Section):
+    """A set of scenario variants to simulate, each with the same seed (common random numbers)."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    scenario: str = Field(min_length=1, description="Base scenario file, relative to this experiment file.")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="Fixed changes to the base for every point, {dotted.path: value}."
+    )
+    parameters: list[Parameter] = Field(min_length=1)
+    sampling: Sampling | None = None
+    replications: int | None = Field(None, ge=1, le=100_000, description="Per point (default: run.replications).")
+    seed: int | None = Field(None, ge=0, description="Base seed for every point (default: run.seed).")
+    kpis: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_KPIS), min_length=1,
+        description="KPIs to print and to analyse for sensitivity (every KPI is always written).",
+    )
+    sensitivity: SensitivitySettings = Field(default_factory=SensitivitySettings)
+
+    def grid_parameters(self) -> list[tuple[int, Parameter]]:
+        return [(i, p) for i, p in enumerate(self.parameters) if p.values is not None]
+
+    def range_parameters(self) -> list[tuple[int, Parameter]]:
+        return [(i, p) for i, p in enumerate(self.parameters) if p.range is not None]
+
+
+def _is_power_of_two(n: int) -> bool:
+    return n > 0 and n & (n - 1) == 0
+
+
+def check_experiment(e: Experiment) -> list[tuple[str, str]]:
+    """Rules across fields; each returns (dotted.path, problem)."""
+    out: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
+    for i, p in enumerate(e.parameters):
+        if p.path in seen:
+            out.append((f"parameters.{i}.path", f"{p.path!r} is already parameters.{seen[p.path]}"))
+        seen.setdefault(p.path, i)
+        if p.path in e.overrides:
+            out.append((f"parameters.{i}.path", f"{p.path!r} is also fixed in `overrides`; keep one"))
+        if p.path == GROUP_ROOMS:
+            out += _check_group_rooms(i, p)
+    ranged = e.range_parameters()
+    if e.sampling is not None and not ranged:
+        out.append(("sampling", "no parameter has a range to sample; remove `sampling` or give a range"))
+    if e.sampling is not None and e.sampling.method == "sobol" and not _is_power_of_two(e.sampling.points):
+        out.append(("sampling.points", f"a Sobol sample needs a power of 2 points (got {e.sampling.points})"))
+    for j, name in enumerate(e.kpis):
+        if name not in KPI_UNITS:
+            hint = difflib.get_close_matches(name, list(KPI_UNITS), n=1)
+            out.append((f"kpis.{j}", f"unknown KPI {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")))
+    return out
+
+
+def _check_group_rooms(i: int, p: Parameter) -> list[tuple[str, str]]:
+    if p.range is not None:
+        if not p.range.integer or p.range.low < 1:
+            return [(f"parameters.{i}.range", "group_rooms is a count: use integer: true and low >= 1")]
+        return []
+    return [
+        (f"parameters.{i}.values.{j}", f"group_rooms must be a whole number >= 1, got {v!r}")
+        for j, v in enumerate(p.values or [])
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1
+    ]

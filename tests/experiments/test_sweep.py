@@ -1,0 +1,231 @@
+"""Sweeps: the same table whatever the backend, after a kill -9 and resume, and with failing points."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from iopsim.analysis.kpis import KPI_UNITS
+from iopsim.cli import main
+from iopsim.experiments import executors, sweep
+from iopsim.experiments.resolve import load_experiment
+from iopsim.experiments.store import ResultStore
+
+from .helpers import GRID, explode_on_three_counselors, write_experiment
+
+# 24 points x 3 replications of a 2-year horizon: a few seconds, long enough to kill halfway.
+KILL = """\
+parameters:
+  - path: counselors.count
+    values: [3, 4, 5, 6]
+  - path: referrals.rate_per_week
+    range: {low: 7, high: 11}
+sampling: {method: lhs, points: 6, seed: 1}
+replications: 3
+seed: 11
+"""
+
+
+def run_cli(*args) -> object:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def files(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in ("results.csv", "summary.csv")}
+
+
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory) -> tuple[Path, Path]:
+    """The small grid x LHS experiment, run serially: the reference every backend must match."""
+    folder = tmp_path_factory.mktemp("grid")
+    path = write_experiment(folder, GRID)
+    result = run_cli("sweep", path, "--out", folder / "serial", "-j", "1")
+    assert result.exit_code == 0, result.output
+    return path, folder / "serial"
+
+
+def test_tidy_table_one_row_per_point_and_replication(grid):
+    path, out = grid
+    results = pd.read_csv(out / "results.csv")
+    assert list(results.columns) == ["point_id", "counselors.count", "referrals.rate_per_week", "replication",
+                                     *KPI_UNITS]
+    assert len(results) == 6 * 2
+    assert list(results["point_id"]) == sorted(results["point_id"])
+    assert list(results["replication"]) == [0, 1] * 6
+    assert list(results["counselors.count"]) == [3] * 6 + [4] * 6
+    # common random numbers: the same three referral rates in both staffing cells, same seed throughout
+    rates = results["referrals.rate_per_week"]
+    assert list(rates[:6]) == list(rates[6:])
+    # the numbers are the simulation's: replication 1 of point p0004 rerun by hand
+    plan = sweep.plan(load_experiment(path))
+    point = plan.points[4]
+    expected = executors.simulate_kpis(point.scenario, 7, 1)
+    row = results[(results["point_id"] == point.point_id) & (results["replication"] == 1)].iloc[0]
+    assert row["waitlist_mean"] == pytest.approx(expected["waitlist_mean"], rel=1e-9)
+    parquet = pd.read_parquet(out / "results.parquet")
+    pd.testing.assert_frame_equal(parquet, results, check_exact=False, check_dtype=False, rtol=1e-9)
+
+
+def test_summary_has_a_95pct_ci_per_point(grid):
+    _, out = grid
+    summary = pd.read_csv(out / "summary.csv")
+    results = pd.read_csv(out / "results.csv")
+    assert len(summary) == 6 and set(summary["status"]) == {"ok"}
+    first = results[results["point_id"] == "p0000"]["census_mean"]
+    row = summary.iloc[0]
+    assert row["census_mean_mean"] == pytest.approx(first.mean())
+    assert row["census_mean_ci95_low"] < row["census_mean_mean"] < row["census_mean_ci95_high"]
+
+
+@pytest.mark.parametrize("backend", [["-j", "2"], ["--dask", "local", "-j", "2"]], ids=["process-pool", "dask-local"])
+def test_every_backend_writes_the_same_bytes(grid, backend, tmp_path):
+    path, reference = grid
+    result = run_cli("sweep", path, "--out", tmp_path / "out", *backend)
+    assert result.exit_code == 0, result.output
+    assert files(tmp_path / "out") == files(reference)
+
+
+def test_a_sweep_killed_with_sigkill_resumes_to_the_same_table(tmp_path):
+    path = write_experiment(tmp_path, KILL, overrides={"run.horizon_years": 2})
+    reference = run_cli("sweep", path, "--out", tmp_path / "whole", "-j", "2")
+    assert reference.exit_code == 0, reference.output
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "iopsim.cli", "sweep", str(path), "--out", str(out), "-j", "2"]
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        done = _wait_for_points(out / "points", proc)
+        workers = _children(proc.pid)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    saved = _point_files(out / "points")
+    assert 1 <= done <= len(saved) < 24, f"kill came too late to test resuming ({len(saved)} of 24 points)"
+    assert not (out / "results.csv").exists()
+    _assert_gone(workers)  # the pool's workers notice their parent died and exit
+
+    rerun = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{len(saved)} points already in" in rerun.stderr
+    assert f"Ran {24 - len(saved)} points" in rerun.stdout
+    assert files(out) == files(tmp_path / "whole")
+
+
+def _point_files(folder: Path) -> list[Path]:
+    return [p for p in folder.glob("p*.json")] if folder.exists() else []
+
+
+def _wait_for_points(folder: Path, proc: subprocess.Popen, timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        n = len(_point_files(folder))
+        if n:
+            return n
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else "sweep ended early"
+        time.sleep(0.01)
+    raise AssertionError("no point finished in time")
+
+
+def _children(pid: int) -> list[int]:
+    """PIDs whose parent is pid (Linux /proc; empty elsewhere)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _assert_gone(pids: list[int], timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if Path(f"/proc/{p}").exists() and "Z" not in _state(p)]
+        time.sleep(0.1)
+    for p in alive:
+        os.kill(p, signal.SIGKILL)
+    assert not alive, f"orphaned workers still running: {alive}"
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
+def test_a_failing_point_is_recorded_reported_and_retried(tmp_path):
+    path = write_experiment(tmp_path, GRID)
+    plan = sweep.plan(load_experiment(path))
+    store = ResultStore(tmp_path / "out")
+    with executors.PoolExecutor(2, explode_on_three_counselors) as pool:
+        run = sweep.run(plan, store, pool)
+    assert run.failed == ["p0000", "p0001", "p0002"]  # counselors.count = 3
+    record = json.loads((tmp_path / "out" / "points" / "p0001.json").read_text())
+    assert record["error"]["message"] == "RuntimeError: simulated failure"
+    assert "explode_on_three_counselors" in record["error"]["traceback"]
+    tables = sweep.tables(plan, store)
+    assert [e[0] for e in tables.errors] == ["p0000", "p0001", "p0002"]
+    assert list(tables.summary["status"]) == ["error"] * 3 + ["ok"] * 3
+    assert set(tables.results["point_id"]) == {"p0003", "p0004", "p0005"}
+
+    # A rerun keeps the good points and retries the failed ones.
+    calls = []
+    with executors.Executor() as serial:
+        again = sweep.run(plan, store, serial, on_progress=calls.append)
+    assert (again.skipped, again.ran, again.failed) == (3, 3, [])
+    assert sum(calls) == 3 * 2
+    sweep.write_tables(sweep.tables(plan, store), tmp_path / "out")
+    reference = tmp_path / "ref"
+    assert run_cli("sweep", path, "--out", reference, "-j", "1").exit_code == 0
+    assert files(tmp_path / "out") == files(reference)
+
+
+def test_the_command_reports_failed_points_and_exits_nonzero(tmp_path, monkeypatch):
+    path = write_experiment(tmp_path, GRID)
+    monkeypatch.setattr(executors, "open_executor",
+                        lambda jobs, dask=None: executors.PoolExecutor(2, explode_on_three_counselors))
+    result = run_cli("sweep", path, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "3 point(s) failed" in result.stderr
+    assert "p0002 (counselors.count=3, referrals.rate_per_week=" in result.stderr
+    assert "RuntimeError: simulated failure" in result.stderr
+    assert (tmp_path / "out" / "results.csv").exists()  # the good points are still written
+
+
+def test_a_folder_of_another_experiment_is_refused(grid, tmp_path):
+    path, out = grid
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    changed = write_experiment(tmp_path, GRID.replace("seed: 7", "seed: 8"))
+    result = run_cli("sweep", changed, "--out", out, "-j", "1")
+    assert result.exit_code == 2
+    assert "holds results of a different experiment" in result.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    stranger = tmp_path / "stranger"
+    stranger.mkdir()
+    (stranger / "notes.txt").write_text("mine")
+    result = run_cli("sweep", path, "--out", stranger, "-j", "1")
+    assert result.exit_code == 2 and "holds no experiment.json" in result.stderr
+
+
+def test_rerunning_a_finished_sweep_runs_nothing(grid):
+    path, out = grid
+    before = files(out)
+    result = run_cli("sweep", path, "--out", out, "-j", "1")
+    assert result.exit_code == 0
+    assert "Ran 0 points" in result.output and "6 points were already done" in result.output
+    assert files(out) == before
+
