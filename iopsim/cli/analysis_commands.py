@@ -3,26 +3,22 @@ and the validation write-up (`validate-model`)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, load_or_exit, main, scenario_argument, set_option
-
-jobs_option = click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-                           help="Worker processes; 0 = one per CPU. Results are identical for any value.")
-
-
-def _progress(total: int | None, label: str):
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=Console(stderr=True), transient=True)
-    task = progress.add_task(label, total=total)
-    return progress, (lambda k: progress.advance(task, k))
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    jobs_option,
+    load_or_exit,
+    main,
+    progress_bar,
+    scenario_argument,
+    set_option,
+    worker_count,
+)
 
 
 @main.command()
@@ -45,9 +41,8 @@ def warmup(scenario: Path, overrides, replications: int, seed: int | None, windo
     from ..runlength import warmup_study
 
     s = load_or_exit(scenario, overrides)
-    progress, advance = _progress(replications, "warm-up study")
-    with progress:
-        study = warmup_study(s, replications, seed, jobs or os.cpu_count() or 1, window_weeks, on_progress=advance)
+    with progress_bar("warm-up study", replications) as advance:
+        study = warmup_study(s, replications, seed, worker_count(jobs), window_weeks, on_progress=advance)
     table = Table(title=f"{s.name}: MSER-5 truncation point per weekly series "
                         f"({study.replications} replications, seed {study.seed}, no warm-up)")
     table.add_column("series")
@@ -99,10 +94,9 @@ def replications(scenario: Path, overrides, kpis, precision: float, min_replicat
     if min_replications > max_replications:
         click.echo("--min must not exceed --max", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    progress, advance = _progress(None, "replications")
     try:
-        with progress:
-            study = replications_study(s, kpis, precision, seed, jobs or os.cpu_count() or 1, min_replications,
+        with progress_bar("replications", None) as advance:
+            study = replications_study(s, kpis, precision, seed, worker_count(jobs), min_replications,
                                        max_replications, on_progress=advance)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
@@ -143,9 +137,8 @@ def validate_model(scenario: Path | None, out: Path, replications: int | None, j
 
     scenario = scenario or DEFAULT_SCENARIO
     load_or_exit(scenario)  # bad input: FILE:LINE errors, exit 2, nothing written
-    progress, advance = _progress(replications, "validation run")
-    with progress:
-        path, rows = run_validation(scenario, out, replications, jobs or os.cpu_count() or 1, on_progress=advance)
+    with progress_bar("validation run", replications) as advance:
+        path, rows = run_validation(scenario, out, replications, worker_count(jobs), on_progress=advance)
     console = Console()
     for r in rows:
         console.print(f"{r.benchmark.measure}: {r.estimate.mean:.3g} vs {r.benchmark.published} -> {r.verdict}")

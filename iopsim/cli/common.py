@@ -6,7 +6,9 @@ them, so `iopsim --help` and `iopsim validate` start fast.
 
 from __future__ import annotations
 
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -17,10 +19,38 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 scenario_argument = click.argument("scenario", type=click.Path(dir_okay=True, path_type=Path))
+jobs_option = click.option(
+    "-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+    help="Worker processes; 0 = one per CPU. Results are identical for any value.",
+)
 set_option = click.option(
     "--set", "overrides", multiple=True, metavar="PATH=VALUE",
     help="Override a scenario field, e.g. --set referrals.rate_per_week=12 (repeatable).",
 )
+
+
+def worker_count(jobs: int) -> int:
+    """--jobs 0 means one worker per CPU."""
+    return jobs or os.cpu_count() or 1
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None, completed: int = 0):
+    """A rich progress bar with ETA on stderr (gone when done); yields advance(k)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(description, total=total, completed=completed)
+        yield lambda k: progress.advance(task, k)
 
 
 def load_or_exit(scenario_path: Path, overrides: tuple[str, ...] = ()):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from contextlib import contextmanager
@@ -10,16 +9,22 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, exit_with_problems, main, scenario_argument, set_option
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    exit_with_problems,
+    jobs_option,
+    main,
+    progress_bar,
+    scenario_argument,
+    set_option,
+    worker_count,
+)
 from .common import load_or_exit as _load
 
 EXIT_POINT_FAILED = 1
 
 experiment_argument = click.argument("experiment", type=click.Path(dir_okay=True, path_type=Path))
-jobs_option = click.option(
-    "-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-    help="Worker processes (or LocalCluster workers); 0 = one per CPU. Results are identical for any value.",
-)
 dask_option = click.option(
     "--dask", metavar="ADDRESS|local",
     help="Run on a dask.distributed scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; its workers need iopsim "
@@ -40,31 +45,12 @@ def _load_experiment(path: Path):
 def _open_executor(jobs: int, dask: str | None):
     from ..experiments.executors import open_executor
 
-    jobs = jobs or os.cpu_count() or 1
+    jobs = worker_count(jobs)
     try:
         return open_executor(jobs, dask)
     except (OSError, TimeoutError, ValueError) as exc:
         click.echo(f"--dask {dask}: cannot connect to the scheduler: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-
-
-@contextmanager
-def _progress(description: str, total: int, completed: int = 0):
-    """A rich progress bar with ETA on stderr; yields advance(k)."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task(description, total=total, completed=completed)
-        yield lambda k: progress.advance(task, k)
 
 
 def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
@@ -85,7 +71,7 @@ def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
                + (f"; {done} points already in {out}/ are skipped" if done else ""), err=True)
     start = time.perf_counter()
     try:
-        with executor, _progress(f"{plan.name}: {what}", plan.simulations, done * plan.replications) as advance:
+        with executor, progress_bar(f"{plan.name}: {what}", plan.simulations, done * plan.replications) as advance:
             result = sw.run(plan, store, executor, advance)
     except KeyboardInterrupt:
         left = len(plan.points) - len(store.finished([p.point_id for p in plan.points]))

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, main, scenario_argument, set_option
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    jobs_option,
+    main,
+    progress_bar,
+    scenario_argument,
+    set_option,
+    worker_count,
+)
 from .common import load_or_exit as _load
 
 
@@ -50,8 +58,7 @@ def init(path: Path, force: bool) -> None:
 @click.option("-n", "--replications", type=click.IntRange(min=1, max=100_000), help="Replications (default: the scenario's run.replications).")
 @click.option("--seed", type=click.IntRange(min=0), help="Base seed (default: the scenario's run.seed).")
 @set_option
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Worker processes; 0 = one per CPU. Results are identical for any value.")
+@jobs_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default runs/<scenario>-<seed>).")
 @click.option("--events", is_flag=True, help="Also write events.csv, the full patient event log.")
 @click.option("--charts", is_flag=True, help="Also draw the standard charts into OUT/charts (as `iopsim plot`).")
@@ -59,14 +66,6 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
         out: Path | None, events: bool, charts: bool) -> None:
     """Run replications of SCENARIO and print its KPIs with 95% confidence intervals."""
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
     from ..runner import default_out_dir, run_replications, write_run_folder
 
@@ -74,13 +73,10 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
     n = replications or s.run.replications
     seed = s.run.seed if seed is None else seed
     s = s.model_copy(update={"run": s.run.model_copy(update={"replications": n, "seed": seed})})
-    jobs = jobs or os.cpu_count() or 1
     out = out or default_out_dir(scenario, seed)
     console = Console(stderr=True)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=console, transient=True) as progress:
-        task = progress.add_task(f"{s.name}: replications", total=n)
-        result = run_replications(s, n, seed, jobs, events, on_progress=lambda k: progress.advance(task, k))
+    with progress_bar(f"{s.name}: replications", n) as advance:
+        result = run_replications(s, n, seed, worker_count(jobs), events, on_progress=advance)
     if not result.outputs:
         console.print("Interrupted before any replication finished; nothing written.")
         sys.exit(EXIT_INTERRUPTED)
