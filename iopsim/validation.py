@@ -17,8 +17,8 @@ import numpy as np
 
 from . import __version__
 from .analysis.stats import Estimate, mean_ci
+from .files import atomic_write_text
 from .model.records import Outcome
-from .reports.atomic import write_text
 from .reports.tables import decimals_for, format_value
 from .runner import ReplicationOutput, RunSet, run_replications
 from .scenario.calendar import DAYS_PER_WEEK
@@ -177,7 +177,7 @@ def validate_model(scenario_path: str | Path = DEFAULT_SCENARIO, out: str | Path
     rows = evaluate(run)
     shown = Path(scenario_path)
     shown = shown.relative_to(Path.cwd()) if shown.is_absolute() and shown.is_relative_to(Path.cwd()) else shown
-    return write_text(out, render(run, rows, str(shown))), rows
+    return atomic_write_text(out, render(run, rows, str(shown))), rows
 
 
 def main() -> None:  # pragma: no cover - thin wrapper

@@ -306,7 +306,8 @@ def _write_sizing(result, sizer, s, scenario: Path, out: Path) -> list[Path]:
     from .. import __version__
     from ..analysis.kpis import KPI_UNITS
     from ..experiments.charts import frontier_chart
-    from ..experiments.store import atomic_write_text, json_safe
+    from ..experiments.store import json_safe
+    from ..files import atomic_write_text
     from ..runner import summarise
 
     out.mkdir(parents=True, exist_ok=True)
@@ -438,7 +439,7 @@ def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask
 def _write_indices(indices, loaded, out: Path) -> None:
     from .. import __version__
     from ..experiments.charts import sensitivity_chart
-    from ..experiments.store import atomic_write_text
+    from ..files import atomic_write_text
 
     atomic_write_text(out / f"indices-{indices.method}.csv", indices.frame.to_csv(index=False, float_format="%.6g"))
     if len(indices.frame):

@@ -9,13 +9,12 @@ with a result and runs the rest; a folder holding another experiment is refused.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from ..files import atomic_write_text
 
 MANIFEST = "experiment.json"
 POINTS = "points"
@@ -23,28 +22,6 @@ POINTS = "points"
 
 class StoreMismatch(Exception):
     """The folder holds something other than this experiment's results."""
-
-
-def canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
-
-
-def fingerprint(data: Any) -> str:
-    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write next to `path`, flush to disk, then rename over it: readers see the old file or the new one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def json_safe(x: Any) -> Any:

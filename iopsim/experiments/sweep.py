@@ -16,12 +16,13 @@ from typing import Any
 
 from .. import __version__
 from ..analysis.kpis import KPI_UNITS
+from ..files import atomic_write_text, fingerprint
 from ..scenario.loader import ScenarioError
 from .design import design_points, point_ids
 from .executors import Executor, TaskResult, make_tasks
 from .resolve import LoadedExperiment, Point, build_points
 from .schema import Experiment
-from .store import ResultStore, atomic_write_text, fingerprint
+from .store import ResultStore
 
 RESULT_FILES = ("results.csv", "results.parquet", "summary.csv")
 FLOAT_FORMAT = "%.10g"

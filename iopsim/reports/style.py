@@ -8,11 +8,10 @@ drawing a chart does not change the backend of a notebook that imported iopsim.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..files import atomic_write  # noqa: F401  (charts and reports write through it)
 from ..scenario.calendar import DAYS_PER_YEAR
 
 # Okabe-Ito, in the order series take them.
@@ -121,22 +120,6 @@ def save_figure(fig, stem: Path, formats: Iterable[str]) -> list[Path]:
             atomic_write(path, lambda f, fmt=fmt, md=metadata: fig.savefig(f, format=fmt, dpi=PNG_DPI, metadata=md))
         paths.append(path)
     return paths
-
-
-def atomic_write(path: Path, write) -> Path:
-    """Call write(binary file) on a temp file next to path, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def parse_formats(text: str) -> list[str]:
