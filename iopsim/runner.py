@@ -89,9 +89,16 @@ def _run_batch(scenario: Scenario, seed: int, replications: Sequence[int], recor
 
 
 def _batches(indices: Sequence[int], jobs: int) -> list[list[int]]:
-    """About four batches per worker: few enough to amortise transfer, enough for progress."""
-    size = max(1, math.ceil(len(indices) / (jobs * 4)))
-    return [list(indices[i : i + size]) for i in range(0, len(indices), size)]
+    """Batches shrinking as the work runs out (guided self-scheduling): each takes a
+    (4 x jobs)-th of what is left. Big early batches amortise start-up and transfer; the
+    small last ones keep one worker from finishing a long batch while the others sit idle."""
+    out = []
+    start, n = 0, len(indices)
+    while start < n:
+        size = max(1, math.ceil((n - start) / (4 * jobs)))
+        out.append(list(indices[start : start + size]))
+        start += size
+    return out
 
 
 def run_replications(

@@ -52,31 +52,30 @@ class Waitlist:
         self.spec = c.scenario.admission
         self.regular: deque[Patient] = deque()
         self.priority: deque[Patient] = deque()  # detox returners, when they go first
+        self.meter = c.meters["waitlist"]
         patience = self.spec.patience_days
         self.patience_days = c.streams.sampler("waitlist_patience", patience) if patience is not None else None
 
     def __len__(self) -> int:
         return len(self.regular) + len(self.priority)
 
-    def wait_for_admission(self, p: Patient):
-        """Join the waitlist; True once admitted, False if turned away or gave up."""
+    def join(self, p: Patient) -> None:
+        """Join the waitlist, or be turned away if it is full. Admission (`Clinic.admit`) resumes
+        the patient; one who gives up is finished when noticed, at their deadline."""
         c = self.c
-        env = c.env
-        p.waitlist_in = env.now
+        now = c.env.now
+        p.waitlist_in = now
         cap = self.spec.waitlist_capacity
         if cap is not None and self.waiting() >= cap:
-            p.waitlist_out = env.now
+            p.waitlist_out = now
             c.finish(p, Outcome.REFERRED_OUT_WAITLIST_FULL)
-            return False
-        p.deadline = env.now + self.patience_days() if self.patience_days is not None else math.inf
-        p.event = env.event()
+            return
+        p.deadline = now + self.patience_days() if self.patience_days is not None else math.inf
         queue = self.priority if (p.detox_returner and self.spec.detox_returners_first) else self.regular
         queue.append(p)
-        c.meters["waitlist"].enter(env.now)
+        self.meter.enter(now)
         c.log(p, "waitlisted")
         self.admit_while_possible()
-        admitted = yield p.event
-        return admitted
 
     def waiting(self) -> int:
         self.purge()
@@ -96,13 +95,12 @@ class Waitlist:
                 setattr(self, name, keep)
 
     def _gave_up(self, p: Patient) -> None:
-        self.c.meters["waitlist"].leave(self.c.env.now, at=p.deadline)
+        self.meter.leave(self.c.env.now, at=p.deadline)
         p.waitlist_out = p.deadline
         self.c.log(p, "reneged_waitlist", at=p.deadline)
         self.c.finish(p, Outcome.RENEGED_WAITLIST, at=p.deadline)
 
-    def _head(self) -> Patient | None:
-        now = self.c.env.now
+    def _head(self, now: float) -> Patient | None:
         for queue in (self.priority, self.regular):
             while queue:
                 if queue[0].deadline < now:
@@ -113,9 +111,12 @@ class Waitlist:
 
     def admit_while_possible(self) -> None:
         """Admit from the head of the waitlist while a seat and a counselor are both free."""
+        if not (self.regular or self.priority):
+            return
         c = self.c
+        now = c.env.now
         while True:
-            head = self._head()
+            head = self._head(now)
             if head is None:
                 return
             group = c.seats.seat_for_phase(0)
@@ -123,5 +124,5 @@ class Waitlist:
             if group is None or counselor is None:
                 return
             (self.priority if self.priority and self.priority[0] is head else self.regular).popleft()
-            c.meters["waitlist"].leave(c.env.now)
+            self.meter.leave(now)
             c.admit(head, group, counselor)

@@ -3,6 +3,10 @@
 The Clinic owns the SimPy environment and the shared state the pathway needs (queues, seats,
 counselors, random streams); `pathway.py` says what happens to a patient, `groups.py` what
 happens in a session. Time is in days throughout; day 0 is a Monday, 00:00.
+
+Everything that happens is a callback of a scheduled `Wake`, processed by SimPy's own scheduler
+(`env.run`, `env.step`): the timetable slots, referrals and the weekly monitor re-arm themselves,
+and a patient sleeps in one pending wake-up at a time. No generator processes: see `pathway.py`.
 """
 
 from __future__ import annotations
@@ -13,22 +17,42 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL, URGENT
 
 from ..scenario.calendar import DAYS_PER_WEEK, DAYS_PER_YEAR, day_of_year, month_index
 from ..scenario.checks import INTAKE
-from ..scenario.distributions import BufferedDraws
 from ..scenario.schema import Phase, Scenario
 from .admission import Eligibility, Waitlist
 from .groups import Group, IntakeClinic, SeatBoard, TherapySession, TimetableSlot
 from .intake import IntakeDesk
 from .meters import StockMeter
-from .pathway import Patient, patient_pathway
+from .pathway import Pathway, Patient
 from .records import Outcome, Records
 from .staff import ACTIVITIES, CounselorTeam
+from .streams import Draw
 
 INF = math.inf
 STOCKS = ("intake_queue", "waitlist", "census", "aftercare")
+EVENT_NAME = {o: o.name.lower() for o in Outcome}  # event-log name of each outcome
+LOGGED_AT_FINISH = frozenset((Outcome.REFERRED_OUT_MILD, Outcome.REFERRED_OUT_HOME, Outcome.REFERRED_OUT_DETOX))
 LAST_AT_INSTANT = 2  # event priority after SimPy's URGENT (0) and NORMAL (1)
+
+
+class Wake:
+    """A scheduled call: SimPy's `step()` pops it and calls each of `callbacks` with it.
+
+    The scheduler reads nothing but `callbacks` and `_ok`, so this is the cheapest event it can
+    process: no generator to resume and one small object per wake-up. `p` is the patient it is
+    for (or a timetable slot's action), `value` what it brings (as `Event.succeed(value)` would).
+    """
+
+    __slots__ = ("callbacks", "p", "value")
+    _ok = True
+
+    def __init__(self, callbacks: tuple, p, value=None):
+        self.callbacks = callbacks
+        self.p = p
+        self.value = value
 
 
 class WeekTally:
@@ -46,6 +70,9 @@ class WeekTally:
         self.intake_appointments = 0
         self.seat_capacity = self.attendees = self.enrolled = 0
         self.room_hours: defaultdict[str, float] = defaultdict(float)
+
+
+WEEK_COUNTS = tuple(name for name in WeekTally.__slots__ if name != "room_hours")  # series columns
 
 
 @dataclass
@@ -71,7 +98,7 @@ def _weekly_hazard_to_rate_per_day(prob_per_week: float) -> float:
     return -math.log1p(-min(prob_per_week, 1 - 1e-12)) / DAYS_PER_WEEK
 
 
-def _weeks_to_days(draw: BufferedDraws):
+def _weeks_to_days(draw: Draw) -> Draw:
     return lambda: draw() * DAYS_PER_WEEK
 
 
@@ -96,8 +123,16 @@ class Clinic:
         self.census_by_phase = [0] * len(self.phases)
         self.week = WeekTally()
         self.meters = {name: StockMeter(self.warmup_days) for name in STOCKS}
+        self.census_meter = self.meters["census"]
         self.series: dict[str, list[float]] = defaultdict(list)
+        self._columns: list[list[float]] = []  # the series' lists, in `_series_names` order
         self._next_pid = 0
+        # What the weekly monitor needs, worked out once.
+        cs = scenario.counselors
+        self._individual_hours = [ph.individual_sessions_per_week * cs.individual_session_hours for ph in self.phases]
+        self._room_names = [room.name for room in scenario.rooms]
+        self._other_duties_hours = cs.count * cs.other_duties_hours_per_week
+        self._contracted_hours = cs.count * cs.contracted_hours_per_week
 
         self._draw_streams()
         self.counselors = CounselorTeam(scenario.counselors)
@@ -105,9 +140,13 @@ class Clinic:
         self.intake = IntakeDesk(self)
         self.waitlist = Waitlist(self)
         self.seats = SeatBoard(self)
+        self.pathway = Pathway(self)
+        self._ON_DROPOUT = self.pathway.ON_DROPOUT
+        self._ON_WEEKLY = (self._weekly,)
+        # First occurrences in the order SimPy processes would have scheduled them at time 0.
         self._schedule_timetable()
-        self.env.process(self._referrals())
-        self.env.process(self._weekly_monitor())
+        self._start_referrals()
+        self._start_weekly_monitor()
 
     # --- random draws, one stream per purpose ---------------------------------------------------
     def _draw_streams(self) -> None:
@@ -116,7 +155,11 @@ class Clinic:
         self.phase_duration_days = [
             _weeks_to_days(st.sampler(f"phase_duration:{i}", ph.duration_weeks)) for i, ph in enumerate(self.phases)
         ]
-        self.self_help_rngs = [st.generator(f"self_help:{i}") for i in range(len(self.phases))]
+        self.self_help_draws = [  # meetings a week a patient keeps up in each phase (None: no draws)
+            st.poissons(f"self_help:{i}", ph.self_help_meetings_per_week) if ph.self_help_meetings_per_week else None
+            for i, ph in enumerate(self.phases)
+        ]
+        self._relapse_rates: dict[tuple[int, float], float] = {}
         self.dropout_rate_per_day = [_weekly_hazard_to_rate_per_day(ph.dropout_prob_per_week) for ph in self.phases]
         self.relapse_clock = st.exponentials("relapse_clock")
         self.dropout_clock = st.exponentials("dropout_clock")
@@ -129,9 +172,17 @@ class Clinic:
         self.aftercare_relapse_rate = _weekly_hazard_to_rate_per_day(s.aftercare.relapse_prob_per_week)
         self.self_help_multiplier = s.attendance.self_help_relapse_multiplier_per_meeting
 
-    def relapse_rate_per_day(self, phase: Phase, meetings_per_week: float) -> float:
-        """Weekly relapse risk, lowered (dose-response) by each self-help meeting a week."""
-        return _weekly_hazard_to_rate_per_day(phase.relapse_prob_per_week * self.self_help_multiplier**meetings_per_week)
+    def relapse_rate_per_day(self, phase_index: int, meetings_per_week: float) -> float:
+        """Weekly relapse risk, lowered (dose-response) by each self-help meeting a week.
+
+        Meetings are whole numbers, so the few rates a run needs are computed once each.
+        """
+        key = (phase_index, meetings_per_week)
+        rate = self._relapse_rates.get(key)
+        if rate is None:
+            prob = self.phases[phase_index].relapse_prob_per_week * self.self_help_multiplier**meetings_per_week
+            rate = self._relapse_rates[key] = _weekly_hazard_to_rate_per_day(prob)
+        return rate
 
     def detection_delay_days(self, phase: Phase) -> float:
         """Days from a relapse to the first test that catches it (inf if none does).
@@ -165,39 +216,76 @@ class Clinic:
             return "step_back"
         return "discharge"
 
-    # --- processes ---------------------------------------------------------------------------------
-    def _referrals(self):
+    # --- scheduling ---------------------------------------------------------------------------------
+    def sleep(self, p: Patient, delay: float, callbacks: tuple) -> None:
+        """Wake the patient after `delay` days (what `yield env.timeout(delay)` was)."""
+        ev = p.wake = Wake(callbacks, p)
+        self.env.schedule(ev, NORMAL, delay)
+
+    def resume(self, p: Patient, value=None) -> None:
+        """Let a patient waiting in a queue go on, now (what `p.event.succeed(value)` was)."""
+        ev = p.wake = Wake(p.waiting_for, p, value)
+        self.env.schedule(ev, NORMAL, 0.0)
+
+    def _every_week(self, offset_days: float, action) -> None:
+        """Call `action(now)` at `offset_days` into each week, one re-armed event per slot."""
+        ev = Wake(self._ON_WEEKLY, action, offset_days)
+        self.env.schedule(ev, NORMAL, offset_days - self.env.now)
+
+    def _weekly(self, ev: Wake) -> None:
+        now = self.env.now
+        ev.p(now)
+        ev.value += DAYS_PER_WEEK
+        ev.callbacks = self._ON_WEEKLY
+        self.env.schedule(ev, NORMAL, ev.value - now)
+
+    # --- referrals ---------------------------------------------------------------------------------
+    def _start_referrals(self) -> None:
         """Poisson referrals; seasonality and growth by thinning (Lewis & Shedler 1979)."""
         spec = self.scenario.referrals
-        base = spec.rate_per_week / DAYS_PER_WEEK
-        months = spec.monthly_multipliers
-        growth = 1 + spec.growth_per_year_pct / 100
+        self._base_rate = spec.rate_per_week / DAYS_PER_WEEK
+        self._months = spec.monthly_multipliers
+        self._growth = 1 + spec.growth_per_year_pct / 100
         years = self.horizon_days / DAYS_PER_YEAR
-        peak = base * (max(months) if months else 1.0) * max(1.0, growth**years)
-        if peak <= 0:
+        self._peak_rate = self._base_rate * (max(self._months) if self._months else 1.0) * max(1.0, self._growth**years)
+        if self._peak_rate <= 0:
             return
         if spec.arrival_process == "fixed_interval":
-            gap = lambda: 1.0  # noqa: E731 - every 1/rate, no thinning needed
+            self._gap = lambda: 1.0  # every 1/rate, no thinning needed
         else:
-            gap = self.streams.exponentials("referral_gaps")
-        accept = self.streams.uniforms("referral_thinning")
-        env = self.env
-        t = 0.0
+            self._gap = self.streams.exponentials("referral_gaps")
+        self._accept = self.streams.uniforms("referral_thinning")
+        # With neither seasonality nor growth every candidate is accepted (u * peak < peak for
+        # u < 1), so the thinning draws, used for nothing else, can be skipped.
+        self._thinning = bool(self._months) or self._growth != 1.0
+        self._candidate_t = 0.0
+        self._ON_REFERRAL = (self._referral_arrives,)
+        self._schedule_next_referral()
+
+    def _schedule_next_referral(self) -> None:
+        base, months, growth, peak = self._base_rate, self._months, self._growth, self._peak_rate
+        gap, accept, thinning = self._gap, self._accept, self._thinning
+        t = self._candidate_t
         while True:
             t += gap() / peak
             if t >= self.horizon_days:
                 return
-            rate = base * (months[month_index(t)] if months else 1.0) * growth ** (t / DAYS_PER_YEAR)
-            if accept() * peak < rate:
-                yield env.timeout(t - env.now)
-                self._admit_referral()
+            if thinning:
+                rate = base * (months[month_index(t)] if months else 1.0) * growth ** (t / DAYS_PER_YEAR)
+                if accept() * peak >= rate:
+                    continue
+            self._candidate_t = t
+            self.env.schedule(Wake(self._ON_REFERRAL, None), NORMAL, t - self.env.now)
+            return
 
-    def _admit_referral(self) -> None:
+    def _referral_arrives(self, ev: Wake) -> None:
         p = Patient(self._next_pid, self.env.now)
         self._next_pid += 1
         self.active[p.pid] = p
-        p.process = self.env.process(patient_pathway(self, p))
+        self._schedule_next_referral()  # before the patient's first step, as a process would
+        self.pathway.start(p)
 
+    # --- the weekly timetable and monitor ----------------------------------------------------------
     def _schedule_timetable(self) -> None:
         groups = {g.name: g for g in self.seats.groups}
         self.slots: list[TimetableSlot] = []
@@ -209,67 +297,66 @@ class Clinic:
             else:
                 session = TherapySession(self, spec, groups[spec.group])
             self.slots.append(session)
-            self.env.process(self._weekly(spec.week_offset_days, session.meet))
+            self._every_week(spec.week_offset_days, session.meet)
 
-    def _weekly(self, offset_days: float, action):
-        env = self.env
-        t = offset_days
-        while True:
-            yield env.timeout(t - env.now)
-            action()
-            t += DAYS_PER_WEEK
-
-    def _weekly_monitor(self):
+    def _start_weekly_monitor(self) -> None:
         """Close each week at Monday 00:00: individual sessions, then one row of the time series.
 
         The snapshot is taken after everything else due at that instant (a lower priority than
         SimPy's own), so a patient leaving and another arriving at 00:00 are both counted.
         """
-        env = self.env
-        week_end = DAYS_PER_WEEK
-        while week_end <= self.horizon_days + 1e-9:
-            tick = env.event()
-            tick._ok, tick._value = True, None
-            env.schedule(tick, LAST_AT_INSTANT, week_end - env.now)
-            yield tick
-            self._close_week()
-            week_end += DAYS_PER_WEEK
+        self._week_end = DAYS_PER_WEEK
+        self._ON_WEEK_END = (self._week_ends,)
+        if self._week_end <= self.horizon_days + 1e-9:
+            self.env.schedule(Wake(self._ON_WEEK_END, None), LAST_AT_INSTANT, self._week_end - self.env.now)
+
+    def _week_ends(self, ev: Wake) -> None:
+        self._close_week()
+        self._week_end += DAYS_PER_WEEK
+        if self._week_end <= self.horizon_days + 1e-9:
+            ev.callbacks = self._ON_WEEK_END
+            self.env.schedule(ev, LAST_AT_INSTANT, self._week_end - self.env.now)
 
     def _close_week(self) -> None:
         c = self.counselors
-        hours = self.scenario.counselors.individual_session_hours
+        individual_hours = self._individual_hours
         demand = [0.0] * c.size
         for p in self.in_treatment.values():
-            demand[p.counselor] += self.phases[p.phase_index].individual_sessions_per_week * hours
+            demand[p.counselor] += individual_hours[p.phase_index]
         delivered = c.deliver_individual_sessions(demand)
         w = self.week
-        row = self.series
-        row["week_end_days"].append(self.env.now)
-        row["referrals_total"].append(self._next_pid)
-        row["intake_queue"].append(self.intake.waiting())
-        row["waitlist"].append(self.waitlist.waiting())
-        for i, ph in enumerate(self.phases):
-            row[f"census_{ph.name}"].append(self.census_by_phase[i])
-        row["census"].append(len(self.in_treatment))
+        census = self.census_by_phase
+        rooms = w.room_hours
+        week_hours = c.week_hours
+        values = [
+            self.env.now, self._next_pid, self.intake.waiting(), self.waitlist.waiting(),
+            *census, len(self.in_treatment),
+        ]
         self.seats.purge_aftercare_queue()
-        row["aftercare_census"].append(sum(len(g.roster) for g in self.seats.aftercare_groups))
-        row["aftercare_queue"].append(len(self.seats.aftercare_queue))
-        row["room_hours"].append(sum(w.room_hours.values()))
-        for room in self.scenario.rooms:
-            row[f"room_hours_{room.name}"].append(w.room_hours.get(room.name, 0.0))
-        for activity in ACTIVITIES:
-            row[f"counselor_hours_{activity}"].append(c.week_hours[activity])
-        row["counselor_hours_other_duties"].append(c.size * self.scenario.counselors.other_duties_hours_per_week)
-        row["counselor_hours_contracted"].append(c.size * self.scenario.counselors.contracted_hours_per_week)
-        row["counselor_overtime_hours"].append(c.week_overtime)
-        row["individual_hours_demanded"].append(sum(demand))
-        row["individual_hours_delivered"].append(delivered)
-        row["caseload_max"].append(max(c.caseload, default=0))
-        for name in WeekTally.__slots__:
-            if name != "room_hours":
-                row[name].append(getattr(w, name))
+        values += [
+            sum(len(g.roster) for g in self.seats.aftercare_groups), len(self.seats.aftercare_queue),
+            sum(rooms.values()), *[rooms.get(name, 0.0) for name in self._room_names],
+            *[week_hours[activity] for activity in ACTIVITIES],
+            self._other_duties_hours, self._contracted_hours, c.week_overtime, sum(demand), delivered,
+            max(c.caseload, default=0), *[getattr(w, name) for name in WEEK_COUNTS],
+        ]
+        if not self._columns:  # the first week: the series' columns, in this order
+            self._columns = [self.series[name] for name in self._series_names()]
+        for column, value in zip(self._columns, values, strict=True):
+            column.append(value)
         self.week = WeekTally()
         c.start_week()
+
+    def _series_names(self) -> list[str]:
+        """Column names of the weekly series, in the order `_close_week` lists their values."""
+        return [
+            "week_end_days", "referrals_total", "intake_queue", "waitlist",
+            *[f"census_{ph.name}" for ph in self.phases], "census",
+            "aftercare_census", "aftercare_queue", "room_hours", *[f"room_hours_{name}" for name in self._room_names],
+            *[f"counselor_hours_{activity}" for activity in ACTIVITIES],
+            "counselor_hours_other_duties", "counselor_hours_contracted", "counselor_overtime_hours",
+            "individual_hours_demanded", "individual_hours_delivered", "caseload_max", *WEEK_COUNTS,
+        ]
 
     # --- state changes the pathway asks for ------------------------------------------------------
     def admit(self, p: Patient, group: Group, counselor: int) -> None:
@@ -280,28 +367,29 @@ class Clinic:
         self.counselors.take_on(counselor)
         self.seats.sit(p, group)
         self.in_treatment[p.pid] = p
-        self.meters["census"].enter(now)
+        self.census_meter.enter(now)
         self.log(p, "admitted")
         self.enter_phase(p, 0)
-        p.event.succeed(True)
+        self.resume(p, True)
 
     def enter_phase(self, p: Patient, phase_index: int) -> None:
-        self.close_phase(p)
+        now = self.env.now
+        self.close_phase(p, now)
         p.phase_index = phase_index
-        p.phase_started = self.env.now
+        p.phase_started = now
         if phase_index > p.phase_reached:
             p.phase_reached = phase_index
         self.census_by_phase[phase_index] += 1
-        mean_meetings = self.phases[phase_index].self_help_meetings_per_week
-        p.self_help_per_week = float(self.self_help_rngs[phase_index].poisson(mean_meetings)) if mean_meetings else 0.0
+        meetings = self.self_help_draws[phase_index]
+        p.self_help_per_week = meetings() if meetings is not None else 0.0
         self.log(p, "phase_start")
 
-    def close_phase(self, p: Patient) -> None:
+    def close_phase(self, p: Patient, now: float | None = None) -> None:
         """Account the weeks spent in the current phase (tests, meetings) and leave its census."""
         if math.isnan(p.phase_started):
             return
         ph = self.phases[p.phase_index]
-        weeks = (self.env.now - p.phase_started) / DAYS_PER_WEEK
+        weeks = ((self.env.now if now is None else now) - p.phase_started) / DAYS_PER_WEEK
         p.drug_tests += weeks * ph.drug_tests_per_week
         p.breathalyzers += weeks * ph.breathalyzers_per_week
         p.self_help_meetings += weeks * p.self_help_per_week
@@ -309,18 +397,23 @@ class Clinic:
         p.phase_started = math.nan
 
     def drop_out(self, p: Patient) -> None:
-        """A missed session tipped the patient into leaving: interrupt their pathway."""
+        """A missed session tipped the patient into leaving: interrupt their pathway.
+
+        Urgent, like a SimPy interrupt: it comes before anything else due at this instant, even
+        the patient's own admission or seat if those were granted a moment ago.
+        """
         if p.in_treatment and not p.dropping:
             p.dropping = True
-            p.process.interrupt("missed sessions")
+            self.env.schedule(Wake(self._ON_DROPOUT, p), URGENT, 0.0)
 
     def leave_treatment(self, p: Patient, outcome: Outcome) -> None:
+        now = self.env.now
         p.outcome = outcome  # graduates keep it through aftercare
-        p.treatment_end = self.env.now
+        p.treatment_end = now
         p.in_treatment = False
         del self.in_treatment[p.pid]
-        self.meters["census"].leave(self.env.now)
-        self.log(p, outcome.name.lower())
+        self.census_meter.leave(now)
+        self.log(p, EVENT_NAME[outcome])
         self.counselors.release(p.counselor)
         self.seats.stand_up(p)
         self.waitlist.admit_while_possible()
@@ -328,8 +421,9 @@ class Clinic:
     def finish(self, p: Patient, outcome: Outcome, at: float | None = None) -> None:
         p.outcome = outcome
         p.ended = self.env.now if at is None else at
-        if outcome in (Outcome.REFERRED_OUT_MILD, Outcome.REFERRED_OUT_HOME, Outcome.REFERRED_OUT_DETOX):
-            self.log(p, outcome.name.lower(), at=at)
+        p.wake = None  # the patient and their last wake-up refer to each other: let both go now
+        if outcome in LOGGED_AT_FINISH:
+            self.log(p, EVENT_NAME[outcome], at=at)
         self.records.add(p)
         del self.active[p.pid]
 

@@ -2,8 +2,8 @@
 
 A group is a roster of enrolled patients (capped by the group size and its room's seats);
 its sessions are timetable slots that serve some phases (or aftercare). Each timetable slot
-is one SimPy process that wakes once a week and walks the roster: one process per scheduled
-session, never one per patient per session.
+is one scheduled event a week that walks the roster (`Clinic._every_week`): one event per
+scheduled session, never one per patient per session.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ MINUTES_PER_HOUR = 60.0
 
 
 class Group:
-    __slots__ = ("name", "index", "phases", "is_aftercare", "capacity", "roster")
+    __slots__ = ("name", "index", "phases", "is_aftercare", "capacity", "roster", "phase_order")
 
     def __init__(self, name: str, index: int, phases: frozenset[int], is_aftercare: bool, capacity: int):
         self.name = name
@@ -33,6 +33,7 @@ class Group:
         self.is_aftercare = is_aftercare
         self.capacity = capacity
         self.roster: dict[int, Patient] = {}  # insertion-ordered: deterministic walks
+        self.phase_order: tuple[int, ...] = ()  # sorted phases, once the timetable is read
 
     @property
     def free_seats(self) -> int:
@@ -55,6 +56,8 @@ def build_groups(c: Clinic) -> list[Group]:
         else:
             g.phases = g.phases | phases
             g.capacity = min(g.capacity, cap)
+    for g in groups.values():
+        g.phase_order = tuple(sorted(g.phases))
     return list(groups.values())
 
 
@@ -69,14 +72,17 @@ class SeatBoard:
         self.aftercare_groups = [g for g in self.groups if g.is_aftercare]
         self.transfer_queues: list[deque[Patient]] = [deque() for _ in range(n)]
         self.aftercare_queue: deque[Patient] = deque()
+        self.aftercare_meter = c.meters["aftercare"]
 
     @staticmethod
     def _roomiest(groups: list[Group]) -> Group | None:
         """The group with most free seats (first in timetable order on ties), or None if all full."""
         best = None
+        most = 0
         for g in groups:
-            if g.free_seats > 0 and (best is None or g.free_seats > best.free_seats):
-                best = g
+            free = g.capacity - len(g.roster)
+            if free > most:
+                best, most = g, free
         return best
 
     def seat_for_phase(self, phase_index: int) -> Group | None:
@@ -103,44 +109,43 @@ class SeatBoard:
         if g.is_aftercare:
             self._fill_aftercare()
             return
-        for phase in sorted(g.phases):
+        for phase in g.phase_order:
             queue = self.transfer_queues[phase]
-            while queue and g.free_seats > 0:
+            while queue and len(g.roster) < g.capacity:
                 p = queue.popleft()
                 if p.in_treatment and not p.dropping:
                     self.sit(p, g)
-                    p.event.succeed(True)
+                    self.c.resume(p, True)
         if 0 in g.phases:
             self.c.waitlist.admit_while_possible()
 
-    def move(self, p: Patient, phase_index: int):
-        """Take a seat in a group serving `phase_index`, waiting (in the old seat) if all are full."""
+    def move(self, p: Patient, phase_index: int) -> bool:
+        """Take a seat in a group serving `phase_index` (True), or queue for one, waiting in the old
+        seat, to be resumed when one frees up (False)."""
         if p.group is not None and phase_index in p.group.phases:
-            return
+            return True
         g = self.seat_for_phase(phase_index)
         if g is not None:
             self.sit(p, g)
-            return
+            return True
         self.c.log(p, "waiting_for_phase_seat")
-        p.event = self.c.env.event()
         self.transfer_queues[phase_index].append(p)
-        yield p.event
+        return False
 
     # --- aftercare ---------------------------------------------------------------------------
-    def wait_for_aftercare(self, p: Patient):
-        """A graduate takes an aftercare seat, waiting up to their patience if all are full."""
-        env = self.c.env
-        p.aftercare_queue_in = env.now
+    def wait_for_aftercare(self, p: Patient) -> bool:
+        """Seat a graduate in aftercare now (True), or queue them for up to their patience (False):
+        they are resumed later with True (seated) or False (gave up)."""
+        now = self.c.env.now
+        p.aftercare_queue_in = now
         g = self._roomiest(self.aftercare_groups)
         if g is not None:
             self._start_aftercare(p, g)
             return True
         p.aftercare_status = AftercareStatus.WAITING
-        p.deadline = env.now + self.c.scenario.aftercare.patience_weeks * DAYS_PER_WEEK
-        p.event = env.event()
+        p.deadline = now + self.c.scenario.aftercare.patience_weeks * DAYS_PER_WEEK
         self.aftercare_queue.append(p)
-        seated = yield p.event
-        return seated
+        return False
 
     def _fill_aftercare(self) -> None:
         now = self.c.env.now
@@ -153,12 +158,13 @@ class SeatBoard:
                 self._no_aftercare_seat(p)
                 continue
             self._start_aftercare(p, g)
-            p.event.succeed(True)
+            self.c.resume(p, True)
 
     def _start_aftercare(self, p: Patient, g: Group) -> None:
         self.sit(p, g)
-        p.aftercare_start = self.c.env.now
-        self.c.meters["aftercare"].enter(self.c.env.now)
+        now = self.c.env.now
+        p.aftercare_start = now
+        self.aftercare_meter.enter(now)
 
     def purge_aftercare_queue(self) -> None:
         now = self.c.env.now
@@ -173,15 +179,17 @@ class SeatBoard:
     def _no_aftercare_seat(self, p: Patient) -> None:
         p.aftercare_status = AftercareStatus.NO_SEAT
         p.aftercare_end = p.deadline
-        p.event.succeed(False)
+        self.c.resume(p, False)
 
     def leave_aftercare(self, p: Patient) -> None:
-        p.aftercare_end = self.c.env.now
-        self.c.meters["aftercare"].leave(self.c.env.now)
+        now = self.c.env.now
+        p.aftercare_end = now
+        self.aftercare_meter.leave(now)
         self.stand_up(p)
 
 
 SLOT_OUTCOMES = ("run", "closed", "empty", "cancelled_small", "cancelled_no_counselor")
+_WEEK_COUNTER = {outcome: f"sessions_{outcome}" for outcome in SLOT_OUTCOMES}  # WeekTally field per outcome
 
 
 class TimetableSlot:
@@ -190,19 +198,22 @@ class TimetableSlot:
     def __init__(self, c: Clinic, spec: Session):
         self.c = c
         self.spec = spec
+        self.room = spec.room
         self.tally = dict.fromkeys(SLOT_OUTCOMES, 0)
         self.room_hours = 0.0
         self.attendees = 0
         self.enrolled = 0
 
-    def _record(self, outcome: str, room_hours: float = 0.0, present: int = 0, enrolled: int = 0) -> None:
-        week = self.c.week
+    def _record(self, outcome: str, now: float, room_hours: float = 0.0, present: int = 0, enrolled: int = 0) -> None:
+        c = self.c
+        week = c.week
         if outcome == "run":
             week.sessions_run += 1
         else:
-            setattr(week, f"sessions_{outcome}", getattr(week, f"sessions_{outcome}") + 1)
-        week.room_hours[self.spec.room] += room_hours
-        if self.c.env.now >= self.c.warmup_days:
+            name = _WEEK_COUNTER[outcome]
+            setattr(week, name, getattr(week, name) + 1)
+        week.room_hours[self.room] += room_hours
+        if now >= c.warmup_days:
             self.tally[outcome] += 1
             self.room_hours += room_hours
             self.attendees += present
@@ -227,11 +238,17 @@ class TherapySession(TimetableSlot):
         )
         self.documentation_hours = spec.hours * c.scenario.counselors.documentation_minutes_per_group_hour / MINUTES_PER_HOUR
         self.min_size = c.scenario.groups.min_size
+        # The same every week: worked out once.
+        self.booked_hours = self.hours + self.documentation_hours
+        self.booking = {"group": self.hours, "documentation": self.documentation_hours}
+        self.attend_prob = c.scenario.attendance.group_attendance_prob
+        self.drop_prob = 0.0 if group.is_aftercare else c.scenario.attendance.dropout_prob_per_missed_session
 
-    def meet(self) -> None:
+    def meet(self, now: float) -> None:
+        """Walk the roster once: who is expected, whether the session runs, who comes."""
         c = self.c
-        if c.is_closed(c.env.now):
-            self._record("closed")
+        if c.is_closed(now):
+            self._record("closed", now)
             return
         g = self.group
         if g.is_aftercare:
@@ -239,36 +256,47 @@ class TherapySession(TimetableSlot):
         else:
             serves = self.serves
             expected = [p for p in g.roster.values() if p.phase_index in serves]
-        if not expected:
-            self._record("empty")
+        n = len(expected)
+        if not n:
+            self._record("empty", now)
             return
-        if len(expected) < self.min_size:
-            self._record("cancelled_small")
+        if n < self.min_size:
+            self._record("cancelled_small", now)
             return
-        counselor = c.counselors.facilitator(c.env.now, self.hours + self.documentation_hours)
+        counselors = c.counselors
+        counselor = counselors.facilitator(now, self.booked_hours)
         if counselor is None:
-            self._record("cancelled_no_counselor")
+            self._record("cancelled_no_counselor", now)
             return
-        c.counselors.book(counselor, c.env.now, {"group": self.hours, "documentation": self.documentation_hours})
+        counselors.book(counselor, now, self.booking)
         attend = c.attendance
-        attend_prob = c.scenario.attendance.group_attendance_prob
-        drop_prob = 0.0 if g.is_aftercare else c.scenario.attendance.dropout_prob_per_missed_session
-        present = 0
+        attend_prob = self.attend_prob
+        drop_prob = self.drop_prob
         hours = self.hours
-        for p in expected:
-            if attend() < attend_prob:
-                present += 1
-                p.sessions_attended += 1
-                p.group_hours_attended += hours
-            else:
-                p.sessions_missed += 1
-                if drop_prob and attend() < drop_prob:
-                    c.drop_out(p)
-        self._record("run", hours, present, len(expected))
+        present = 0
+        if drop_prob:
+            for p in expected:
+                if attend() < attend_prob:
+                    present += 1
+                    p.sessions_attended += 1
+                    p.group_hours_attended += hours
+                else:
+                    p.sessions_missed += 1
+                    if attend() < drop_prob:
+                        c.drop_out(p)
+        else:
+            for p in expected:
+                if attend() < attend_prob:
+                    present += 1
+                    p.sessions_attended += 1
+                    p.group_hours_attended += hours
+                else:
+                    p.sessions_missed += 1
+        self._record("run", now, hours, present, n)
         week = c.week
         week.seat_capacity += g.capacity
         week.attendees += present
-        week.enrolled += len(expected)
+        week.enrolled += n
         if len(g.roster) >= g.capacity:
             week.sessions_full += 1
 
@@ -276,12 +304,12 @@ class TherapySession(TimetableSlot):
 class IntakeClinic(TimetableSlot):
     """One weekly timetable slot in which a counselor sees intake appointments."""
 
-    def meet(self) -> None:
+    def meet(self, now: float) -> None:
         c = self.c
-        if c.is_closed(c.env.now):
-            self._record("closed")
+        if c.is_closed(now):
+            self._record("closed", now)
             return
         before = c.counselors.week_hours["intake"]
-        outcome = c.intake.hold_clinic(self.spec.hours)
+        outcome = c.intake.hold_clinic(self.spec.hours, now)
         used = c.counselors.week_hours["intake"] - before
-        self._record(outcome, used)
+        self._record(outcome, now, used)

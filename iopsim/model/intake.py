@@ -34,30 +34,24 @@ class IntakeDesk:
         self.assessor_busy_hours = 0.0  # dedicated assessors, for utilisation
         self.meter = c.meters["intake_queue"]
 
-    def assess(self, p: Patient):
-        """Wait for and attend an assessment; True once assessed, False if the referral closed."""
-        env = self.c.env
-        p.event = env.event()
-        p.deadline = env.now + self.patience_days() if self.patience_days is not None else float("inf")
+    def join(self, p: Patient) -> None:
+        """Queue for an assessment. A kept appointment resumes the patient (`Clinic.resume`) with
+        the days until the assessment is over; a closed referral is finished here and never resumed."""
+        now = self.c.env.now
+        p.deadline = now + self.patience_days() if self.patience_days is not None else float("inf")
         self.queue.append(p)
-        self.meter.enter(env.now)
+        self.meter.enter(now)
         if self.free_assessors:
             self._dispatch()
-        kept, delay_days = yield p.event
-        if not kept:
-            return False
-        if delay_days > 0:
-            yield env.timeout(delay_days)
-        p.decided = env.now
-        return True
 
     def waiting(self) -> int:
         self.purge()
         return len(self.queue)
 
-    def purge(self) -> None:
+    def purge(self, now: float | None = None) -> None:
         """Take out everyone whose patience ran out."""
-        now = self.c.env.now
+        if now is None:
+            now = self.c.env.now
         if any(p.deadline < now for p in self.queue):
             keep = deque()
             for p in self.queue:
@@ -67,8 +61,7 @@ class IntakeDesk:
                     keep.append(p)
             self.queue = keep
 
-    def _next_patient(self) -> Patient | None:
-        now = self.c.env.now
+    def _next_patient(self, now: float) -> Patient | None:
         while self.queue:
             p = self.queue.popleft()
             if p.deadline < now:
@@ -91,32 +84,30 @@ class IntakeDesk:
             self.meter.leave(self.c.env.now, at=at)
             p.decided = at
             self.c.finish(p, Outcome.INTAKE_NO_SHOW, at=at)
-            p.event.succeed((False, 0.0))
         else:
             self.queue.append(p)
 
     # --- timetable intake clinics ------------------------------------------------------------
-    def hold_clinic(self, hours: float) -> str:
+    def hold_clinic(self, hours: float, now: float) -> str:
         """An intake session of the timetable: book consecutive appointments from the queue.
 
         Returns what became of the slot ('run', 'empty' or 'cancelled_no_counselor').
         """
         c = self.c
-        self.purge()
+        self.purge(now)
         if not self.queue:
             return "empty"
         appointment = self.spec.appointment_hours
         slots = int(hours // appointment + 1e-9)
-        counselor = c.counselors.facilitator(c.env.now, appointment)
+        counselor = c.counselors.facilitator(now, appointment)
         if counselor is None:
             return "cancelled_no_counselor"
         if not c.counselors.spec.allow_overtime:
             slots = min(slots, int(c.counselors.budget[counselor] // appointment + 1e-9))
         slots = min(slots, len(self.queue))
-        now = c.env.now
         used_hours = 0.0
         for k in range(slots):
-            p = self._next_patient()
+            p = self._next_patient(now)
             if p is None:
                 break
             start = now + k * appointment / HOURS_PER_DAY
@@ -128,7 +119,7 @@ class IntakeDesk:
             used_hours += duration
             p.assessment_start = start
             self.meter.leave(now, at=start)
-            p.event.succeed((True, (start - now) + duration / HOURS_PER_DAY))
+            c.resume(p, (start - now) + duration / HOURS_PER_DAY)
         c.counselors.book(counselor, now, {"intake": used_hours})
         c.week.intake_appointments += slots
         return "run"
@@ -138,7 +129,7 @@ class IntakeDesk:
         """Start assessments while an assessor is free and someone waits."""
         env = self.c.env
         while self.free_assessors:
-            p = self._next_patient()
+            p = self._next_patient(env.now)
             if p is None:
                 return
             self.free_assessors -= 1
@@ -155,6 +146,6 @@ class IntakeDesk:
 
     def _assessment_done(self, event) -> None:
         if event.value is not None:
-            event.value.event.succeed((True, 0.0))
+            self.c.resume(event.value, 0.0)
         self.free_assessors += 1
         self._dispatch()

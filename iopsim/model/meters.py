@@ -23,12 +23,18 @@ class StockMeter:
         self.last = now
 
     def enter(self, now: float) -> None:
-        self._advance(now)
+        start, last = self.start, self.last  # _advance, inlined: a meter moves several times per referral
+        if now > start:
+            self.area += self.count * (now - (start if start > last else last))
+        self.last = now
         self.count += 1
 
     def leave(self, now: float, at: float | None = None) -> None:
         """Someone left now, or at another time `at`: earlier (noticed lazily) or later (booked)."""
-        self._advance(now)
+        start, last = self.start, self.last
+        if now > start:
+            self.area += self.count * (now - (start if start > last else last))
+        self.last = now
         self.count -= 1
         if at is not None and now > self.start:
             self.area -= now - max(at, self.start)

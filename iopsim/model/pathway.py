@@ -3,9 +3,17 @@
 referral -> intake assessment -> eligibility -> waitlist -> phases (with relapses and
 dropout) -> graduation -> relapse-prevention aftercare group.
 
-Each referral is one SimPy process. A patient sleeps until the next thing that happens to
-them (phase end, relapse found by a test, dropout) rather than waking every week or for every
-group session: group sessions walk their own rosters (see `groups.py`).
+A patient sleeps until the next thing that happens to them (phase end, relapse found by a
+test, dropout) rather than waking every week or for every group session: group sessions walk
+their own rosters (see `groups.py`).
+
+Each step below is a callback the scheduler calls when the patient wakes, not a SimPy
+generator process: a process would add an Initialize and a termination event per referral and
+SimPy's resume machinery (through three levels of `yield from`) around every wake-up, which
+made it the largest single cost of a run. The wake-ups themselves are the same events, at the
+same times and in the same order as a process would yield them, so the results are too; only
+events that did nothing are gone (a process's start and end, and the wake-up of a referral the
+intake had already closed).
 """
 
 from __future__ import annotations
@@ -13,12 +21,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from simpy import Interrupt
-
 from .records import AftercareStatus, Outcome
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .clinic import Clinic
+    from .clinic import Clinic, Wake
 
 NAN = math.nan
 INF = math.inf
@@ -28,8 +34,9 @@ class Patient:
     """A referral's state while in the system; copied to `Records` when it leaves."""
 
     __slots__ = (
-        "pid", "process", "event", "deadline", "in_treatment", "dropping",
+        "pid", "waiting_for", "wake", "deadline", "in_treatment", "dropping",
         "phase_index", "phase_started", "group", "counselor", "self_help_per_week",
+        "target_phase", "clock_end", "clock_dropout_at", "relapse_rate", "dropout_rate",
         # recorded
         "referred", "assessment_start", "decided", "waitlist_in", "waitlist_out", "admitted",
         "treatment_end", "aftercare_queue_in", "aftercare_start", "aftercare_end", "ended",
@@ -40,8 +47,8 @@ class Patient:
 
     def __init__(self, pid: int, now: float):
         self.pid = pid
-        self.process = None
-        self.event = None  # what the patient is waiting for (intake, admission, seat)
+        self.waiting_for = None  # the step to resume when a queue lets the patient go (`Clinic.resume`)
+        self.wake = None  # the patient's latest scheduled wake-up (cancelled if they drop out)
         self.deadline = INF  # when the patient stops waiting for the current queue
         self.in_treatment = False
         self.dropping = False
@@ -50,6 +57,9 @@ class Patient:
         self.group = None
         self.counselor = -1
         self.self_help_per_week = 0.0
+        self.target_phase = -1  # the phase a patient waiting for a seat moves into
+        self.clock_end = self.clock_dropout_at = INF  # the current phase or aftercare: its end, dropout
+        self.relapse_rate = self.dropout_rate = 0.0
         self.referred = now
         self.assessment_start = self.decided = self.waitlist_in = self.waitlist_out = NAN
         self.admitted = self.treatment_end = self.aftercare_queue_in = NAN
@@ -64,143 +74,245 @@ class Patient:
         self.aftercare_relapses = 0
 
 
-def patient_pathway(c: Clinic, p: Patient):
-    """One referral from arrival to its single outcome."""
-    env = c.env
-    c.log(p, "referral")
+class Pathway:
+    """The steps of one referral, from arrival to its single outcome.
 
-    # 1. Intake assessment: wait for an appointment, possibly missing some.
-    assessed = yield from c.intake.assess(p)
-    if not assessed:
-        return
-
-    # 2. Eligibility, in the article's terms.
-    c.log(p, "assessed")
-    referred_out = c.eligibility.decide(p)
-    if referred_out is not None:
-        c.finish(p, referred_out)
-        return
-    if c.eligibility.needs_detox():
-        c.log(p, "sent_to_detox")
-        if not c.eligibility.returns_from_detox():
-            c.finish(p, Outcome.REFERRED_OUT_DETOX)
-            return
-        yield env.timeout(c.eligibility.detox_delay_days())
-        p.detox_returner = 1
-        c.log(p, "returned_from_detox")
-
-    # 3. Waitlist until a phase-1 seat and a primary counselor are free.
-    admitted = yield from c.waitlist.wait_for_admission(p)
-    if not admitted:
-        return
-
-    # 4. Treatment phases.
-    outcome = yield from treatment(c, p)
-    c.leave_treatment(p, outcome)
-    if outcome is not Outcome.GRADUATED:
-        c.finish(p, outcome)
-        return
-
-    # 5. Relapse-prevention aftercare group.
-    yield from aftercare(c, p)
-    c.finish(p, Outcome.GRADUATED)
-
-
-def treatment(c: Clinic, p: Patient):
-    """Move through the phases (admission started the first); return the outcome that ends treatment."""
-    phase_index = p.phase_index
-    try:
-        while True:
-            ending = yield from live_through_phase(c, p)
-            if ending == "completed":
-                if phase_index + 1 == len(c.phases):
-                    return Outcome.GRADUATED
-                phase_index += 1
-            elif ending == "dropout":
-                return Outcome.DROPPED_OUT
-            else:  # a relapse found by a test
-                c.log(p, "relapse_detected")
-                if p.relapses_detected > c.scenario.relapse.max_relapses_before_discharge:
-                    return Outcome.RELAPSE_DISCHARGE
-                response = c.relapse_response()
-                if response == "discharge":
-                    return Outcome.RELAPSE_DISCHARGE
-                if response == "step_back":
-                    phase_index = max(0, phase_index - 1)
-            yield from c.seats.move(p, phase_index)
-            c.enter_phase(p, phase_index)
-    except Interrupt:  # missed sessions made the patient drop out
-        c.log(p, "dropout_after_missed_session")
-        return Outcome.DROPPED_OUT
-    finally:
-        c.close_phase(p)
-
-
-def live_through_phase(c: Clinic, p: Patient):
-    """Sleep until the phase ends, the patient drops out, or a test finds a relapse.
-
-    Relapse and dropout are competing risks with constant weekly hazards, so the time to each
-    is exponential; a relapse nobody detects is counted and the clocks restart (memoryless).
+    Steps named `_on_*` run when a scheduled wake-up fires (they get the `Wake`); the others
+    run at once, inside whichever step or session got there. `ON_*` are the callback tuples
+    handed to the scheduler, built once.
     """
-    env = c.env
-    phase = c.phases[p.phase_index]
-    end = env.now + c.phase_duration_days[p.phase_index]()
-    relapse_rate = c.relapse_rate_per_day(phase, p.self_help_per_week)
-    dropout_rate = c.dropout_rate_per_day[p.phase_index]
-    while True:
-        now = env.now
-        relapse_at = now + c.relapse_clock() / relapse_rate if relapse_rate > 0 else INF
-        dropout_at = now + c.dropout_clock() / dropout_rate if dropout_rate > 0 else INF
+
+    def __init__(self, c: Clinic):
+        self.c = c
+        self.env = c.env
+        self.ON_INTAKE = (self._on_intake,)
+        self.ON_ASSESSED = (self._on_assessed,)
+        self.ON_BACK_FROM_DETOX = (self._on_back_from_detox,)
+        self.ON_ADMITTED = (self._on_admitted,)
+        self.ON_RELAPSE_FOUND = (self._on_relapse_found,)
+        self.ON_RELAPSE_UNDETECTED = (self._on_relapse_undetected,)
+        self.ON_PHASE_DROPOUT = (self._on_phase_dropout,)
+        self.ON_PHASE_COMPLETED = (self._on_phase_completed,)
+        self.ON_SEATED = (self._on_seated,)
+        self.ON_DROPOUT = (self._on_dropout_after_missed_session,)
+        self.ON_AFTERCARE_SEAT = (self._on_aftercare_seat,)
+        self.ON_AFTERCARE_RELAPSE = (self._on_aftercare_relapse,)
+        self.ON_AFTERCARE_DROPOUT = (self._on_aftercare_dropout,)
+        self.ON_AFTERCARE_COMPLETED = (self._on_aftercare_completed,)
+        self.n_phases = len(c.phases)
+        self.max_relapses = c.scenario.relapse.max_relapses_before_discharge
+        self.aftercare = c.scenario.aftercare
+
+    # 1. Intake assessment: wait for an appointment, possibly missing some. ------------------------
+    def start(self, p: Patient) -> None:
+        c = self.c
+        c.log(p, "referral")
+        p.waiting_for = self.ON_INTAKE
+        c.intake.join(p)  # resumed with (kept, delay) only if the assessment is kept
+
+    def _on_intake(self, ev: Wake) -> None:
+        p = ev.p
+        delay_days = ev.value
+        if delay_days > 0:
+            self.c.sleep(p, delay_days, self.ON_ASSESSED)
+        else:
+            self._assessed(p)
+
+    def _on_assessed(self, ev: Wake) -> None:
+        self._assessed(ev.p)
+
+    # 2. Eligibility, in the article's terms. ----------------------------------------------------
+    def _assessed(self, p: Patient) -> None:
+        c = self.c
+        p.decided = self.env.now
+        c.log(p, "assessed")
+        referred_out = c.eligibility.decide(p)
+        if referred_out is not None:
+            c.finish(p, referred_out)
+            return
+        if c.eligibility.needs_detox():
+            c.log(p, "sent_to_detox")
+            if not c.eligibility.returns_from_detox():
+                c.finish(p, Outcome.REFERRED_OUT_DETOX)
+                return
+            c.sleep(p, c.eligibility.detox_delay_days(), self.ON_BACK_FROM_DETOX)
+            return
+        self._join_waitlist(p)
+
+    def _on_back_from_detox(self, ev: Wake) -> None:
+        p = ev.p
+        p.detox_returner = 1
+        self.c.log(p, "returned_from_detox")
+        self._join_waitlist(p)
+
+    # 3. Waitlist until a phase-1 seat and a primary counselor are free. -------------------------
+    def _join_waitlist(self, p: Patient) -> None:
+        p.waiting_for = self.ON_ADMITTED
+        self.c.waitlist.join(p)  # admission (`Clinic.admit`) enters phase 1 and resumes the patient
+
+    def _on_admitted(self, ev: Wake) -> None:
+        self._live_through_phase(ev.p)
+
+    # 4. Treatment phases. -----------------------------------------------------------------------
+    def _live_through_phase(self, p: Patient) -> None:
+        """Start the phase's clocks (the phase was entered by admission or a move)."""
+        c = self.c
+        i = p.phase_index
+        p.clock_end = self.env.now + c.phase_duration_days[i]()
+        p.relapse_rate = c.relapse_rate_per_day(i, p.self_help_per_week)
+        p.dropout_rate = c.dropout_rate_per_day[i]
+        self._next_in_phase(p)
+
+    def _next_in_phase(self, p: Patient) -> None:
+        """Sleep until the phase ends, the patient drops out, or a test finds a relapse.
+
+        Relapse and dropout are competing risks with constant weekly hazards, so the time to each
+        is exponential; a relapse nobody detects is counted and the clocks restart (memoryless).
+        """
+        c = self.c
+        now = self.env.now
+        end = p.clock_end
+        relapse_at = now + c.relapse_clock() / p.relapse_rate if p.relapse_rate > 0 else INF
+        dropout_at = now + c.dropout_clock() / p.dropout_rate if p.dropout_rate > 0 else INF
         first_other = min(end, dropout_at)
         if relapse_at < first_other:
-            detected_at = relapse_at + c.detection_delay_days(phase)
+            detected_at = relapse_at + c.detection_delay_days(c.phases[p.phase_index])
             if detected_at < first_other:
-                yield env.timeout(detected_at - now)
-                p.relapses += 1
-                p.relapses_detected += 1
-                return "relapse"
-            yield env.timeout(relapse_at - now)
-            p.relapses += 1
-            c.log(p, "relapse_undetected")
-            continue
-        if dropout_at < end:
-            yield env.timeout(dropout_at - now)
-            return "dropout"
-        yield env.timeout(end - now)
-        return "completed"
+                c.sleep(p, detected_at - now, self.ON_RELAPSE_FOUND)
+            else:
+                c.sleep(p, relapse_at - now, self.ON_RELAPSE_UNDETECTED)
+        elif dropout_at < end:
+            c.sleep(p, dropout_at - now, self.ON_PHASE_DROPOUT)
+        else:
+            c.sleep(p, end - now, self.ON_PHASE_COMPLETED)
 
+    def _on_relapse_undetected(self, ev: Wake) -> None:
+        p = ev.p
+        p.relapses += 1
+        self.c.log(p, "relapse_undetected")
+        self._next_in_phase(p)
 
-def aftercare(c: Clinic, p: Patient):
-    """Weekly relapse-prevention group for about a year after graduation."""
-    env = c.env
-    spec = c.scenario.aftercare
-    if not spec.enabled:
-        return
-    if c.aftercare_uptake() >= spec.uptake_prob:
-        p.aftercare_status = AftercareStatus.DECLINED
-        return
-    seated = yield from c.seats.wait_for_aftercare(p)
-    if not seated:
-        return
-    p.aftercare_status = AftercareStatus.ATTENDING
-    c.log(p, "aftercare_start")
-    end = env.now + c.aftercare_duration_days()
-    dropout_at = env.now + c.dropout_clock() / c.aftercare_dropout_rate if c.aftercare_dropout_rate > 0 else INF
-    relapse_rate = c.aftercare_relapse_rate
-    while True:
-        now = env.now
-        relapse_at = now + c.relapse_clock() / relapse_rate if relapse_rate > 0 else INF
+    def _on_phase_dropout(self, ev: Wake) -> None:
+        self._end_treatment(ev.p, Outcome.DROPPED_OUT)
+
+    def _on_phase_completed(self, ev: Wake) -> None:
+        p = ev.p
+        if p.phase_index + 1 == self.n_phases:
+            self._end_treatment(p, Outcome.GRADUATED)
+        else:
+            self._move(p, p.phase_index + 1)
+
+    def _on_relapse_found(self, ev: Wake) -> None:
+        c = self.c
+        p = ev.p
+        p.relapses += 1
+        p.relapses_detected += 1
+        c.log(p, "relapse_detected")
+        if p.relapses_detected > self.max_relapses:
+            self._end_treatment(p, Outcome.RELAPSE_DISCHARGE)
+            return
+        response = c.relapse_response()
+        if response == "discharge":
+            self._end_treatment(p, Outcome.RELAPSE_DISCHARGE)
+        elif response == "step_back":
+            self._move(p, max(0, p.phase_index - 1))
+        else:
+            self._move(p, p.phase_index)
+
+    def _move(self, p: Patient, phase_index: int) -> None:
+        """Into a group serving the next phase, waiting in the old seat if all are full."""
+        p.target_phase = phase_index
+        p.waiting_for = self.ON_SEATED
+        if self.c.seats.move(p, phase_index):
+            self._enter_phase(p)
+
+    def _on_seated(self, ev: Wake) -> None:
+        self._enter_phase(ev.p)
+
+    def _enter_phase(self, p: Patient) -> None:
+        self.c.enter_phase(p, p.target_phase)
+        self._live_through_phase(p)
+
+    def _on_dropout_after_missed_session(self, ev: Wake) -> None:
+        """A missed session made the patient leave (`Clinic.drop_out`): whatever they were waiting
+        for is off. Like a SimPy interrupt, this comes before anything else due at this instant."""
+        p = ev.p
+        if not p.in_treatment:  # pragma: no cover - drop_out only marks patients in treatment
+            return
+        if p.wake is not None:
+            p.wake.callbacks = ()
+        self.c.log(p, "dropout_after_missed_session")
+        self._end_treatment(p, Outcome.DROPPED_OUT)
+
+    def _end_treatment(self, p: Patient, outcome: Outcome) -> None:
+        c = self.c
+        c.close_phase(p)
+        c.leave_treatment(p, outcome)
+        if outcome is not Outcome.GRADUATED:
+            c.finish(p, outcome)
+            return
+        self._offer_aftercare(p)
+
+    # 5. Relapse-prevention aftercare group, for about a year after graduation. -----------------
+    def _offer_aftercare(self, p: Patient) -> None:
+        c = self.c
+        spec = self.aftercare
+        if not spec.enabled:
+            c.finish(p, Outcome.GRADUATED)
+            return
+        if c.aftercare_uptake() >= spec.uptake_prob:
+            p.aftercare_status = AftercareStatus.DECLINED
+            c.finish(p, Outcome.GRADUATED)
+            return
+        p.waiting_for = self.ON_AFTERCARE_SEAT
+        if c.seats.wait_for_aftercare(p):  # seated at once; else resumed with True (seated) or False
+            self._attend_aftercare(p)
+
+    def _on_aftercare_seat(self, ev: Wake) -> None:
+        if ev.value:
+            self._attend_aftercare(ev.p)
+        else:
+            self.c.finish(ev.p, Outcome.GRADUATED)
+
+    def _attend_aftercare(self, p: Patient) -> None:
+        c = self.c
+        now = self.env.now
+        p.aftercare_status = AftercareStatus.ATTENDING
+        c.log(p, "aftercare_start")
+        p.clock_end = now + c.aftercare_duration_days()
+        rate = c.aftercare_dropout_rate
+        p.clock_dropout_at = now + c.dropout_clock() / rate if rate > 0 else INF
+        self._next_in_aftercare(p)
+
+    def _next_in_aftercare(self, p: Patient) -> None:
+        c = self.c
+        now = self.env.now
+        end, dropout_at = p.clock_end, p.clock_dropout_at
+        rate = c.aftercare_relapse_rate
+        relapse_at = now + c.relapse_clock() / rate if rate > 0 else INF
         if relapse_at < min(end, dropout_at):
-            yield env.timeout(relapse_at - now)
-            p.aftercare_relapses += 1
-            c.log(p, "aftercare_relapse")
-            continue
-        break
-    if dropout_at < end:
-        yield env.timeout(dropout_at - env.now)
-        p.aftercare_status = AftercareStatus.DROPPED_OUT
-    else:
-        yield env.timeout(end - env.now)
-        p.aftercare_status = AftercareStatus.COMPLETED
-    c.seats.leave_aftercare(p)
-    c.log(p, "aftercare_end")
+            c.sleep(p, relapse_at - now, self.ON_AFTERCARE_RELAPSE)
+        elif dropout_at < end:
+            c.sleep(p, dropout_at - now, self.ON_AFTERCARE_DROPOUT)
+        else:
+            c.sleep(p, end - now, self.ON_AFTERCARE_COMPLETED)
+
+    def _on_aftercare_relapse(self, ev: Wake) -> None:
+        p = ev.p
+        p.aftercare_relapses += 1
+        self.c.log(p, "aftercare_relapse")
+        self._next_in_aftercare(p)
+
+    def _on_aftercare_dropout(self, ev: Wake) -> None:
+        ev.p.aftercare_status = AftercareStatus.DROPPED_OUT
+        self._leave_aftercare(ev.p)
+
+    def _on_aftercare_completed(self, ev: Wake) -> None:
+        ev.p.aftercare_status = AftercareStatus.COMPLETED
+        self._leave_aftercare(ev.p)
+
+    def _leave_aftercare(self, p: Patient) -> None:
+        c = self.c
+        c.seats.leave_aftercare(p)
+        c.log(p, "aftercare_end")
+        c.finish(p, Outcome.GRADUATED)

@@ -8,7 +8,11 @@ session that finds no counselor free with enough hours left does not run.
 
 from __future__ import annotations
 
+import math
+
 from ..scenario.schema import Counselors
+
+INF = math.inf
 
 ACTIVITIES = ("group", "documentation", "intake", "individual")
 
@@ -29,8 +33,10 @@ class CounselorTeam:
     def counselor_with_room(self) -> int | None:
         """The counselor with the smallest caseload below the cap (lowest index on ties)."""
         best = None
-        for i, load in enumerate(self.caseload):
-            if load < self.spec.max_caseload and (best is None or load < self.caseload[best]):
+        cap = self.spec.max_caseload
+        loads = self.caseload
+        for i, load in enumerate(loads):
+            if load < cap and (best is None or load < loads[best]):
                 best = i
         return best
 
@@ -46,12 +52,13 @@ class CounselorTeam:
     def facilitator(self, now_days: float, hours: float) -> int | None:
         """A counselor free now with `hours` left this week (most hours left first)."""
         best = None
-        for i in range(self.size):
-            if self.busy_until[i] > now_days + 1e-9:
+        free_at = now_days + 1e-9
+        need = -INF if self.spec.allow_overtime else hours - 1e-9
+        budget = self.budget
+        for i, busy_until in enumerate(self.busy_until):
+            if busy_until > free_at or budget[i] < need:
                 continue
-            if not self.spec.allow_overtime and self.budget[i] < hours - 1e-9:
-                continue
-            if best is None or self.budget[i] > self.budget[best]:
+            if best is None or budget[i] > budget[best]:
                 best = i
         return best
 

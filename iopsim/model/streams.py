@@ -4,15 +4,28 @@ Each stream is seeded from (base seed, replication, purpose), never from the wor
 order of runs, so a replication gives the same result wherever and whenever it runs, and two
 scenarios run with the same seed see the same referrals, durations and coin flips for every
 purpose they share.
+
+Draws come in numpy blocks (see `scenario/distributions.py`), handed out one at a time by a
+C-level iterator: the same values in the same order as `BufferedDraws`, at under half the cost
+per draw, which matters because a run makes tens of draws per referral.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
+from itertools import chain
 
 import numpy as np
 
-from ..scenario.distributions import BufferedDraws, exponentials, sampler, uniforms
+from ..scenario.distributions import BLOCK, sampler
+
+Draw = Callable[[], float]
+
+
+def _flat(draw_block: Callable[[], np.ndarray]) -> Draw:
+    """One value per call from an endless sequence of blocks."""
+    return chain.from_iterable(iter(lambda: draw_block().tolist(), None)).__next__
 
 
 class RandomStreams:
@@ -24,11 +37,21 @@ class RandomStreams:
         key = zlib.crc32(purpose.encode("utf-8"))
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(self.replication, key)))
 
-    def uniforms(self, purpose: str) -> BufferedDraws:
-        return uniforms(self.generator(purpose))
+    def uniforms(self, purpose: str) -> Draw:
+        """U(0,1) draws: the cheap way to decide 'does this happen?' many times."""
+        rng = self.generator(purpose)
+        return _flat(lambda: rng.random(BLOCK))
 
-    def exponentials(self, purpose: str) -> BufferedDraws:
-        return exponentials(self.generator(purpose))
+    def exponentials(self, purpose: str) -> Draw:
+        """Standard exponential draws; divide by a rate to get a waiting time."""
+        rng = self.generator(purpose)
+        return _flat(lambda: rng.standard_exponential(BLOCK))
 
-    def sampler(self, purpose: str, spec) -> BufferedDraws:
-        return sampler(spec, self.generator(purpose))
+    def poissons(self, purpose: str, mean: float) -> Draw:
+        """Poisson counts (as floats). A block of numpy Poisson draws is the same sequence as
+        one-at-a-time draws from the same generator, so this only saves numpy calls."""
+        rng = self.generator(purpose)
+        return _flat(lambda: rng.poisson(mean, BLOCK).astype(np.float64))
+
+    def sampler(self, purpose: str, spec) -> Draw:
+        return _flat(sampler(spec, self.generator(purpose))._draw_block)
