@@ -30,7 +30,7 @@ lint: $(STAMP_TEST)
 	$(BIN)/ruff check iopsim tests $(wildcard benchmarks)
 
 bench: $(STAMP_RUN)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --chart docs/perf-scaling.png
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info
