@@ -24,6 +24,7 @@ from . import __version__
 from .analysis.kpis import KPI_UNITS, kpis
 from .analysis.stats import mean_ci
 from .model.clinic import simulate
+from .model.records import phase_start_column
 from .scenario.schema import Scenario
 
 PATIENT_COLUMNS = ("pid", "referred", "assessment_start", "waitlist_in", "admitted", "treatment_end",
@@ -80,6 +81,8 @@ class RunSet:
 def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool = False) -> ReplicationOutput:
     result = simulate(scenario, seed, replication, record_events)
     patients = {name: result.records[name] for name in PATIENT_COLUMNS}
+    for i, phase in enumerate(scenario.phases):  # when each phase was first entered
+        patients[f"started_{phase.name}"] = result.records[phase_start_column(i)]
     return ReplicationOutput(replication, kpis(result), result.series, result.events, result.stats, result.slots,
                              patients)
 

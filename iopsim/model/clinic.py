@@ -116,7 +116,7 @@ class Clinic:
         self.warmup_days = min(scenario.run.warmup_weeks * DAYS_PER_WEEK, self.horizon_days)
         self.closed_days = frozenset(day_of_year(d) for d in scenario.closures.dates)
 
-        self.records = Records()
+        self.records = Records(len(scenario.phases))
         self.events: list[tuple[int, float, str, str]] | None = [] if record_events else None
         self.active: dict[int, Patient] = {}
         self.in_treatment: dict[int, Patient] = {}
@@ -377,8 +377,9 @@ class Clinic:
         self.close_phase(p, now)
         p.phase_index = phase_index
         p.phase_started = now
-        if phase_index > p.phase_reached:
+        if phase_index > p.phase_reached:  # first entry: phases are reached in order
             p.phase_reached = phase_index
+            p.phase_starts.append(now)
         self.census_by_phase[phase_index] += 1
         meetings = self.self_help_draws[phase_index]
         p.self_help_per_week = meetings() if meetings is not None else 0.0

@@ -203,6 +203,7 @@ class TimetableSlot:
         self.room_hours = 0.0
         self.attendees = 0
         self.enrolled = 0
+        self.full = 0  # sessions that ran with every seat of the group taken
 
     def _record(self, outcome: str, now: float, room_hours: float = 0.0, present: int = 0, enrolled: int = 0) -> None:
         c = self.c
@@ -223,7 +224,7 @@ class TimetableSlot:
         spec = self.spec
         return {"group": spec.group, "day": spec.day, "start": spec.start, "hours": spec.hours, "room": spec.room,
                 "serves": "+".join(spec.serves), **self.tally, "room_hours": self.room_hours,
-                "attendees": self.attendees, "enrolled": self.enrolled}
+                "attendees": self.attendees, "enrolled": self.enrolled, "full": self.full}
 
 
 class TherapySession(TimetableSlot):
@@ -274,24 +275,15 @@ class TherapySession(TimetableSlot):
         drop_prob = self.drop_prob
         hours = self.hours
         present = 0
-        if drop_prob:
-            for p in expected:
-                if attend() < attend_prob:
-                    present += 1
-                    p.sessions_attended += 1
-                    p.group_hours_attended += hours
-                else:
-                    p.sessions_missed += 1
-                    if attend() < drop_prob:
-                        c.drop_out(p)
-        else:
-            for p in expected:
-                if attend() < attend_prob:
-                    present += 1
-                    p.sessions_attended += 1
-                    p.group_hours_attended += hours
-                else:
-                    p.sessions_missed += 1
+        for p in expected:
+            if attend() < attend_prob:
+                present += 1
+                p.sessions_attended += 1
+                p.group_hours_attended += hours
+            else:
+                p.sessions_missed += 1
+                if drop_prob and attend() < drop_prob:
+                    c.drop_out(p)
         self._record("run", now, hours, present, n)
         week = c.week
         week.seat_capacity += g.capacity
@@ -299,6 +291,8 @@ class TherapySession(TimetableSlot):
         week.enrolled += n
         if len(g.roster) >= g.capacity:
             week.sessions_full += 1
+            if now >= c.warmup_days:
+                self.full += 1
 
 
 class IntakeClinic(TimetableSlot):

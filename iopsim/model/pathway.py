@@ -36,7 +36,7 @@ class Patient:
     __slots__ = (
         "pid", "waiting_for", "wake", "deadline", "in_treatment", "dropping",
         "phase_index", "phase_started", "group", "counselor", "self_help_per_week",
-        "target_phase", "clock_end", "clock_dropout_at", "relapse_rate", "dropout_rate",
+        "target_phase", "clock_end", "clock_dropout_at", "relapse_rate", "dropout_rate", "phase_starts",
         # recorded
         "referred", "assessment_start", "decided", "waitlist_in", "waitlist_out", "admitted",
         "treatment_end", "aftercare_queue_in", "aftercare_start", "aftercare_end", "ended",
@@ -71,6 +71,7 @@ class Patient:
         self.sessions_attended = self.sessions_missed = self.no_shows = 0
         self.detox_returner = 0
         self.phase_reached = -1
+        self.phase_starts: list[float] = []  # when each phase was first entered
         self.aftercare_relapses = 0
 
 

@@ -7,6 +7,7 @@ doubles) per referral rather than by everything that ever happened.
 
 from __future__ import annotations
 
+import math
 from array import array
 from enum import IntEnum
 from operator import attrgetter
@@ -81,25 +82,39 @@ COUNT_FIELDS = (
 FIELDS = TIME_FIELDS + ACTIVITY_FIELDS + COUNT_FIELDS
 
 
+def phase_start_column(phase_index: int) -> str:
+    return f"phase_start_{phase_index}"
+
+
 class Records:
-    """Row store of finished patients: one flat array of doubles, FIELDS per row.
+    """Row store of finished patients: one flat array of doubles, FIELDS per row, then the time
+    each phase was first entered (NaN if never).
 
     One `extend` per patient instead of one append per field; counts are small integers,
     exact as doubles, and come back as integer columns.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, n_phases: int = 0) -> None:
         self._rows = array("d")
         self._row_of = attrgetter(*FIELDS)
+        self.n_phases = n_phases
+        self._padding = [[math.nan] * k for k in range(n_phases + 1)]
+        self.width = len(FIELDS) + n_phases
 
     def add(self, patient) -> None:
-        self._rows.extend(self._row_of(patient))
+        rows = self._rows
+        rows.extend(self._row_of(patient))
+        starts = patient.phase_starts
+        rows.extend(starts)
+        rows.extend(self._padding[self.n_phases - len(starts)])
 
     def __len__(self) -> int:
-        return len(self._rows) // len(FIELDS)
+        return len(self._rows) // self.width
 
     def to_numpy(self) -> dict[str, np.ndarray]:
-        table = np.frombuffer(self._rows, dtype=np.float64).reshape(-1, len(FIELDS))
+        table = np.frombuffer(self._rows, dtype=np.float64).reshape(-1, self.width)
         counts = set(COUNT_FIELDS)
-        return {name: table[:, j].astype(np.int_ if name in counts else np.float64)
-                for j, name in enumerate(FIELDS)}
+        out = {name: table[:, j].astype(np.int_ if name in counts else np.float64) for j, name in enumerate(FIELDS)}
+        for i in range(self.n_phases):
+            out[phase_start_column(i)] = table[:, len(FIELDS) + i].copy()
+        return out

@@ -90,3 +90,23 @@ def test_tests_and_attendance_are_counted(result):
     assert np.allclose(r["breathalyzers"][done], 12.0)
     assert set(r["sessions_attended"][done].tolist()) == {12}
     assert np.allclose(r["group_hours_attended"][done], 36.0)
+
+
+def test_each_phase_start_is_recorded(result):
+    r = result.records
+    done = r["outcome"] == Outcome.GRADUATED
+    for i, offset in enumerate((0, 28, 56)):
+        assert np.allclose(r[f"phase_start_{i}"][done] - r["admitted"][done], offset)
+    never = np.isnan(r["admitted"])
+    assert np.isnan(r["phase_start_0"][never]).all()
+
+
+def test_sessions_at_capacity_are_counted_per_slot():
+    """Groups of exactly 4 seats hold the 4 patients each phase has at any time: every session is full."""
+    data = deterministic_dict()
+    data["groups"]["max_size"] = 4
+    result = simulate(build(data), seed=1)
+    for slot in result.slots:
+        assert slot["full"] == slot["run"] > 40
+    roomy = simulate(build(deterministic_dict()), seed=1)
+    assert all(slot["full"] == 0 for slot in roomy.slots)
