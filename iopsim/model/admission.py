@@ -12,6 +12,7 @@ import math
 from collections import deque
 from typing import TYPE_CHECKING
 
+from .queues import without_expired
 from .records import Outcome
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,16 +84,8 @@ class Waitlist:
 
     def purge(self) -> None:
         now = self.c.env.now
-        for name in ("priority", "regular"):
-            queue = getattr(self, name)
-            if any(p.deadline < now for p in queue):
-                keep = deque()
-                for p in queue:
-                    if p.deadline < now:
-                        self._gave_up(p)
-                    else:
-                        keep.append(p)
-                setattr(self, name, keep)
+        self.priority = without_expired(self.priority, now, self._gave_up)
+        self.regular = without_expired(self.regular, now, self._gave_up)
 
     def _gave_up(self, p: Patient) -> None:
         self.meter.leave(self.c.env.now, at=p.deadline)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..scenario.checks import AFTERCARE, INTAKE
 from ..scenario.schema import Session
+from .queues import without_expired
 from .records import AftercareStatus
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -167,14 +168,7 @@ class SeatBoard:
         self.aftercare_meter.enter(now)
 
     def purge_aftercare_queue(self) -> None:
-        now = self.c.env.now
-        keep = deque()
-        for p in self.aftercare_queue:
-            if p.deadline < now:
-                self._no_aftercare_seat(p)
-            else:
-                keep.append(p)
-        self.aftercare_queue = keep
+        self.aftercare_queue = without_expired(self.aftercare_queue, self.c.env.now, self._no_aftercare_seat)
 
     def _no_aftercare_seat(self, p: Patient) -> None:
         p.aftercare_status = AftercareStatus.NO_SEAT

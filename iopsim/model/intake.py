@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
+from .queues import without_expired
 from .records import Outcome
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,14 +53,7 @@ class IntakeDesk:
         """Take out everyone whose patience ran out."""
         if now is None:
             now = self.c.env.now
-        if any(p.deadline < now for p in self.queue):
-            keep = deque()
-            for p in self.queue:
-                if p.deadline < now:
-                    self._gave_up(p)
-                else:
-                    keep.append(p)
-            self.queue = keep
+        self.queue = without_expired(self.queue, now, self._gave_up)
 
     def _next_patient(self, now: float) -> Patient | None:
         while self.queue:

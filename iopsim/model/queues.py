@@ -1,0 +1,29 @@
+"""Lazy reneging: patients who gave up waiting leave a queue when someone next looks at it.
+
+Each waiting patient carries `deadline`, the time they stop waiting. Removing them at that
+moment would cost an event per patient; instead whoever inspects the queue (a session, an
+admission, the weekly monitor) drops those whose deadline has passed and records their
+departure at the deadline itself, which is exact.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pathway import Patient
+
+
+def without_expired(queue: deque[Patient], now: float, gave_up: Callable[[Patient], None]) -> deque[Patient]:
+    """The queue without patients whose deadline has passed (each handed to `gave_up`), in order."""
+    if not any(p.deadline < now for p in queue):
+        return queue
+    keep: deque[Patient] = deque()
+    for p in queue:
+        if p.deadline < now:
+            gave_up(p)
+        else:
+            keep.append(p)
+    return keep
