@@ -130,9 +130,16 @@ def _child(argv: list[str]) -> None:
     mode 'traced': peak of Python-level allocations during the run (tracemalloc; numpy's too).
     """
     mode, factor, years, events = argv[0], int(argv[1]), float(argv[2]), argv[3] == "events"
-    from iopsim.model.clinic import simulate
+    keep = argv[3] != "no-patients"  # as `iopsim run --no-patients`: KPIs tallied, no per-patient table
+    from iopsim.analysis.kpis import PatientTally
+    from iopsim.model.clinic import simulate as simulate_one
 
     scenario = scaled_scenario(factor, years)
+    tally = PatientTally(scenario.run.warmup_weeks * 7, years * 365)
+
+    def simulate(scenario, seed, replication, events):
+        return simulate_one(scenario, seed, replication, events, tally.fold, keep)
+
     peak = None
     if mode == "traced":
         import tracemalloc
@@ -150,15 +157,17 @@ def _child(argv: list[str]) -> None:
         start = _rss_kib("VmRSS")
         result = simulate(scenario, SEED, 0, events)
         end = _rss_kib("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"referrals": len(result.records["pid"]), "traced_peak_bytes": peak,
+    print(json.dumps({"referrals": int(result.series["referrals_total"][-1]),
+                      "traced_peak_bytes": peak,
                       "rss_start_kib": start, "rss_peak_kib": end}))
 
 
-def memory(factor: int, years: float, events: bool = False) -> dict:
+def memory(factor: int, years: float, events: bool = False, patients: bool = True) -> dict:
     """(d), (g): peak memory of one replication, each measure in its own fresh interpreter."""
     out = {}
+    variant = "events" if events else ("-" if patients else "no-patients")
     for mode in ("rss", "traced"):
-        cmd = [sys.executable, __file__, "--child", mode, str(factor), str(years), "events" if events else "-"]
+        cmd = [sys.executable, __file__, "--child", mode, str(factor), str(years), variant]
         out.update({k: v for k, v in json.loads(subprocess.check_output(cmd, text=True)).items() if v is not None})
     out["traced_peak_mib"] = out["traced_peak_bytes"] / 2**20
     out["rss_peak_mib"] = out["rss_peak_kib"] / 1024
@@ -352,6 +361,10 @@ def table(res: dict) -> str:
         ("    model bytes per referral, 10 y / 50 y", f"{mb['traced_bytes_per_referral']:.0f} / "
          f"{g['traced_bytes_per_referral']:.0f}", f"with --events: {ge['traced_bytes_per_referral']:.0f}"),
     ]
+    n10, n50 = res["memory"].get("baseline_10y_no_patients"), res["memory"].get("baseline_50y_no_patients")
+    if n10 and n50:
+        rows.append(("    --no-patients: model, 10 y / 50 y", f"{n10['traced_peak_mib']:.1f} / "
+                     f"{n50['traced_peak_mib']:.1f} MiB", "only the weekly series grows"))
     width = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [f"iopsim {m['iopsim']} on {m['cpus']} cores ({m['cpu']}), Python {m['python']}, "
              f"SimPy {m['simpy']}, numpy {m['numpy']}; median (min-max) of {b['wall_seconds']['runs']} runs; "
@@ -385,7 +398,9 @@ def main(argv: list[str] | None = None) -> dict:
                      "large_urban": time_one_replication(large, repeats)}
     print("(d), (g) memory ...", file=sys.stderr)
     res["memory"] = {"baseline_10y": memory(1, 10), "large_urban_10y": memory(LARGE, 10),
-                     "baseline_50y": memory(1, 50), "baseline_50y_events": memory(1, 50, events=True)}
+                     "baseline_50y": memory(1, 50), "baseline_50y_events": memory(1, 50, events=True),
+                     "baseline_10y_no_patients": memory(1, 10, patients=False),
+                     "baseline_50y_no_patients": memory(1, 50, patients=False)}
     print("(e) parallel ...", file=sys.stderr)
     res["parallel"] = {"baseline": parallel(base, reps)}
     if not args.no_large_parallel:

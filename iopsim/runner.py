@@ -21,10 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .analysis.kpis import KPI_UNITS, kpis
+from .analysis.kpis import KPI_UNITS, PatientTally, kpis
 from .analysis.stats import mean_ci
 from .model.clinic import simulate
 from .model.records import phase_start_column
+from .scenario.calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
 from .scenario.schema import Scenario
 
 PATIENT_COLUMNS = ("pid", "referred", "assessment_start", "waitlist_in", "admitted", "treatment_end",
@@ -78,17 +79,26 @@ class RunSet:
         return pd.DataFrame(rows).set_index("kpi")
 
 
-def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool = False) -> ReplicationOutput:
-    result = simulate(scenario, seed, replication, record_events)
-    patients = {name: result.records[name] for name in PATIENT_COLUMNS}
-    for i, phase in enumerate(scenario.phases):  # when each phase was first entered
-        patients[f"started_{phase.name}"] = result.records[phase_start_column(i)]
-    return ReplicationOutput(replication, kpis(result), result.series, result.events, result.stats, result.slots,
-                             patients)
+def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool = False,
+            keep_patients: bool = True) -> ReplicationOutput:
+    """One replication. Patients are tallied for the KPIs as they leave; `keep_patients=False`
+    skips the per-patient table, so memory does not grow with the number of referrals."""
+    run = scenario.run
+    tally = PatientTally(min(run.warmup_weeks * DAYS_PER_WEEK, run.horizon_years * DAYS_PER_YEAR),
+                         run.horizon_years * DAYS_PER_YEAR)
+    result = simulate(scenario, seed, replication, record_events, tally.fold, keep_patients)
+    patients = {}
+    if keep_patients:
+        patients = {name: result.records[name] for name in PATIENT_COLUMNS}
+        for i, phase in enumerate(scenario.phases):  # when each phase was first entered
+            patients[f"started_{phase.name}"] = result.records[phase_start_column(i)]
+    return ReplicationOutput(replication, kpis(result, tally), result.series, result.events, result.stats,
+                             result.slots, patients)
 
 
-def _run_batch(scenario: Scenario, seed: int, replications: Sequence[int], record_events: bool) -> list[ReplicationOutput]:
-    return [run_one(scenario, seed, r, record_events) for r in replications]
+def _run_batch(scenario: Scenario, seed: int, replications: Sequence[int], record_events: bool,
+               keep_patients: bool = True) -> list[ReplicationOutput]:
+    return [run_one(scenario, seed, r, record_events, keep_patients) for r in replications]
 
 
 def _batches(indices: Sequence[int], jobs: int) -> list[list[int]]:
@@ -112,6 +122,7 @@ def run_replications(
     record_events: bool = False,
     on_progress: Callable[[int], None] | None = None,
     indices: Sequence[int] | None = None,
+    keep_patients: bool = True,
 ) -> RunSet:
     """Run replications 0..n-1 (or the given indices); on Ctrl-C, return the finished ones marked incomplete."""
     seed = scenario.run.seed if seed is None else seed
@@ -124,12 +135,12 @@ def run_replications(
     try:
         if jobs <= 1 or n <= 1:
             for r in indices:
-                done[r] = run_one(scenario, seed, r, record_events)
+                done[r] = run_one(scenario, seed, r, record_events, keep_patients)
                 if on_progress:
                     on_progress(1)
         else:
             with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool:
-                futures = [pool.submit(_run_batch, scenario, seed, b, record_events) for b in _batches(indices, jobs)]
+                futures = [pool.submit(_run_batch, scenario, seed, b, record_events, keep_patients) for b in _batches(indices, jobs)]
                 try:
                     for future in as_completed(futures):
                         for out in future.result():
@@ -224,8 +235,9 @@ def _write_files(run: RunSet, folder: Path) -> None:
         pd.concat(frames, ignore_index=True).to_csv(folder / "timeseries.csv", index=False, float_format="%.10g")
     pd.concat([pd.DataFrame(o.slots).assign(replication=o.replication) for o in run.outputs],
               ignore_index=True).to_csv(folder / "sessions.csv", index=False, float_format="%.10g")
-    _patients_frame(run).to_csv(folder / "patients.csv.gz", index=False, float_format="%.6f",
-                                compression={"method": "gzip", "mtime": 0})
+    if any(o.patients for o in run.outputs):
+        _patients_frame(run).to_csv(folder / "patients.csv.gz", index=False, float_format="%.6f",
+                                    compression={"method": "gzip", "mtime": 0})
     if any(o.events is not None for o in run.outputs):
         with open(folder / "events.csv", "w") as f:
             f.write("patient_id,replication,time_days,event,phase\n")

@@ -61,9 +61,11 @@ def init(path: Path, force: bool) -> None:
 @jobs_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default runs/<scenario>-<seed>).")
 @click.option("--events", is_flag=True, help="Also write events.csv, the full patient event log.")
+@click.option("--no-patients", is_flag=True,
+              help="Skip patients.csv.gz: memory then stays bounded on very long horizons (some charts need it).")
 @click.option("--charts", is_flag=True, help="Also draw the standard charts into OUT/charts (as `iopsim plot`).")
 def run(scenario: Path, replications: int | None, seed: int | None, overrides: tuple[str, ...], jobs: int,
-        out: Path | None, events: bool, charts: bool) -> None:
+        out: Path | None, events: bool, no_patients: bool, charts: bool) -> None:
     """Run replications of SCENARIO and print its KPIs with 95% confidence intervals."""
     from rich.console import Console
 
@@ -76,7 +78,8 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
     out = out or default_out_dir(scenario, seed)
     console = Console(stderr=True)
     with progress_bar(f"{s.name}: replications", n) as advance:
-        result = run_replications(s, n, seed, worker_count(jobs), events, on_progress=advance)
+        result = run_replications(s, n, seed, worker_count(jobs), events, on_progress=advance,
+                                  keep_patients=not no_patients)
     if not result.outputs:
         console.print("Interrupted before any replication finished; nothing written.")
         sys.exit(EXIT_INTERRUPTED)

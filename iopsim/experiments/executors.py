@@ -27,7 +27,7 @@ Evaluate = Callable[[Scenario, int, int], dict[str, float]]
 def simulate_kpis(scenario: Scenario, seed: int, replication: int) -> dict[str, float]:
     from ..runner import run_one
 
-    return run_one(scenario, seed, replication).kpis
+    return run_one(scenario, seed, replication, keep_patients=False).kpis  # KPIs only: no per-patient table
 
 
 @dataclass(frozen=True)

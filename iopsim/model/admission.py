@@ -67,7 +67,8 @@ class Waitlist:
         now = c.env.now
         p.waitlist_in = now
         cap = self.spec.waitlist_capacity
-        if cap is not None and self.waiting() >= cap:
+        self.purge()  # so the count a newcomer joins is exact (the peak waitlist is read from it)
+        if cap is not None and len(self) >= cap:
             p.waitlist_out = now
             c.finish(p, Outcome.REFERRED_OUT_WAITLIST_FULL)
             return
@@ -77,6 +78,7 @@ class Waitlist:
         self.meter.enter(now)
         c.log(p, "waitlisted")
         self.admit_while_possible()
+        self.meter.observe_peak(now)  # the count can only rise when someone joins
 
     def waiting(self) -> int:
         self.purge()

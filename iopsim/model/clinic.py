@@ -103,7 +103,10 @@ def _weeks_to_days(draw: Draw) -> Draw:
 
 
 class Clinic:
-    def __init__(self, scenario: Scenario, seed: int, replication: int = 0, record_events: bool = False):
+    def __init__(self, scenario: Scenario, seed: int, replication: int = 0, record_events: bool = False,
+                 patient_sink=None, keep_patients: bool = True):
+        """`patient_sink` receives finished patients' rows in chunks (the KPI tally); with
+        `keep_patients=False` the rows are not kept afterwards, so memory stays bounded."""
         from .streams import RandomStreams
 
         self.scenario = scenario
@@ -116,7 +119,7 @@ class Clinic:
         self.warmup_days = min(scenario.run.warmup_weeks * DAYS_PER_WEEK, self.horizon_days)
         self.closed_days = frozenset(day_of_year(d) for d in scenario.closures.dates)
 
-        self.records = Records(len(scenario.phases))
+        self.records = Records(len(scenario.phases), patient_sink, keep_patients)
         self.events: list[tuple[int, float, str, str]] | None = [] if record_events else None
         self.active: dict[int, Patient] = {}
         self.in_treatment: dict[int, Patient] = {}
@@ -147,6 +150,8 @@ class Clinic:
         self._schedule_timetable()
         self._start_referrals()
         self._start_weekly_monitor()
+        if 0 < self.warmup_days < self.horizon_days:
+            self.env.schedule(Wake((self._warmup_ends,), None), LAST_AT_INSTANT, self.warmup_days)
 
     # --- random draws, one stream per purpose ---------------------------------------------------
     def _draw_streams(self) -> None:
@@ -317,6 +322,11 @@ class Clinic:
             ev.callbacks = self._ON_WEEK_END
             self.env.schedule(ev, LAST_AT_INSTANT, self._week_end - self.env.now)
 
+    def _warmup_ends(self, ev: Wake) -> None:
+        """The waitlist's peak includes whoever is waiting when the observation window opens."""
+        self.waitlist.purge()
+        self.meters["waitlist"].observe_peak(self.env.now)
+
     def _close_week(self) -> None:
         c = self.counselors
         individual_hours = self._individual_hours
@@ -439,11 +449,17 @@ class Clinic:
     # --- run ---------------------------------------------------------------------------------------
     def run(self) -> RunResult:
         self.env.run(until=self.horizon_days)
+        # Patients whose patience ran out before the horizon but whom no one has looked at since
+        # left the queues at their deadlines: record them so, not as still waiting.
+        self.intake.purge()
+        self.waitlist.purge()
+        self.seats.purge_aftercare_queue()
         for p in list(self.active.values()):  # still waiting or in care: recorded as in the system
             if p.in_treatment:
                 self.close_phase(p)
             self.records.add(p)
         self.active.clear()
+        self.records.flush()
         return RunResult(
             scenario=self.scenario,
             seed=self.seed,
@@ -459,6 +475,7 @@ class Clinic:
                 "peak_caseload": self.counselors.peak_caseload,
                 "scheduler_events": self._events_processed(),
                 **{f"{name}_time_average": m.mean(self.horizon_days) for name, m in self.meters.items()},
+                "waitlist_peak": self.meters["waitlist"].peak,
             },
         )
 
@@ -466,6 +483,7 @@ class Clinic:
         return float(next(self.env._eid))  # SimPy numbers every scheduled event; called once, at the end
 
 
-def simulate(scenario: Scenario, seed: int, replication: int = 0, record_events: bool = False) -> RunResult:
+def simulate(scenario: Scenario, seed: int, replication: int = 0, record_events: bool = False,
+             patient_sink=None, keep_patients: bool = True) -> RunResult:
     """Run one replication."""
-    return Clinic(scenario, seed, replication, record_events).run()
+    return Clinic(scenario, seed, replication, record_events, patient_sink, keep_patients).run()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ..scenario.checks import AFTERCARE, INTAKE
 from ..scenario.schema import Session
 from .queues import without_expired
-from .records import AftercareStatus
+from .records import AftercareStatus, Outcome
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
@@ -171,9 +171,10 @@ class SeatBoard:
         self.aftercare_queue = without_expired(self.aftercare_queue, self.c.env.now, self._no_aftercare_seat)
 
     def _no_aftercare_seat(self, p: Patient) -> None:
+        """Gave up waiting for a seat (noticed lazily): the graduate leaves at their deadline."""
         p.aftercare_status = AftercareStatus.NO_SEAT
         p.aftercare_end = p.deadline
-        self.c.resume(p, False)
+        self.c.finish(p, Outcome.GRADUATED, at=p.deadline)
 
     def leave_aftercare(self, p: Patient) -> None:
         now = self.c.env.now

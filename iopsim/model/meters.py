@@ -9,13 +9,14 @@ from __future__ import annotations
 
 
 class StockMeter:
-    __slots__ = ("start", "count", "area", "last")
+    __slots__ = ("start", "count", "area", "last", "peak")
 
     def __init__(self, start: float):
         self.start = start  # integrate from here (the end of the warm-up)
         self.count = 0
         self.area = 0.0
         self.last = 0.0
+        self.peak = 0  # most at once after `start`, as seen by `observe_peak`
 
     def _advance(self, now: float) -> None:
         if now > self.start:
@@ -38,6 +39,12 @@ class StockMeter:
         self.count -= 1
         if at is not None and now > self.start:
             self.area -= now - max(at, self.start)
+
+    def observe_peak(self, now: float) -> None:
+        """Take the count now as a candidate maximum (callers look when the count can have risen,
+        after everything due at that instant, with lazily removed patients already taken out)."""
+        if now >= self.start and self.count > self.peak:
+            self.peak = self.count
 
     def mean(self, end: float) -> float:
         self._advance(end)

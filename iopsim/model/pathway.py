@@ -266,14 +266,12 @@ class Pathway:
             c.finish(p, Outcome.GRADUATED)
             return
         p.waiting_for = self.ON_AFTERCARE_SEAT
-        if c.seats.wait_for_aftercare(p):  # seated at once; else resumed with True (seated) or False
+        if c.seats.wait_for_aftercare(p):  # seated at once; else resumed when seated
             self._attend_aftercare(p)
 
     def _on_aftercare_seat(self, ev: Wake) -> None:
-        if ev.value:
-            self._attend_aftercare(ev.p)
-        else:
-            self.c.finish(ev.p, Outcome.GRADUATED)
+        """Seated from the aftercare queue (one who gives up is finished by the queue, at their deadline)."""
+        self._attend_aftercare(ev.p)
 
     def _attend_aftercare(self, p: Patient) -> None:
         c = self.c

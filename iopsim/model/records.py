@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
 from enum import IntEnum
 from operator import attrgetter
 
@@ -86,20 +87,30 @@ def phase_start_column(phase_index: int) -> str:
     return f"phase_start_{phase_index}"
 
 
+CHUNK_ROWS = 4096  # rows handed to the sink at a time
+
+
 class Records:
     """Row store of finished patients: one flat array of doubles, FIELDS per row, then the time
     each phase was first entered (NaN if never).
 
-    One `extend` per patient instead of one append per field; counts are small integers,
-    exact as doubles, and come back as integer columns.
+    Every CHUNK_ROWS rows go to `sink` (the KPI tally) as columns. With `keep=False` they are
+    then dropped, so memory no longer grows with the number of referrals; with `keep=True` (the
+    default) they stay for the per-patient table. One `extend` per patient instead of one append
+    per field; counts are small integers, exact as doubles, and come back as integer columns.
     """
 
-    def __init__(self, n_phases: int = 0) -> None:
+    def __init__(self, n_phases: int = 0, sink: Callable[[dict[str, np.ndarray]], None] | None = None,
+                 keep: bool = True) -> None:
         self._rows = array("d")
         self._row_of = attrgetter(*FIELDS)
         self.n_phases = n_phases
         self._padding = [[math.nan] * k for k in range(n_phases + 1)]
         self.width = len(FIELDS) + n_phases
+        self.sink = sink
+        self.keep = keep
+        self._sunk = 0  # rows of _rows already handed to the sink
+        self._chunk_values = CHUNK_ROWS * self.width
 
     def add(self, patient) -> None:
         rows = self._rows
@@ -107,14 +118,33 @@ class Records:
         starts = patient.phase_starts
         rows.extend(starts)
         rows.extend(self._padding[self.n_phases - len(starts)])
+        if self.sink is not None and len(rows) - self._sunk * self.width >= self._chunk_values:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the rows not yet sunk to the sink (and forget them unless kept)."""
+        if self.sink is None:
+            return
+        table = np.frombuffer(self._rows, dtype=np.float64).reshape(-1, self.width)[self._sunk:]
+        if len(table):
+            self.sink(self._columns(table))
+        if self.keep:
+            self._sunk = len(self._rows) // self.width
+        else:
+            del table
+            self._rows = array("d")
+            self._sunk = 0
 
     def __len__(self) -> int:
         return len(self._rows) // self.width
 
-    def to_numpy(self) -> dict[str, np.ndarray]:
-        table = np.frombuffer(self._rows, dtype=np.float64).reshape(-1, self.width)
+    def _columns(self, table: np.ndarray) -> dict[str, np.ndarray]:
         counts = set(COUNT_FIELDS)
         out = {name: table[:, j].astype(np.int_ if name in counts else np.float64) for j, name in enumerate(FIELDS)}
         for i in range(self.n_phases):
             out[phase_start_column(i)] = table[:, len(FIELDS) + i].copy()
         return out
+
+    def to_numpy(self) -> dict[str, np.ndarray]:
+        """The kept rows as columns (empty columns when rows were not kept)."""
+        return self._columns(np.frombuffer(self._rows, dtype=np.float64).reshape(-1, self.width))

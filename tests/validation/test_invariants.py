@@ -120,3 +120,29 @@ def test_horizon_weeks_in_series():
     scenario = load_scenario(BASELINE, ["run.horizon_years=1"])
     result = simulate(scenario, seed=1)
     assert len(result.series["week_end_days"]) == int(365 // DAYS_PER_WEEK)
+
+
+@pytest.mark.parametrize("overrides", [[], ["referrals.rate_per_week=14", "admission.waitlist_capacity=8"],
+                                       ["counselors.count=2"]])
+def test_streaming_kpis_equal_the_full_table_reference(overrides):
+    """KPIs tallied in chunks as patients leave (bounded memory) = KPIs from the whole patient table."""
+    from iopsim.analysis.kpis import PatientTally
+    from tests.validation.reference_kpis import reference_kpis
+
+    scenario = load_scenario(BASELINE, ["run.horizon_years=4", "run.warmup_weeks=30", *overrides])
+    tally = PatientTally(30 * 7, 4 * 365)
+    streamed = kpis(simulate(scenario, seed=4, patient_sink=tally.fold, keep_patients=False), tally)
+    reference = reference_kpis(simulate(scenario, seed=4))
+    assert streamed.keys() == reference.keys()
+    for name, value in reference.items():
+        assert streamed[name] == pytest.approx(value, rel=1e-9, abs=1e-9, nan_ok=True), name
+
+
+def test_memory_does_not_keep_patients_when_asked_not_to():
+    from iopsim.analysis.kpis import PatientTally
+
+    scenario = load_scenario(BASELINE, ["run.horizon_years=3"])
+    tally = PatientTally(60 * 7, 3 * 365)
+    result = simulate(scenario, seed=1, patient_sink=tally.fold, keep_patients=False)
+    assert len(result.records["pid"]) == 0
+    assert tally.n["referred"] > 500
