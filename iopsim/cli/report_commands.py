@@ -62,6 +62,9 @@ def plot(run_dir: Path, formats: list[str], out: Path | None) -> None:
 
         paths = plot_run(run, out, formats)
     click.echo(f"Wrote {len(paths)} chart files to {paths[0].parent}/")
+    if not run.has_patients:
+        click.echo("The wait, flow and length-of-stay charts need patients.csv.gz, which this run skipped "
+                   "(--no-patients).")
 
 
 @main.command()

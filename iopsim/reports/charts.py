@@ -47,6 +47,7 @@ class Chart:
     title: str
     caption: str  # how to read it, for the report
     draw: Callable[[RunDir], object]
+    needs_patients: bool = False  # drawn from patients.csv.gz, which `iopsim run --no-patients` skips
 
 
 def _fmt(x: float | None, unit: str = "") -> str:
@@ -499,16 +500,16 @@ CHARTS: tuple[Chart, ...] = (
           "of each week (mean of replications), stacked: the top edge is everyone in the program.", census_chart),
     Chart("03-wait", "Wait from referral to admission", "For every admission after the warm-up, the share admitted "
           "within a given number of days (cumulative distribution), for each replication and all together. The "
-          f"dashed line marks {ACCESS_TARGET_DAYS:g} days.", wait_chart),
+          f"dashed line marks {ACCESS_TARGET_DAYS:g} days.", wait_chart, needs_patients=True),
     Chart("04-rooms", "Room use", "Each room's timetabled sessions where they sit in the week; colour and number "
           "give the share of weeks after the warm-up in which the session actually ran (intake clinics: the share "
           "of the clinic's hours spent on assessments). Empty space is time the timetable leaves free.", rooms_chart),
     Chart("05-counselors", "Counselor time", "Counselor hours per week by activity after the warm-up, against the "
           "team's contracted hours (top), and week by week (bottom).", counselor_chart),
     Chart("06-flow", "Patient flow", "Every referral received after the warm-up, followed to its end: band widths "
-          "are patients per year. 'At end of run' are still in that step when the simulation stopped.", flow_chart),
+          "are patients per year. 'At end of run' are still in that step when the simulation stopped.", flow_chart, needs_patients=True),
     Chart("07-length-of-stay", "Length of stay by outcome", "Days from admission to the end of treatment for "
-          "episodes that ended after the warm-up, by how they ended; bars are patients per year.", stay_chart),
+          "episodes that ended after the warm-up, by how they ended; bars are patients per year.", stay_chart, needs_patients=True),
     Chart("08-groups", "Group fill", "Left: what became of each group's timetabled sessions. Right: patients "
           "enrolled and attending per session that ran, against the group's seats.", group_chart),
 )
@@ -527,13 +528,18 @@ def render(run: RunDir, chart: Chart):
         return chart.draw(run)
 
 
+def drawable(run: RunDir, charts: Iterable[Chart] = CHARTS) -> list[Chart]:
+    """The charts this run folder has the data for (no per-patient charts after --no-patients)."""
+    return [c for c in charts if run.has_patients or not c.needs_patients]
+
+
 def plot_run(run: RunDir, out_dir: Path | None = None, formats: Iterable[str] = ("png",),
              charts: Iterable[Chart] = CHARTS) -> list[Path]:
-    """Write every chart of a run folder to out_dir (default RUN_DIR/charts); returns the files."""
+    """Write every chart the run folder has data for to out_dir (default RUN_DIR/charts); returns the files."""
     out_dir = Path(out_dir) if out_dir is not None else run.path / "charts"
     formats = list(formats)
     paths = []
-    for chart in charts:
+    for chart in drawable(run, charts):
         fig = render(run, chart)
         paths += save_figure(fig, out_dir / chart.name, formats)
     return paths

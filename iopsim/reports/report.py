@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
-from .charts import CHARTS, render
+from .charts import drawable, render
 from .compare import HEADLINE_KPIS, Comparison, compare_all, comparison_chart, difference_text, relative_text
 from .rundir import RunDir
 from .style import PNG_DPI, atomic_write, kpi_label, kpi_sections, style_context
@@ -225,7 +225,7 @@ def figure_data_uri(fig, fmt: str = "svg") -> str:
 
 def _charts(run: RunDir, fmt: str) -> list[dict]:
     return [{"name": c.name, "title": c.title, "caption": c.caption, "src": figure_data_uri(render(run, c), fmt)}
-            for c in CHARTS]
+            for c in drawable(run)]
 
 
 # --- the document -------------------------------------------------------------------------------------

@@ -124,6 +124,10 @@ class RunDir:
         return self._csv("sessions.csv", keep_default_na=False, na_values=[""])
 
     @cached_property
+    def has_patients(self) -> bool:
+        return (self.path / "patients.csv.gz").is_file()
+
+    @cached_property
     def patients(self):
         return self._csv("patients.csv.gz")
 
