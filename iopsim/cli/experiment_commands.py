@@ -254,7 +254,9 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
         click.echo("Interrupted; nothing written.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     seconds = time.perf_counter() - start
-    files = _write_sizing(result, sizer, s, scenario, out)
+    from ..experiments.outputs import write_sizing
+
+    files = write_sizing(result, sizer, s, scenario, out)
     _print_sizing(result, sizer)
     click.echo(f"Ran {result.simulations} simulations for {len(result.candidates)} candidates in {seconds:.1f} s "
                f"(every candidate at {max_replications} replications would be {result.brute_force}). "
@@ -279,62 +281,6 @@ def _counter(description: str):
                   transient=True) as progress:
         task = progress.add_task(description, total=None, candidate="")
         yield lambda k, label: progress.update(task, advance=k, candidate=label)
-
-
-def _candidate_rows(result, sizer) -> list[dict]:
-    import math
-
-    rows = []
-    for order, c in enumerate(result.candidates, 1):
-        row = {"evaluated": order, "rooms": c.rooms, "counselors": c.counselors, "cost": c.cost,
-               "status": c.status, "replications": c.replications, "reason": c.reason}
-        for t in sizer.targets:
-            e = c.estimate(t.kpi) if c.rows else None
-            row[f"{t.kpi}_mean"] = e.mean if e else math.nan
-            row[f"{t.kpi}_ci95_low"] = e.lo if e else math.nan
-            row[f"{t.kpi}_ci95_high"] = e.hi if e else math.nan
-            row[f"{t} verdict"] = c.verdicts.get(str(t), "")
-        rows.append(row)
-    return rows
-
-
-def _write_sizing(result, sizer, s, scenario: Path, out: Path) -> list[Path]:
-    import json
-
-    import pandas as pd
-
-    from .. import __version__
-    from ..analysis.kpis import KPI_UNITS
-    from ..experiments.charts import frontier_chart
-    from ..experiments.store import json_safe
-    from ..files import atomic_write_text
-    from ..runner import summarise
-
-    out.mkdir(parents=True, exist_ok=True)
-    candidates = pd.DataFrame(_candidate_rows(result, sizer))
-    atomic_write_text(out / "candidates.csv", candidates.to_csv(index=False, float_format="%.10g"))
-    reps = [{"rooms": c.rooms, "counselors": c.counselors, "replication": r, **row}
-            for c in result.candidates for r, row in enumerate(c.rows)]
-    atomic_write_text(out / "replications.csv", pd.DataFrame(
-        reps, columns=["rooms", "counselors", "replication", *KPI_UNITS]).to_csv(index=False, float_format="%.10g"))
-    best = result.best
-    doc = {
-        "iopsim_version": __version__, "scenario_file": str(scenario), "scenario": s.name, "seed": sizer.seed,
-        "targets": [str(t) for t in sizer.targets], "rooms": list(sizer.rooms), "counselors": list(sizer.counselors),
-        "cost_room": sizer.cost_room, "cost_counselor": sizer.cost_counselor,
-        "replications": [sizer.min_replications, sizer.max_replications],
-        "simulations": result.simulations, "brute_force_simulations": result.brute_force,
-        "recommended": None if best is None else {
-            "rooms": best.rooms, "counselors": best.counselors, "cost": best.cost, "replications": best.replications,
-            "kpis": summarise(best.rows)},
-        "warnings": result.warnings,
-        "candidates": candidates.to_dict(orient="records"),
-    }
-    atomic_write_text(out / "recommendation.json", json.dumps(json_safe(doc), indent=2, allow_nan=False) + "\n")
-    footer = (f"iopsim {__version__} · {s.name} · seed {sizer.seed} · {result.simulations} simulations\n"
-              "Candidates the search evaluated; targets judged at the 95% confidence bound")
-    chart = frontier_chart(result, sizer.targets, footer, out / "frontier.png")
-    return [out / "recommendation.json", out / "candidates.csv", out / "replications.csv", chart]
 
 
 def _print_sizing(result, sizer) -> None:
@@ -432,22 +378,11 @@ def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask
         return tables.summary[[f"{k}_mean" for k in e.kpis]].to_numpy(dtype=float)
 
     indices = sa.run(sa.problem_of(e), method, e.sensitivity, e.kpis, evaluate)
-    _write_indices(indices, loaded, out)
-    _print_indices(indices, loaded)
+    from ..experiments.outputs import write_indices
 
-
-def _write_indices(indices, loaded, out: Path) -> None:
-    from .. import __version__
-    from ..experiments.charts import sensitivity_chart
-    from ..files import atomic_write_text
-
-    atomic_write_text(out / f"indices-{indices.method}.csv", indices.frame.to_csv(index=False, float_format="%.6g"))
-    if len(indices.frame):
-        footer = (f"iopsim {__version__} · {loaded.experiment.name} · {indices.points} points x "
-                  f"{loaded.replications} replications, seed {loaded.seed}\n"
-                  f"Bootstrap 95% CIs ({loaded.experiment.sensitivity.bootstrap} resamples)")
-        sensitivity_chart(indices.frame, indices.method, footer, out / f"indices-{indices.method}.png")
+    write_indices(indices, loaded, out)
     click.echo(f"Indices written to {out}/indices-{indices.method}.csv and .png", err=True)
+    _print_indices(indices, loaded)
 
 
 def _print_indices(indices, loaded) -> None:

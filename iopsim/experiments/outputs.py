@@ -1,0 +1,72 @@
+"""What sizing and sensitivity runs leave on disk: tables, the recommendation, charts.
+
+Every file is written atomically; the CLI only prints.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from .. import __version__
+from ..analysis.kpis import KPI_UNITS
+from ..files import atomic_write_text
+from ..runner import summarise
+from .charts import frontier_chart, sensitivity_chart
+from .store import json_safe
+
+
+def candidate_rows(result, sizer) -> list[dict]:
+    rows = []
+    for order, c in enumerate(result.candidates, 1):
+        row = {"evaluated": order, "rooms": c.rooms, "counselors": c.counselors, "cost": c.cost,
+               "status": c.status, "replications": c.replications, "reason": c.reason}
+        for t in sizer.targets:
+            e = c.estimate(t.kpi) if c.rows else None
+            row[f"{t.kpi}_mean"] = e.mean if e else math.nan
+            row[f"{t.kpi}_ci95_low"] = e.lo if e else math.nan
+            row[f"{t.kpi}_ci95_high"] = e.hi if e else math.nan
+            row[f"{t} verdict"] = c.verdicts.get(str(t), "")
+        rows.append(row)
+    return rows
+
+
+def write_sizing(result, sizer, s, scenario: Path, out: Path) -> list[Path]:
+    import pandas as pd
+
+
+    out.mkdir(parents=True, exist_ok=True)
+    candidates = pd.DataFrame(candidate_rows(result, sizer))
+    atomic_write_text(out / "candidates.csv", candidates.to_csv(index=False, float_format="%.10g"))
+    reps = [{"rooms": c.rooms, "counselors": c.counselors, "replication": r, **row}
+            for c in result.candidates for r, row in enumerate(c.rows)]
+    atomic_write_text(out / "replications.csv", pd.DataFrame(
+        reps, columns=["rooms", "counselors", "replication", *KPI_UNITS]).to_csv(index=False, float_format="%.10g"))
+    best = result.best
+    doc = {
+        "iopsim_version": __version__, "scenario_file": str(scenario), "scenario": s.name, "seed": sizer.seed,
+        "targets": [str(t) for t in sizer.targets], "rooms": list(sizer.rooms), "counselors": list(sizer.counselors),
+        "cost_room": sizer.cost_room, "cost_counselor": sizer.cost_counselor,
+        "replications": [sizer.min_replications, sizer.max_replications],
+        "simulations": result.simulations, "brute_force_simulations": result.brute_force,
+        "recommended": None if best is None else {
+            "rooms": best.rooms, "counselors": best.counselors, "cost": best.cost, "replications": best.replications,
+            "kpis": summarise(best.rows)},
+        "warnings": result.warnings,
+        "candidates": candidates.to_dict(orient="records"),
+    }
+    atomic_write_text(out / "recommendation.json", json.dumps(json_safe(doc), indent=2, allow_nan=False) + "\n")
+    footer = (f"iopsim {__version__} · {s.name} · seed {sizer.seed} · {result.simulations} simulations\n"
+              "Candidates the search evaluated; targets judged at the 95% confidence bound")
+    chart = frontier_chart(result, sizer.targets, footer, out / "frontier.png")
+    return [out / "recommendation.json", out / "candidates.csv", out / "replications.csv", chart]
+
+
+def write_indices(indices, loaded, out: Path) -> None:
+    atomic_write_text(out / f"indices-{indices.method}.csv", indices.frame.to_csv(index=False, float_format="%.6g"))
+    if len(indices.frame):
+        footer = (f"iopsim {__version__} · {loaded.experiment.name} · {indices.points} points x "
+                  f"{loaded.replications} replications, seed {loaded.seed}\n"
+                  f"Bootstrap 95% CIs ({loaded.experiment.sensitivity.bootstrap} resamples)")
+        sensitivity_chart(indices.frame, indices.method, footer, out / f"indices-{indices.method}.png")
