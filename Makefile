@@ -24,10 +24,12 @@ run: $(STAMP_RUN)
 
 test: $(STAMP_TEST)
 	$(BIN)/ruff check iopsim tests $(wildcard benchmarks)
+	$(BIN)/mypy iopsim
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check iopsim tests $(wildcard benchmarks)
+	$(BIN)/mypy iopsim
 
 bench: $(STAMP_RUN)
 	$(BIN)/python benchmarks/run.py --chart docs/perf-scaling.png

@@ -113,6 +113,7 @@ def replications(scenario: Path, overrides, kpis, precision: float, min_replicat
     console.print(table)
     path = replications_chart(study, out or Path("runs") / f"{scenario.stem}-replications.png")
     if r.reached:
+        assert r.needed is not None  # set whenever the precision was reached
         console.print(f"Replications needed for ±{100 * precision:g}%: [bold]{r.needed}[/bold] "
                       f"(held for {r.replications_run - r.needed} more). Plot: {path}")
     else:

@@ -52,7 +52,7 @@ def design_points(e: Experiment) -> list[tuple[dict[str, Any], dict[str, str]]]:
     if ranged:
         assert e.sampling is not None  # check_experiment guarantees it
         u = unit_sample(e.sampling.method, e.sampling.points, len(ranged), e.sampling.seed)
-        sample = [[scale(float(u[k, d]), p.range) for d, (_, p) in enumerate(ranged)] for k in range(u.shape[0])]
+        sample = [[scale(float(u[k, d]), p.value_range) for d, (_, p) in enumerate(ranged)] for k in range(u.shape[0])]
     out = []
     for cell in cells:
         for row in sample:

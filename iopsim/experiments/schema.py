@@ -64,6 +64,12 @@ class Parameter(_Section):
             raise ValueError("give either `values` (a list) or `range` ({low, high}), not both or neither")
         return self
 
+    @property
+    def value_range(self) -> ValueRange:
+        """`range`, for a parameter known to have one (those `Experiment.range_parameters()` returns)."""
+        assert self.range is not None
+        return self.range
+
 
 class Sampling(_Section):
     """How `iopsim sweep` samples the parameters that have a range."""
@@ -102,7 +108,7 @@ class Experiment(_Section):
         default_factory=lambda: list(DEFAULT_KPIS), min_length=1,
         description="KPIs to print and to analyse for sensitivity (every KPI is always written).",
     )
-    sensitivity: SensitivitySettings = Field(default_factory=SensitivitySettings)
+    sensitivity: SensitivitySettings = Field(default_factory=SensitivitySettings)  # type: ignore[arg-type]  # see Scenario in scenario/schema.py
 
     def grid_parameters(self) -> list[tuple[int, Parameter]]:
         return [(i, p) for i, p in enumerate(self.parameters) if p.values is not None]

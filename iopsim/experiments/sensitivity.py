@@ -48,7 +48,7 @@ def problem_of(e: Experiment) -> dict:
     """SALib's problem definition from the experiment's ranged parameters, in file order."""
     ranged = [p for _, p in e.range_parameters()]
     return {"num_vars": len(ranged), "names": [p.path for p in ranged],
-            "bounds": [[p.range.low, p.range.high] for p in ranged]}
+            "bounds": [[p.value_range.low, p.value_range.high] for p in ranged]}
 
 
 def sample(problem: dict, method: str, settings: SensitivitySettings) -> np.ndarray:
@@ -68,8 +68,9 @@ def points_from(e: Experiment, X: np.ndarray) -> list[tuple[dict[str, Any], dict
     for row in X:
         params, where = {}, {}
         for (i, p), x in zip(ranged, row, strict=True):
-            u = (float(x) - p.range.low) / (p.range.high - p.range.low)
-            params[p.path] = scale(u, p.range) if p.range.integer else round_significant(float(x))
+            r = p.value_range
+            u = (float(x) - r.low) / (r.high - r.low)
+            params[p.path] = scale(u, r) if r.integer else round_significant(float(x))
             where[p.path] = f"parameters.{i}.range"
         out.append((params, where))
     return out

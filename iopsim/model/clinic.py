@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,7 +50,7 @@ class Wake:
     __slots__ = ("callbacks", "p", "value")
     _ok = True
 
-    def __init__(self, callbacks: tuple, p, value=None):
+    def __init__(self, callbacks: tuple[Callable[[Wake], None], ...], p, value=None):
         self.callbacks = callbacks
         self.p = p
         self.value = value
@@ -113,6 +114,10 @@ class Clinic:
         self.seed = seed
         self.replication = replication
         self.env = simpy.Environment()
+        # Every wake-up is scheduled through this: `Wake` duck-types SimPy's `Event` (its
+        # scheduler reads only `callbacks` and `_ok`) and LAST_AT_INSTANT is a plain int
+        # priority, neither of which SimPy's annotations (`Event`, `EventPriority`) can say.
+        self._schedule: Callable[[Wake, int, float], None] = self.env.schedule  # type: ignore[assignment]
         self.streams = RandomStreams(seed, replication)
         self.phases: list[Phase] = list(scenario.phases)
         self.horizon_days = scenario.run.horizon_years * DAYS_PER_YEAR
@@ -151,7 +156,7 @@ class Clinic:
         self._start_referrals()
         self._start_weekly_monitor()
         if 0 < self.warmup_days < self.horizon_days:
-            self.env.schedule(Wake((self._warmup_ends,), None), LAST_AT_INSTANT, self.warmup_days)
+            self._schedule(Wake((self._warmup_ends,), None), LAST_AT_INSTANT, self.warmup_days)
 
     # --- random draws, one stream per purpose ---------------------------------------------------
     def _draw_streams(self) -> None:
@@ -225,24 +230,25 @@ class Clinic:
     def sleep(self, p: Patient, delay: float, callbacks: tuple) -> None:
         """Wake the patient after `delay` days (what `yield env.timeout(delay)` was)."""
         ev = p.wake = Wake(callbacks, p)
-        self.env.schedule(ev, NORMAL, delay)
+        self._schedule(ev, NORMAL, delay)
 
     def resume(self, p: Patient, value=None) -> None:
         """Let a patient waiting in a queue go on, now (what `p.event.succeed(value)` was)."""
+        assert p.waiting_for is not None  # a queue resumes only a patient waiting in it
         ev = p.wake = Wake(p.waiting_for, p, value)
-        self.env.schedule(ev, NORMAL, 0.0)
+        self._schedule(ev, NORMAL, 0.0)
 
     def _every_week(self, offset_days: float, action) -> None:
         """Call `action(now)` at `offset_days` into each week, one re-armed event per slot."""
         ev = Wake(self._ON_WEEKLY, action, offset_days)
-        self.env.schedule(ev, NORMAL, offset_days - self.env.now)
+        self._schedule(ev, NORMAL, offset_days - self.env.now)
 
     def _weekly(self, ev: Wake) -> None:
         now = self.env.now
         ev.p(now)
         ev.value += DAYS_PER_WEEK
         ev.callbacks = self._ON_WEEKLY
-        self.env.schedule(ev, NORMAL, ev.value - now)
+        self._schedule(ev, NORMAL, ev.value - now)
 
     # --- referrals ---------------------------------------------------------------------------------
     def _start_referrals(self) -> None:
@@ -280,7 +286,7 @@ class Clinic:
                 if accept() * peak >= rate:
                     continue
             self._candidate_t = t
-            self.env.schedule(Wake(self._ON_REFERRAL, None), NORMAL, t - self.env.now)
+            self._schedule(Wake(self._ON_REFERRAL, None), NORMAL, t - self.env.now)
             return
 
     def _referral_arrives(self, ev: Wake) -> None:
@@ -295,6 +301,7 @@ class Clinic:
         groups = {g.name: g for g in self.seats.groups}
         self.slots: list[TimetableSlot] = []
         for spec in self.scenario.timetable:
+            session: IntakeClinic | TherapySession
             if INTAKE in spec.serves:
                 if self.scenario.intake.mode != "timetable_slots":
                     continue
@@ -313,14 +320,14 @@ class Clinic:
         self._week_end = DAYS_PER_WEEK
         self._ON_WEEK_END = (self._week_ends,)
         if self._week_end <= self.horizon_days + 1e-9:
-            self.env.schedule(Wake(self._ON_WEEK_END, None), LAST_AT_INSTANT, self._week_end - self.env.now)
+            self._schedule(Wake(self._ON_WEEK_END, None), LAST_AT_INSTANT, self._week_end - self.env.now)
 
     def _week_ends(self, ev: Wake) -> None:
         self._close_week()
         self._week_end += DAYS_PER_WEEK
         if self._week_end <= self.horizon_days + 1e-9:
             ev.callbacks = self._ON_WEEK_END
-            self.env.schedule(ev, LAST_AT_INSTANT, self._week_end - self.env.now)
+            self._schedule(ev, LAST_AT_INSTANT, self._week_end - self.env.now)
 
     def _warmup_ends(self, ev: Wake) -> None:
         """The waitlist's peak includes whoever is waiting when the observation window opens."""
@@ -415,7 +422,7 @@ class Clinic:
         """
         if p.in_treatment and not p.dropping:
             p.dropping = True
-            self.env.schedule(Wake(self._ON_DROPOUT, p), URGENT, 0.0)
+            self._schedule(Wake(self._ON_DROPOUT, p), URGENT, 0.0)
 
     def leave_treatment(self, p: Patient, outcome: Outcome) -> None:
         now = self.env.now

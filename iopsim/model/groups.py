@@ -102,6 +102,7 @@ class SeatBoard:
     def stand_up(self, p: Patient) -> None:
         """Free the patient's seat and offer it to whoever waits for it."""
         g = p.group
+        assert g is not None  # only a seated patient stands up
         del g.roster[p.pid]
         p.group = None
         self._offer_seat(g)

@@ -19,12 +19,14 @@ intake had already closed).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .records import AftercareStatus, Outcome
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic, Wake
+    from .groups import Group
 
 NAN = math.nan
 INF = math.inf
@@ -47,14 +49,14 @@ class Patient:
 
     def __init__(self, pid: int, now: float):
         self.pid = pid
-        self.waiting_for = None  # the step to resume when a queue lets the patient go (`Clinic.resume`)
-        self.wake = None  # the patient's latest scheduled wake-up (cancelled if they drop out)
+        self.waiting_for: tuple[Callable[[Wake], None], ...] | None = None  # the step to resume when a queue lets the patient go (`Clinic.resume`)
+        self.wake: Wake | None = None  # the patient's latest scheduled wake-up (cancelled if they drop out)
         self.deadline = INF  # when the patient stops waiting for the current queue
         self.in_treatment = False
         self.dropping = False
         self.phase_index = -1
         self.phase_started = NAN
-        self.group = None
+        self.group: Group | None = None
         self.counselor = -1
         self.self_help_per_week = 0.0
         self.target_phase = -1  # the phase a patient waiting for a seat moves into

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, cast
 
 from ..files import atomic_write  # noqa: F401  (charts and reports write through it)
 from ..scenario.calendar import DAYS_PER_YEAR
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 # Okabe-Ito, in the order series take them.
 BLUE = "#0072B2"
@@ -74,7 +78,8 @@ def new_figure(footer: str, title: str, figsize: tuple[float, float] = WIDE, nro
 
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
-    fig.get_layout_engine().set(h_pad=0.06, w_pad=0.06)
+    # layout="constrained" above: the engine is a ConstrainedLayoutEngine, which takes the pads
+    cast("ConstrainedLayoutEngine", fig.get_layout_engine()).set(h_pad=0.06, w_pad=0.06)
     fig.suptitle(title, x=0.01, ha="left", fontsize=15, fontweight="bold")
     # supxlabel, not fig.text: constrained layout keeps room for it under every axes
     fig.supxlabel(footer, x=0.01, ha="left", fontsize=8, color=GREY)
@@ -116,8 +121,12 @@ def save_figure(fig, stem: Path, formats: Iterable[str]) -> list[Path]:
     for fmt in formats:
         path = stem.with_suffix(f".{fmt}")
         metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+
+        def write(f: IO[bytes], fmt: str = fmt, md: dict[str, None] = metadata) -> None:
+            fig.savefig(f, format=fmt, dpi=PNG_DPI, metadata=md)
+
         with style_context():
-            atomic_write(path, lambda f, fmt=fmt, md=metadata: fig.savefig(f, format=fmt, dpi=PNG_DPI, metadata=md))
+            atomic_write(path, write)
         paths.append(path)
     return paths
 

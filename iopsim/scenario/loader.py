@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, NamedTuple, TypeVar, Union, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .checks import check_scenario
@@ -435,7 +436,7 @@ def _describe_input(value: Any) -> str:
     return ""
 
 
-def _friendly(model_cls: type[BaseModel], err: dict) -> str:
+def _friendly(model_cls: type[BaseModel], err: ErrorDetails) -> str:
     """Pydantic's message reworded for someone editing YAML, not Python."""
     kind, loc, ctx = err["type"], tuple(err["loc"]), err.get("ctx") or {}
     if kind == "missing":

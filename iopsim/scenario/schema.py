@@ -237,18 +237,21 @@ class Closures(_Section):
 class Scenario(_Section):
     """An IOP to simulate: demand, pathway, capacity."""
 
+    # The `type: ignore[arg-type]`s below: mypy's dataclass_transform reads a positional default,
+    # `Field(10.0, ...)`, as no default, so it thinks these sections' constructors need arguments
+    # (pydantic does apply the defaults).
     name: str = Field("scenario", min_length=1)
     description: str = ""
-    run: RunSettings = Field(default_factory=RunSettings)
-    referrals: Referrals = Field(default_factory=Referrals)
-    intake: Intake = Field(default_factory=Intake)
+    run: RunSettings = Field(default_factory=RunSettings)  # type: ignore[arg-type]
+    referrals: Referrals = Field(default_factory=Referrals)  # type: ignore[arg-type]
+    intake: Intake = Field(default_factory=Intake)  # type: ignore[arg-type]
     eligibility: Eligibility = Field(default_factory=Eligibility)
-    admission: Admission = Field(default_factory=Admission)
+    admission: Admission = Field(default_factory=Admission)  # type: ignore[arg-type]
     phases: list[Phase] = Field(min_length=1)
-    attendance: Attendance = Field(default_factory=Attendance)
-    relapse: Relapse = Field(default_factory=Relapse)
-    aftercare: Aftercare = Field(default_factory=Aftercare)
-    groups: Groups = Field(default_factory=Groups)
+    attendance: Attendance = Field(default_factory=Attendance)  # type: ignore[arg-type]
+    relapse: Relapse = Field(default_factory=Relapse)  # type: ignore[arg-type]
+    aftercare: Aftercare = Field(default_factory=Aftercare)  # type: ignore[arg-type]
+    groups: Groups = Field(default_factory=Groups)  # type: ignore[arg-type]
     timetable: list[Session] = Field(min_length=1)
     rooms: list[Room] = Field(min_length=1)
     counselors: Counselors
