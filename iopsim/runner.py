@@ -7,7 +7,6 @@ and ship back only KPIs and the compact weekly series.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -23,6 +22,7 @@ import numpy as np
 from . import __version__
 from .analysis.kpis import KPI_UNITS, PatientTally, kpis
 from .analysis.stats import mean_ci
+from .files import fingerprint
 from .model.clinic import simulate
 from .model.records import phase_start_column
 from .scenario.calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
@@ -175,11 +175,7 @@ def _finite(x: float) -> float | None:
 
 
 def scenario_sha256(scenario: Scenario) -> str:
-    return hashlib.sha256(_canonical_json(scenario.model_dump(mode="json", by_alias=True)).encode()).hexdigest()
-
-
-def _canonical_json(data) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return fingerprint(scenario.model_dump(mode="json", by_alias=True))
 
 
 def summary_document(run: RunSet) -> dict:

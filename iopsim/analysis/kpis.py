@@ -88,8 +88,16 @@ def _within(times: np.ndarray, start: float, end: float) -> np.ndarray:
 
 _AFTERCARE_STARTED = (AftercareStatus.ATTENDING, AftercareStatus.COMPLETED, AftercareStatus.DROPPED_OUT)
 _AFTERCARE_FINISHED = (AftercareStatus.COMPLETED, AftercareStatus.DROPPED_OUT)
-_COUNTED_ENDS = (*REFERRED_OUT, Outcome.INTAKE_NO_SHOW, Outcome.RENEGED_INTAKE, Outcome.RENEGED_WAITLIST,
-                 *TREATMENT_ENDS)
+# Referrals that ended without treatment, each counted per year under its own KPI.
+END_RATE_KPIS: dict[Outcome, str] = {
+    Outcome.REFERRED_OUT_MILD: "referred_out_mild_per_year",
+    Outcome.REFERRED_OUT_HOME: "referred_out_home_per_year",
+    Outcome.REFERRED_OUT_DETOX: "referred_out_detox_per_year",
+    Outcome.REFERRED_OUT_WAITLIST_FULL: "referred_out_waitlist_full_per_year",
+    Outcome.INTAKE_NO_SHOW: "intake_no_show_closed_per_year",
+    Outcome.RENEGED_INTAKE: "reneged_intake_per_year",
+    Outcome.RENEGED_WAITLIST: "reneged_waitlist_per_year",
+}
 
 
 class PatientTally:
@@ -103,7 +111,7 @@ class PatientTally:
     def __init__(self, start: float, end: float):
         self.start, self.end = start, end
         self.n: dict[str, float] = {}
-        self.ended = dict.fromkeys((int(o) for o in _COUNTED_ENDS), 0)
+        self.ended = dict.fromkeys((int(o) for o in END_RATE_KPIS), 0)  # covers every REFERRED_OUT code
         self.wait_to_admission = StreamingQuantiles()
         self.length_of_stay = StreamingQuantiles()
 
@@ -175,15 +183,7 @@ def kpis(result: RunResult, tally: PatientTally | None = None) -> dict[str, floa
     k["referrals_per_year"] = _rate(n("referred", 0), years)
     k["admissions_per_year"] = _rate(n("admitted", 0), years)
     k["referred_out_per_year"] = _rate(sum(tally.ended[int(o)] for o in REFERRED_OUT), years)
-    for code, name in (
-        (Outcome.REFERRED_OUT_MILD, "referred_out_mild_per_year"),
-        (Outcome.REFERRED_OUT_HOME, "referred_out_home_per_year"),
-        (Outcome.REFERRED_OUT_DETOX, "referred_out_detox_per_year"),
-        (Outcome.REFERRED_OUT_WAITLIST_FULL, "referred_out_waitlist_full_per_year"),
-        (Outcome.INTAKE_NO_SHOW, "intake_no_show_closed_per_year"),
-        (Outcome.RENEGED_INTAKE, "reneged_intake_per_year"),
-        (Outcome.RENEGED_WAITLIST, "reneged_waitlist_per_year"),
-    ):
+    for code, name in END_RATE_KPIS.items():
         k[name] = _rate(tally.ended[int(code)], years)
     k["reneged_per_year"] = k["reneged_intake_per_year"] + k["reneged_waitlist_per_year"]
 

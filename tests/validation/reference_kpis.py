@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from iopsim.analysis.kpis import KPI_UNITS, _capacity_kpis
+from iopsim.analysis.kpis import END_RATE_KPIS, KPI_UNITS, _capacity_kpis
 from iopsim.analysis.stats import interval_occupancy_mean
 from iopsim.model.clinic import RunResult
 from iopsim.model.records import REFERRED_OUT, TREATMENT_ENDS, AftercareStatus, Outcome
@@ -76,15 +76,7 @@ def reference_kpis(result: RunResult) -> dict[str, float]:
     k["admissions_per_year"] = _rate(admitted, years)
     ended = _within(r["ended"], start, end)
     k["referred_out_per_year"] = _rate(ended & np.isin(outcome, REFERRED_OUT), years)
-    for code, name in (
-        (Outcome.REFERRED_OUT_MILD, "referred_out_mild_per_year"),
-        (Outcome.REFERRED_OUT_HOME, "referred_out_home_per_year"),
-        (Outcome.REFERRED_OUT_DETOX, "referred_out_detox_per_year"),
-        (Outcome.REFERRED_OUT_WAITLIST_FULL, "referred_out_waitlist_full_per_year"),
-        (Outcome.INTAKE_NO_SHOW, "intake_no_show_closed_per_year"),
-        (Outcome.RENEGED_INTAKE, "reneged_intake_per_year"),
-        (Outcome.RENEGED_WAITLIST, "reneged_waitlist_per_year"),
-    ):
+    for code, name in END_RATE_KPIS.items():
         k[name] = _rate(ended & (outcome == code), years)
     k["reneged_per_year"] = k["reneged_intake_per_year"] + k["reneged_waitlist_per_year"]
 
