@@ -20,7 +20,7 @@ def check_scenario(s: Scenario) -> list[Problem]:
     problems: list[Problem] = []
     problems += _check_shares(s)
     problems += _check_names(s)
-    problems += _check_timetable(s)
+    problems += _check_program_and_timetable(s)
     problems += _check_staff(s)
     return problems
 
@@ -108,6 +108,30 @@ def _check_timetable(s: Scenario) -> list[Problem]:
     if s.intake.mode == "dedicated_assessors" and s.intake.assessors < 1:
         out.append(("intake.assessors", "dedicated_assessors mode needs at least 1 assessor"))
     out += _check_room_overlaps(s)
+    return out
+
+
+def _check_program_and_timetable(s: Scenario) -> list[Problem]:
+    """A template that does not fit leaves a partial timetable: report the template, not its gaps."""
+    if s.program_problems:
+        return list(s.program_problems)
+    if not s.timetable:
+        return [("timetable", "no sessions: write a timetable or a program template")]
+    return _check_timetable(s) + _check_room_hours(s)
+
+
+def _check_room_hours(s: Scenario) -> list[Problem]:
+    booked: dict[str, float] = defaultdict(float)
+    for sess in s.timetable:
+        booked[sess.room] += sess.hours
+    out = []
+    for i, room in enumerate(s.rooms):
+        if booked[room.name] > room.available_hours_per_week + TOLERANCE:
+            out.append((
+                f"rooms.{i}.available_hours_per_week",
+                f"room {room.name!r} is booked {booked[room.name]:g} h/week by the timetable but available "
+                f"{room.available_hours_per_week:g} h/week",
+            ))
     return out
 
 

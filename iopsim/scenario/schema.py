@@ -12,9 +12,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from .distributions import Distribution, Fixed, Triangular
+from .program_schema import Program
 
 
 class _Section(BaseModel):
@@ -252,10 +261,41 @@ class Scenario(_Section):
     relapse: Relapse = Field(default_factory=Relapse)  # type: ignore[arg-type]
     aftercare: Aftercare = Field(default_factory=Aftercare)  # type: ignore[arg-type]
     groups: Groups = Field(default_factory=Groups)  # type: ignore[arg-type]
-    timetable: list[Session] = Field(min_length=1)
+    timetable: list[Session] = Field(
+        default_factory=list, description="Weekly sessions written by hand; `program` adds generated ones."
+    )
     rooms: list[Room] = Field(min_length=1)
     counselors: Counselors
     closures: Closures = Field(default_factory=Closures)
+
+    # --- program template (engineer E): kept together so it merges apart from the fields above.
+    # exclude=True: a dumped scenario carries the generated timetable instead, so it reloads to the
+    # same sessions, and scenarios without a template keep their fingerprints.
+    program: Program | None = Field(
+        None, exclude=True, description="Program template; its groups are generated into `timetable`."
+    )
+    _program_problems: tuple[tuple[str, str], ...] = PrivateAttr(default=())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _generate_program(cls, data: object, handler: ModelWrapValidatorHandler[Scenario]) -> Scenario:
+        """Fill `timetable` from `program`; why it does not fit is kept for checks.py to report with lines."""
+        scenario = handler(data)
+        if scenario.program is None:
+            return scenario
+        from ..program.generate import generate_timetable  # the generator builds on this module
+
+        generated = generate_timetable(
+            scenario.program, scenario.phases, scenario.rooms, scenario.groups.max_size, scenario.timetable
+        )
+        expanded = scenario.model_copy(update={"timetable": [*scenario.timetable, *generated.sessions]})
+        expanded._program_problems = generated.problems
+        return expanded
+
+    @property
+    def program_problems(self) -> tuple[tuple[str, str], ...]:
+        """(dotted path, problem) for each template block that could not be placed."""
+        return self._program_problems
 
     def phase_names(self) -> list[str]:
         return [p.name for p in self.phases]

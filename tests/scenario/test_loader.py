@@ -112,7 +112,8 @@ def test_clock_times_stay_text_instead_of_base_60_numbers(tmp_path):
 
 def test_json_schema_describes_scenario():
     schema = scenario_json_schema()
-    assert {"phases", "timetable", "rooms", "counselors"} <= set(schema["required"])
+    assert {"phases", "rooms", "counselors"} <= set(schema["required"])
+    assert {"timetable", "program"} <= set(schema["properties"])  # one of the two (checks.py)
 
 
 # --------------------------------------------------------------------------- field problems

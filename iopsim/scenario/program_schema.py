@@ -1,0 +1,81 @@
+"""The program template: how a planner describes the week ("phase 1 meets Mon/Wed/Fri at 09:00, two groups").
+
+`iopsim.program` turns it into the concrete `timetable` the model reads. Kept in its own module so the
+scenario schema only imports it; the generator's rules (rooms, hours, overlaps) live in iopsim/program.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class _Block(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    track: str | None = Field(
+        None, min_length=1, description="Optional track name (e.g. day, evening); part of the group names."
+    )
+    groups: int = Field(1, ge=1, le=50, description="Parallel groups (each meets on every listed day).")
+    days: list[DayName] = Field(min_length=1, description="Days each group meets, e.g. [mon, wed, fri].")
+    start: str = Field(pattern=CLOCK, description="Preferred start HH:MM (the earliest the generator tries).")
+    latest_start: str | None = Field(
+        None, pattern=CLOCK,
+        description="Latest acceptable start HH:MM; the generator tries every 30 minutes from `start` (default: start only).",
+    )
+    rooms: list[str] | None = Field(
+        None, min_length=1, description="Rooms to use, in order of preference (default: every room with enough seats)."
+    )
+
+    @field_validator("days")
+    @classmethod
+    def _week_days(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("a day is listed twice")
+        return v
+
+    def start_hours(self) -> float:
+        return _clock_hours(self.start)
+
+    def latest_start_hours(self) -> float:
+        return _clock_hours(self.latest_start or self.start)
+
+
+def _clock_hours(text: str) -> float:
+    hh, mm = text.split(":")
+    return int(hh) + int(mm) / 60
+
+
+class PhaseBlock(_Block):
+    """Groups of one phase: each meets phases[].group_sessions_per_week times (one per day) for session_hours."""
+
+    max_size: int | None = Field(None, ge=1, description="Overrides groups.max_size for these groups.")
+
+
+class AftercareBlock(_Block):
+    """Aftercare (relapse-prevention) groups; their length is not a phase field, so it is given here."""
+
+    hours: float = Field(gt=0, le=12, description="Length of each session, hours (e.g. 1.5).")
+    max_size: int | None = Field(None, ge=1, description="Overrides groups.max_size for these groups.")
+
+
+class IntakeBlock(_Block):
+    """Intake clinics: `groups` parallel clinics, each open `hours` on every listed day."""
+
+    hours: float = Field(gt=0, le=12, description="Length of each clinic, hours.")
+
+
+class Program(BaseModel):
+    """A week described as a planner's checklist; generates the sessions the timetable leaves out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    phases: dict[str, list[PhaseBlock]] = Field(
+        default_factory=dict, description="Phase name -> blocks of groups (one block per track or day pattern)."
+    )
+    aftercare: list[AftercareBlock] = Field(default_factory=list)
+    intake: list[IntakeBlock] = Field(default_factory=list)
