@@ -1,0 +1,67 @@
+"""The `timetable` command: show (and export) the week a scenario runs, generated or hand-written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import load_or_exit as _load
+from .common import main, scenario_argument, set_option
+
+
+def _formats(ctx, param, value: str) -> list[str]:
+    from ..reports.style import parse_formats  # light: no matplotlib import
+
+    try:
+        return parse_formats(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+@main.command()
+@scenario_argument
+@set_option
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the sessions as CSV to this file.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write timetable.csv and the room-by-hour chart (timetable.<format>) to this folder.")
+@click.option("--format", "formats", default="png", show_default=True, callback=_formats, metavar="png,svg,pdf",
+              help="Chart formats for --out.")
+def timetable(scenario: Path, overrides: tuple[str, ...], csv_path: Path | None, out: Path | None,
+              formats: list[str]) -> None:
+    """Print SCENARIO's weekly timetable (generated from its `program:` template, if any) and room use."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..files import atomic_write_text
+    from ..reports.timetable import room_use, timetable_csv, timetable_rows
+
+    s = _load(scenario, overrides)
+    console = Console()
+    source = "generated from the program template" if s.program is not None else "as written"
+    table = Table(title=f"{s.name}: weekly timetable ({source})", title_justify="left")
+    for column in ("Day", "Start", "End", "Room", "Group", "Serves", "Max size"):
+        table.add_column(column, justify="right" if column == "Max size" else "left")
+    for r in timetable_rows(s):
+        table.add_row(r.day, r.start, r.end, r.room, r.group, r.serves, "" if r.max_size is None else str(r.max_size))
+    console.print(table)
+    rooms = Table(title="Room use", title_justify="left")
+    for column in ("Room", "Seats", "Booked h/week", "Available h/week", "Used"):
+        rooms.add_column(column, justify="left" if column == "Room" else "right")
+    for u in room_use(s):
+        rooms.add_row(u.room, str(u.seats), f"{u.booked_hours:g}", f"{u.available_hours:g}", f"{u.used_pct:.0f}%")
+    console.print(rooms)
+    text = timetable_csv(s)
+    if csv_path is not None:
+        atomic_write_text(csv_path, text)
+        click.echo(f"Timetable written to {csv_path}")
+    if out is not None:
+        from .. import __version__
+        from ..reports.style import save_figure
+        from ..reports.timetable import timetable_chart
+
+        atomic_write_text(out / "timetable.csv", text)
+        footer = f"Scenario: {s.name}  ·  {scenario}  ·  timetable {source}  ·  iopsim {__version__}"
+        save_figure(timetable_chart(s, footer), out / "timetable", formats)
+        click.echo(f"Timetable table and chart written to {out}/")

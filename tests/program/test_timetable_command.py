@@ -1,0 +1,67 @@
+"""`iopsim timetable`: what a planner sees and what lands on disk."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from iopsim.cli import main
+from iopsim.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "scenarios" / "template-example.yaml"
+RURAL = ROOT / "scenarios" / "small-rural.yaml"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_prints_generated_week_and_room_use():
+    result = invoke("timetable", EXAMPLE)
+    assert result.exit_code == 0, result.output
+    assert "generated from the program template" in result.output
+    assert "early-evening-2" in result.output and "aftercare-1" in result.output
+    room_a = next(line for line in result.output.splitlines() if line.startswith("│ Room A"))
+    assert room_a.split("│")[1:-1] == [" Room A ", "    14 ", "          34.5 ", "               40 ", "  86% "]
+
+
+def test_csv_export_has_every_session_of_the_loaded_scenario(tmp_path):
+    path = tmp_path / "week.csv"
+    result = invoke("timetable", RURAL, "--csv", path)
+    assert result.exit_code == 0, result.output
+    with path.open() as f:
+        rows = list(csv.DictReader(f))
+    scenario = load_scenario(RURAL)
+    assert len(rows) == len(scenario.timetable)
+    assert {(r["group"], r["day"].lower(), r["start"], r["room"]) for r in rows} == {
+        (x.group, x.day, x.start, x.room) for x in scenario.timetable
+    }
+    assert rows[0] == {"day": "Mon", "start": "18:00", "end": "21:00", "hours": "3", "room": "Group Room",
+                       "group": "early-pm", "serves": "early", "max_size": ""}
+
+
+def test_out_writes_csv_and_chart(tmp_path):
+    out = tmp_path / "tt"
+    result = invoke("timetable", EXAMPLE, "--out", out, "--format", "png,svg")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["timetable.csv", "timetable.png", "timetable.svg"]
+    assert (out / "timetable.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "early-day-1" in (out / "timetable.csv").read_text()
+
+
+def test_template_that_does_not_fit_exits_2_with_file_line_and_writes_nothing(tmp_path):
+    out = tmp_path / "tt"
+    result = invoke("timetable", EXAMPLE, "--set", "rooms.0.available_hours_per_week=5", "--out", out)
+    assert result.exit_code == 2
+    assert "program.phases.early.1.groups: group 2 of 2 (early-evening-2) does not fit" in result.output
+    assert not out.exists()
+
+
+def test_validate_rejects_room_booked_past_its_hours():
+    result = invoke("validate", RURAL, "--set", "rooms.1.available_hours_per_week=9")
+    assert result.exit_code == 2
+    assert ("rooms.1.available_hours_per_week: room 'Office' is booked 10 h/week by the timetable but "
+            "available 9 h/week") in result.output
