@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..scenario.program_schema import AftercareBlock, IntakeBlock, PhaseBlock, Program
+from ..scenario.program_schema import AftercareBlock, IntakeBlock, JoinBlock, PhaseBlock, Program
 from ..scenario.schema import DAYS, Phase, Room, Session
 
 STEP_HOURS = 0.5
@@ -104,6 +104,7 @@ def generate_timetable(
     for b, iblock in enumerate(program.intake):
         jobs.append((f"program.intake.{b}", "intake", iblock, iblock.hours, ["intake"]))
     counters: dict[str, int] = {}
+    tracks: dict[str, str | None] = {}  # generated group -> its block's track
     for path, prefix, block, hours, serves in jobs:
         block_problems = _check_block(path, block, hours, book, default_max_size, serves)
         if block_problems:
@@ -124,7 +125,50 @@ def generate_timetable(
                 ))
                 break
             sessions += placed
+            tracks[group] = block.track
+    for j, join in enumerate(program.joins):
+        found = _check_join(f"program.joins.{j}", join, by_name)
+        if found:
+            problems += found
+            continue
+        problems += _apply_join(f"program.joins.{j}", join, sessions, tracks)
     return Generated(tuple(sessions), tuple(problems))
+
+
+def _check_join(path: str, join: JoinBlock, by_name: dict[str, tuple[int, Phase]]) -> list[Problem]:
+    for field_name in ("phase", "joins"):
+        name = getattr(join, field_name)
+        if name not in by_name:
+            return [(f"{path}.{field_name}", f"{name!r} is not a phase (phases: {', '.join(by_name)})")]
+    if join.phase == join.joins:
+        return [(f"{path}.joins", "a phase cannot join its own groups")]
+    i, phase = by_name[join.phase]
+    k, host = by_name[join.joins]
+    if len(join.days) != phase.group_sessions_per_week:
+        return [(f"{path}.days", f"{len(join.days)} day(s) listed but phases.{i}.group_sessions_per_week is "
+                                 f"{phase.group_sessions_per_week}: list one day per weekly session")]
+    if abs(phase.session_hours - host.session_hours) > TOLERANCE:
+        return [(f"{path}.joins", f"phases.{i}.session_hours is {phase.session_hours:g} but phase "
+                                  f"{join.joins!r} meets {host.session_hours:g} h (phases.{k}.session_hours)")]
+    return []
+
+
+def _apply_join(path: str, join: JoinBlock, sessions: list[Session], tracks: dict[str, str | None]) -> list[Problem]:
+    """Add the joining phase to the host groups' sessions on its days (in place)."""
+    hosts = [g for g in dict.fromkeys(x.group for x in sessions if x.serves[0] == join.joins)
+             if join.track is None or tracks.get(g) == join.track]
+    if not hosts:
+        which = f"of track {join.track!r} " if join.track is not None else ""
+        return [(f"{path}.joins", f"program.phases has no groups {which}of phase {join.joins!r} to join")]
+    for group in hosts:
+        days = {x.day for x in sessions if x.group == group}
+        missing = [d for d in join.days if d not in days]
+        if missing:
+            return [(f"{path}.days", f"group {group} does not meet on {', '.join(missing)}")]
+    for n, x in enumerate(sessions):
+        if x.group in hosts and x.day in join.days:
+            sessions[n] = x.model_copy(update={"serves": [*x.serves, join.phase]})
+    return []
 
 
 def _candidate_rooms(block: Block, book: _Rooms, max_size: int, serves: list[str]) -> list[str]:

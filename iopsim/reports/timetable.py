@@ -112,7 +112,8 @@ def timetable_chart(s: Scenario, footer: str):
         if x.room not in rooms or x.day not in days:
             continue
         pos = days.index(x.day) * width + rooms.index(x.room)
-        ax.bar(pos, x.hours, bottom=x.start_hours, width=0.9, color=_colour(s, x.serves), edgecolor="white", lw=0.8)
+        ax.bar(pos, x.hours, bottom=x.start_hours, width=0.9, color=_colour(s, x.serves), edgecolor="white", lw=0.8,
+               hatch="//" if len(x.serves) > 1 else None)
         ax.text(pos, x.start_hours + x.hours / 2, x.group, rotation=90, ha="center", va="center", fontsize=7,
                 color="white" if "intake" not in x.serves else "black", clip_on=True)
     ax.set_ylim(bottom, top)  # time runs downwards, like a paper timetable
@@ -130,6 +131,8 @@ def timetable_chart(s: Scenario, footer: str):
     ax.set_ylabel("Time of day")
     served = [n for n in s.phase_names() if any(n in x.serves for x in s.timetable)]
     handles = [Patch(color=_colour(s, [n]), label=f"phase: {n}") for n in served]
+    if any(len(x.serves) > 1 for x in s.timetable):
+        handles.append(Patch(facecolor="white", edgecolor=GREY, hatch="//", label="shared by several phases"))
     if any("aftercare" in x.serves for x in s.timetable):
         handles.append(Patch(color=AFTERCARE_COLOUR, label="aftercare"))
     if any("intake" in x.serves for x in s.timetable):

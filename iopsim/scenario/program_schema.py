@@ -69,6 +69,24 @@ class IntakeBlock(_Block):
     hours: float = Field(gt=0, le=12, description="Length of each clinic, hours.")
 
 
+class JoinBlock(BaseModel):
+    """A phase that meets inside another phase's groups (e.g. phase 3 joins phase 2 on its Thursday session)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    phase: str = Field(min_length=1, description="The phase that joins (it gets no groups of its own).")
+    joins: str = Field(min_length=1, description="The phase whose generated groups it joins.")
+    days: list[DayName] = Field(min_length=1, description="Which of those groups' days, one per weekly session.")
+    track: str | None = Field(None, min_length=1, description="Join only the groups of this track (default: all).")
+
+    @field_validator("days")
+    @classmethod
+    def _once_each(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("a day is listed twice")
+        return v
+
+
 class Program(BaseModel):
     """A week described as a planner's checklist; generates the sessions the timetable leaves out."""
 
@@ -79,3 +97,6 @@ class Program(BaseModel):
     )
     aftercare: list[AftercareBlock] = Field(default_factory=list)
     intake: list[IntakeBlock] = Field(default_factory=list)
+    joins: list[JoinBlock] = Field(
+        default_factory=list, description="Phases that share other phases' groups instead of having their own."
+    )

@@ -272,3 +272,54 @@ def test_any_template_either_fits_exactly_or_says_why(first, second, third, hour
         assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), room
         limit = next(r["available_hours_per_week"] for r in rooms if r["name"] == room)
         assert sum(e - b for b, e in spans) <= limit
+
+
+# --------------------------------------------------------------------------- joins
+
+
+def test_a_phase_joins_another_phases_groups_on_its_days():
+    s = Scenario.model_validate(template({
+        "phases": {
+            "first": [{"days": ["mon", "wed", "fri"], "start": "09:00"}],
+            "second": [{"track": "am", "days": ["tue"], "start": "09:00"},
+                       {"track": "pm", "days": ["tue"], "start": "18:00"}],
+        },
+        "joins": [{"phase": "third", "joins": "second", "track": "pm", "days": ["tue"]}],
+    }))
+    assert [(x.group, x.day, x.start, tuple(x.serves)) for x in s.timetable if x.group.startswith("second")] == [
+        ("second-am-1", "tue", "09:00", ("second",)),
+        ("second-pm-1", "tue", "18:00", ("second", "third")),
+    ]
+    assert check_scenario(s) == []
+
+
+@pytest.mark.parametrize(("join", "path", "message"), [
+    ({"phase": "third", "joins": "second", "days": ["wed"]}, "program.joins.0.days",
+     "group second-1 does not meet on wed"),
+    ({"phase": "third", "joins": "second", "days": ["tue", "wed"]}, "program.joins.0.days",
+     "2 day(s) listed but phases.2.group_sessions_per_week is 1"),
+    ({"phase": "third", "joins": "fourth", "days": ["tue"]}, "program.joins.0.joins", "'fourth' is not a phase"),
+    ({"phase": "third", "joins": "third", "days": ["tue"]}, "program.joins.0.joins", "cannot join its own"),
+    ({"phase": "third", "joins": "second", "track": "pm", "days": ["tue"]}, "program.joins.0.joins",
+     "no groups of track 'pm' of phase 'second'"),
+])
+def test_join_problems(join, path, message):
+    s = Scenario.model_validate(template({
+        "phases": {"first": [{"days": ["mon", "wed", "fri"], "start": "09:00"}],
+                   "second": [{"days": ["tue"], "start": "09:00"}]},
+        "joins": [join],
+    }))
+    found = [p for p in check_scenario(s) if p[0] == path]
+    assert found and message in found[0][1], check_scenario(s)
+
+
+def test_join_needs_equal_session_hours():
+    data = template({
+        "phases": {"first": [{"days": ["mon", "wed", "fri"], "start": "09:00"}],
+                   "second": [{"days": ["tue"], "start": "09:00"}]},
+        "joins": [{"phase": "third", "joins": "second", "days": ["tue"]}],
+    })
+    data["phases"][2]["session_hours"] = 2
+    assert check_scenario(Scenario.model_validate(data)) == [
+        ("program.joins.0.joins", "phases.2.session_hours is 2 but phase 'second' meets 3 h (phases.1.session_hours)")
+    ]
