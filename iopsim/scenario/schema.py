@@ -280,6 +280,8 @@ class Scenario(_Section):
     @classmethod
     def _generate_program(cls, data: object, handler: ModelWrapValidatorHandler[Scenario]) -> Scenario:
         """Fill `timetable` from `program`; why it does not fit is kept for checks.py to report with lines."""
+        if isinstance(data, Scenario):
+            return handler(data)  # already expanded: expanding again would book every group twice
         scenario = handler(data)
         if scenario.program is None:
             return scenario

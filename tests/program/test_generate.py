@@ -323,3 +323,9 @@ def test_join_needs_equal_session_hours():
     assert check_scenario(Scenario.model_validate(data)) == [
         ("program.joins.0.joins", "phases.2.session_hours is 2 but phase 'second' meets 3 h (phases.1.session_hours)")
     ]
+
+
+def test_validating_an_expanded_scenario_again_changes_nothing():
+    s = load_scenario(ROOT / "scenarios" / "template-example.yaml")
+    again = Scenario.model_validate(s)
+    assert again.timetable == s.timetable and again.program_problems == ()
