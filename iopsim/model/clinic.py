@@ -23,13 +23,15 @@ from simpy.events import NORMAL, URGENT
 from ..scenario.calendar import DAYS_PER_WEEK, DAYS_PER_YEAR, day_of_year, month_index
 from ..scenario.checks import INTAKE
 from ..scenario.schema import Phase, Scenario
+from ..scenario.vocabulary import ACTIVITIES
+from ..scenario.window import Window
 from .admission import Eligibility, Waitlist
 from .groups import Group, IntakeClinic, SeatBoard, TherapySession, TimetableSlot
 from .intake import IntakeDesk
 from .meters import StockMeter
 from .pathway import Pathway, Patient
 from .records import Outcome, Records
-from .staff import ACTIVITIES, CounselorTeam
+from .staff import CounselorTeam
 from .streams import Draw
 
 INF = math.inf
@@ -83,13 +85,20 @@ class RunResult:
     scenario: Scenario
     seed: int
     replication: int
-    warmup_days: float
-    horizon_days: float
+    window: Window
     records: dict[str, np.ndarray]
     series: dict[str, list[float]]
     events: list[tuple[int, float, str, str]] | None = None
     stats: dict[str, float] = field(default_factory=dict)
     slots: list[dict] = field(default_factory=list)  # per timetable slot, after the warm-up
+
+    @property
+    def warmup_days(self) -> float:
+        return self.window.start_days
+
+    @property
+    def horizon_days(self) -> float:
+        return self.window.end_days
 
 
 def _weekly_hazard_to_rate_per_day(prob_per_week: float) -> float:
@@ -120,8 +129,9 @@ class Clinic:
         self._schedule: Callable[[Wake, int, float], None] = self.env.schedule  # type: ignore[assignment]
         self.streams = RandomStreams(seed, replication)
         self.phases: list[Phase] = list(scenario.phases)
-        self.horizon_days = scenario.run.horizon_years * DAYS_PER_YEAR
-        self.warmup_days = min(scenario.run.warmup_weeks * DAYS_PER_WEEK, self.horizon_days)
+        self.window = Window.of(scenario)
+        self.warmup_days = self.window.start_days
+        self.horizon_days = self.window.end_days
         self.closed_days = frozenset(day_of_year(d) for d in scenario.closures.dates)
 
         self.records = Records(len(scenario.phases), patient_sink, keep_patients)
@@ -471,8 +481,7 @@ class Clinic:
             scenario=self.scenario,
             seed=self.seed,
             replication=self.replication,
-            warmup_days=self.warmup_days,
-            horizon_days=self.horizon_days,
+            window=self.window,
             records=self.records.to_numpy(),
             series=dict(self.series),
             events=self.events,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..scenario.checks import AFTERCARE, INTAKE
 from ..scenario.schema import Session
+from ..scenario.vocabulary import DAYS_PER_WEEK, MINUTES_PER_HOUR, group_size_cap
 from .queues import without_expired
 from .records import AftercareStatus, Outcome
 
@@ -20,8 +21,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
     from .pathway import Patient
 
-DAYS_PER_WEEK = 7.0
-MINUTES_PER_HOUR = 60.0
 
 
 class Group:
@@ -36,10 +35,6 @@ class Group:
         self.roster: dict[int, Patient] = {}  # insertion-ordered: deterministic walks
         self.phase_order: tuple[int, ...] = ()  # sorted phases, once the timetable is read
 
-    @property
-    def free_seats(self) -> int:
-        return self.capacity - len(self.roster)
-
 
 def build_groups(c: Clinic) -> list[Group]:
     s = c.scenario
@@ -49,7 +44,7 @@ def build_groups(c: Clinic) -> list[Group]:
     for sess in s.timetable:
         if INTAKE in sess.serves:
             continue
-        cap = min(sess.max_size or s.groups.max_size, seats[sess.room])
+        cap = group_size_cap(sess.max_size, s.groups.max_size, seats[sess.room])
         phases = frozenset(phase_index[n] for n in sess.serves if n in phase_index)
         g = groups.get(sess.group)
         if g is None:

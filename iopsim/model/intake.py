@@ -12,15 +12,13 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
+from ..scenario.vocabulary import HOURS_PER_DAY
 from .queues import without_expired
 from .records import Outcome
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
     from .pathway import Patient
-
-HOURS_PER_DAY = 24.0
-
 
 class IntakeDesk:
     def __init__(self, c: Clinic):

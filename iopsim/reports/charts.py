@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..scenario.calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
+from ..scenario.vocabulary import ACCESS_TARGET_DAYS, DAYS_PER_WEEK, DAYS_PER_YEAR, group_size_cap
 from .flow import draw_flow, patient_flow
 from .rundir import TREATMENT_OUTCOMES, RunDir
 from .style import (
@@ -33,7 +33,6 @@ from .style import (
 )
 from .tables import format_value
 
-ACCESS_TARGET_DAYS = 14.0  # the threshold of the admitted_within_14_days_pct KPI
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True))
 OUTCOME_LABELS = {"graduated": "Graduated", "dropped_out": "Dropped out", "relapse_discharge": "Discharged after relapse"}
@@ -412,7 +411,7 @@ def group_capacity(scenario: dict) -> dict[str, int]:
     for s in scenario["timetable"]:
         if "intake" in s["serves"]:
             continue
-        cap = min(s.get("max_size") or default, seats.get(s["room"], default))
+        cap = group_size_cap(s.get("max_size"), default, seats.get(s["room"], default))
         out[s["group"]] = min(out.get(s["group"], cap), cap)
     return out
 
