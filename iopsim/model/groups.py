@@ -2,7 +2,7 @@
 
 A group is a roster of enrolled patients (capped by the group size and its room's seats);
 its sessions are timetable slots that serve some phases (or aftercare). Each timetable slot
-is one scheduled event a week that walks the roster (`Clinic._every_week`): one event per
+is one scheduled event a week that walks the roster (`Scheduler.every_week`): one event per
 scheduled session, never one per patient per session.
 """
 
@@ -20,6 +20,7 @@ from .records import AftercareStatus, Outcome
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
     from .pathway import Patient
+    from .scheduler import Step
 
 
 
@@ -112,13 +113,14 @@ class SeatBoard:
                 p = queue.popleft()
                 if p.in_treatment and not p.dropping:
                     self.sit(p, g)
-                    self.c.resume(p, True)
+                    self.c.scheduler.resume(p, True)
         if 0 in g.phases:
             self.c.waitlist.admit_while_possible()
 
-    def move(self, p: Patient, phase_index: int) -> bool:
+    def move(self, p: Patient, phase_index: int, then: Step) -> bool:
         """Take a seat in a group serving `phase_index` (True), or queue for one, waiting in the old
-        seat, to be resumed when one frees up (False)."""
+        seat, to be resumed into `then` when one frees up (False)."""
+        p.waiting_for = then
         if p.group is not None and phase_index in p.group.phases:
             return True
         g = self.seat_for_phase(phase_index)
@@ -130,10 +132,11 @@ class SeatBoard:
         return False
 
     # --- aftercare ---------------------------------------------------------------------------
-    def wait_for_aftercare(self, p: Patient) -> bool:
+    def wait_for_aftercare(self, p: Patient, then: Step) -> bool:
         """Seat a graduate in aftercare now (True), or queue them for up to their patience (False):
-        they are resumed later with True (seated) or False (gave up)."""
+        resumed into `then` once seated; one who gives up is finished by the queue, at their deadline."""
         now = self.c.env.now
+        p.waiting_for = then
         p.aftercare_queue_in = now
         g = self._roomiest(self.aftercare_groups)
         if g is not None:
@@ -155,7 +158,7 @@ class SeatBoard:
                 self._no_aftercare_seat(p)
                 continue
             self._start_aftercare(p, g)
-            self.c.resume(p, True)
+            self.c.scheduler.resume(p, True)
 
     def _start_aftercare(self, p: Patient, g: Group) -> None:
         self.sit(p, g)
@@ -274,7 +277,7 @@ class TherapySession(TimetableSlot):
             else:
                 p.sessions_missed += 1
                 if drop_prob and attend() < drop_prob:
-                    c.drop_out(p)
+                    c.pathway.drop_out(p)
         self._record("run", now, hours, present, n)
         week = c.week
         week.seat_capacity += g.capacity
