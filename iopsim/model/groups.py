@@ -25,11 +25,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Group:
-    __slots__ = ("name", "index", "phases", "is_aftercare", "capacity", "roster", "phase_order")
+    __slots__ = ("name", "phases", "is_aftercare", "capacity", "roster", "phase_order")
 
-    def __init__(self, name: str, index: int, phases: frozenset[int], is_aftercare: bool, capacity: int):
+    def __init__(self, name: str, phases: frozenset[int], is_aftercare: bool, capacity: int):
         self.name = name
-        self.index = index
         self.phases = phases  # phase indices this group's sessions serve
         self.is_aftercare = is_aftercare
         self.capacity = capacity
@@ -49,7 +48,7 @@ def build_groups(c: Clinic) -> list[Group]:
         phases = frozenset(phase_index[n] for n in sess.serves if n in phase_index)
         g = groups.get(sess.group)
         if g is None:
-            groups[sess.group] = Group(sess.group, len(groups), phases, AFTERCARE in sess.serves, cap)
+            groups[sess.group] = Group(sess.group, phases, AFTERCARE in sess.serves, cap)
         else:
             g.phases = g.phases | phases
             g.capacity = min(g.capacity, cap)

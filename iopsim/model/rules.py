@@ -15,7 +15,6 @@ from ..scenario.vocabulary import DAYS_PER_WEEK
 from .streams import Draw, RandomStreams
 
 INF = math.inf
-RELAPSE_RESPONSES = ("repeat_phase", "step_back", "discharge")
 
 
 def weekly_hazard_to_rate_per_day(prob_per_week: float) -> float:
@@ -95,7 +94,7 @@ class PathwayRules:
         return first
 
     def relapse_response(self) -> str:
-        """What the program does about a detected relapse: one of RELAPSE_RESPONSES."""
+        """What the program does about a detected relapse: repeat_phase, step_back or discharge."""
         pol = self.scenario.relapse.policy
         u = self.policy()
         if u < pol.repeat_phase:

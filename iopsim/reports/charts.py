@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..scenario.vocabulary import ACCESS_TARGET_DAYS, DAYS_PER_WEEK, DAYS_PER_YEAR, group_size_cap
+from ..scenario.vocabulary import ACTIVITIES as COUNSELOR_ACTIVITIES
 from .flow import draw_flow, patient_flow
 from .rundir import TREATMENT_OUTCOMES, RunDir
 from .style import (
@@ -254,14 +255,16 @@ def _colormap():
 
 
 # --- 5. counselor time ----------------------------------------------------------------------------------
-ACTIVITIES = (
-    ("group", "Leading groups", BLUE),
-    ("documentation", "Group notes", SKY),
-    ("intake", "Intake assessments", GREEN),
-    ("individual", "Individual sessions", ORANGE),
-    ("other_duties", "Other duties (supervision, meetings)", PURPLE),
-    ("idle", "Unscheduled", LIGHT_GREY),
-)
+_ACTIVITY_STYLE = {
+    "group": ("Leading groups", BLUE),
+    "documentation": ("Group notes", SKY),
+    "intake": ("Intake assessments", GREEN),
+    "individual": ("Individual sessions", ORANGE),
+    "other_duties": ("Other duties (supervision, meetings)", PURPLE),
+    "idle": ("Unscheduled", LIGHT_GREY),
+}
+# The model's clinical activities (a new one must get a label and colour here), then the rest of the week.
+ACTIVITIES = tuple((key, *_ACTIVITY_STYLE[key]) for key in (*COUNSELOR_ACTIVITIES, "other_duties", "idle"))
 
 
 def counselor_hours(run: RunDir):
