@@ -63,13 +63,15 @@ def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
     from ..files import check_location
 
     out = output_or_exit(check_location, out)
-    store = ResultStore(out)
+    store = ResultStore(out, plan.manifest)
     try:
         store.check(plan.manifest)  # before starting workers; nothing is written until they are up
     except StoreMismatch as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_BAD_INPUT)
     done = len(store.finished([p.point_id for p in plan.points]))
+    for point_id, problem in sorted(store.rejected.items()):
+        click.echo(f"{store.point_path(point_id)}: {problem}; the point is run again.", err=True)
     executor = _open_executor(jobs, dask)
     click.echo(f"{plan.name}: {len(plan.points)} points x {plan.replications} replications = "
                f"{plan.simulations} simulations, seed {plan.seed}, on {executor.description}"
@@ -112,7 +114,7 @@ def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None) -> No
         exit_with_problems(experiment, err)
     out = out or Path("runs") / experiment.stem
     result, seconds = _run_plan(plan, out, jobs, dask, "simulations")
-    tables = sw.tables(plan, ResultStore(out))
+    tables = sw.tables(plan, ResultStore(out, plan.manifest))
     with write_errors():
         sw.write_tables(tables, out)
     _print_sweep(plan, tables)
@@ -384,7 +386,7 @@ def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask
         except ScenarioError as err:
             exit_with_problems(experiment, err)
         _, seconds = _run_plan(plan, out, jobs, dask, f"{method} sample")
-        tables = sw.tables(plan, ResultStore(out))
+        tables = sw.tables(plan, ResultStore(out, plan.manifest))
         sw.write_tables(tables, out)
         click.echo(f"Simulated {len(plan.points)} points x {plan.replications} replications in {seconds:.1f} s.",
                    err=True)
