@@ -1,4 +1,4 @@
-"""Replications of a scenario, across processes, and the run folder they are written to.
+"""Replications of a scenario, across processes (reports/rundir_write.py writes them to a run folder).
 
 Replication r of seed s always uses the random streams of (s, r), so results do not depend on
 how many workers run them or in which order they finish. Workers get batches of replications
@@ -7,22 +7,15 @@ and ship back only KPIs and the compact weekly series.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from . import __version__
 from .analysis.kpis import KPI_UNITS, PatientTally, kpis
 from .analysis.stats import mean_ci
-from .files import fingerprint
 from .model.clinic import simulate
 from .model.records import phase_start_column
 from .scenario.schema import Scenario
@@ -171,87 +164,3 @@ def summarise(rows: Sequence[dict[str, float]]) -> dict[str, dict]:
 
 def _finite(x: float) -> float | None:
     return None if x is None or math.isnan(x) or math.isinf(x) else float(x)
-
-
-def scenario_sha256(scenario: Scenario) -> str:
-    return fingerprint(scenario.model_dump(mode="json", by_alias=True))
-
-
-def summary_document(run: RunSet) -> dict:
-    return {
-        "iopsim_version": __version__,
-        "scenario": run.scenario.model_dump(mode="json", by_alias=True),
-        "scenario_sha256": scenario_sha256(run.scenario),
-        "seed": run.seed,
-        "replications": run.replications,
-        "complete": run.complete,
-        "warmup_weeks": run.scenario.run.warmup_weeks,
-        "horizon_years": run.scenario.run.horizon_years,
-        "kpis": run.summary(),
-    }
-
-
-def default_out_dir(scenario_path: str | Path, seed: int) -> Path:
-    return Path("runs") / f"{Path(scenario_path).stem}-{seed}"
-
-
-def write_run_folder(run: RunSet, out_dir: str | Path) -> Path:
-    """Write summary.json and CSVs into a temporary folder, then move it into place whole."""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-    try:
-        _write_files(run, tmp)
-        if out_dir.exists():
-            out_dir.rename(old)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out_dir.exists():  # interrupted between the two renames
-            old.rename(out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-    return out_dir
-
-
-def _write_files(run: RunSet, folder: Path) -> None:
-    import pandas as pd
-
-    (folder / "summary.json").write_text(json.dumps(summary_document(run), indent=2, allow_nan=False) + "\n")
-    run.kpi_frame().to_csv(folder / "replications.csv", float_format="%.10g")
-    frames = []
-    for o in run.outputs:
-        df = pd.DataFrame(o.series)
-        df.insert(0, "week", range(1, len(df) + 1))
-        df.insert(0, "replication", o.replication)
-        frames.append(df)
-    if frames:
-        pd.concat(frames, ignore_index=True).to_csv(folder / "timeseries.csv", index=False, float_format="%.10g")
-    pd.concat([pd.DataFrame(o.slots).assign(replication=o.replication) for o in run.outputs],
-              ignore_index=True).to_csv(folder / "sessions.csv", index=False, float_format="%.10g")
-    if any(o.patients for o in run.outputs):
-        _patients_frame(run).to_csv(folder / "patients.csv.gz", index=False, float_format="%.6f",
-                                    compression={"method": "gzip", "mtime": 0})
-    if any(o.events is not None for o in run.outputs):
-        with open(folder / "events.csv", "w") as f:
-            f.write("patient_id,replication,time_days,event,phase\n")
-            for o in run.outputs:
-                for pid, t, event, phase in o.events or ():
-                    f.write(f"{pid},{o.replication},{t:.6f},{event},{phase}\n")
-
-
-def _patients_frame(run: RunSet):
-    """One row per referral and replication: the times and end state charts are drawn from."""
-    import pandas as pd
-
-    from .model.records import AftercareStatus, Outcome
-
-    frames = []
-    for o in run.outputs:
-        df = pd.DataFrame(o.patients)
-        df["outcome"] = [Outcome(v).name.lower() for v in df["outcome"]]
-        df["aftercare_status"] = [AftercareStatus(v).name.lower() for v in df["aftercare_status"]]
-        df.insert(0, "replication", o.replication)
-        frames.append(df.rename(columns={"pid": "patient_id"}))
-    return pd.concat(frames, ignore_index=True)

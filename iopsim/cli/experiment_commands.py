@@ -15,16 +15,19 @@ from .common import (
     exit_with_problems,
     jobs_option,
     main,
+    output_or_exit,
+    overwrite_option,
     progress_bar,
     scenario_argument,
     set_option,
     worker_count,
+    write_errors,
 )
 from .common import load_or_exit as _load
 
 EXIT_POINT_FAILED = 1
 
-experiment_argument = click.argument("experiment", type=click.Path(dir_okay=True, path_type=Path))
+experiment_argument = click.argument("experiment", type=click.Path(path_type=Path, readable=False))
 dask_option = click.option(
     "--dask", metavar="ADDRESS|local",
     help="Run on a dask.distributed scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; its workers need iopsim "
@@ -57,14 +60,18 @@ def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
     """Run a sweep plan into `out` with a progress bar; handles refusal and Ctrl-C. Returns (run, seconds)."""
     from ..experiments import sweep as sw
     from ..experiments.store import ResultStore, StoreMismatch
+    from ..files import check_location
 
-    store = ResultStore(out)
+    out = output_or_exit(check_location, out)
+    store = ResultStore(out, plan.manifest)
     try:
         store.check(plan.manifest)  # before starting workers; nothing is written until they are up
     except StoreMismatch as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_BAD_INPUT)
     done = len(store.finished([p.point_id for p in plan.points]))
+    for point_id, problem in sorted(store.rejected.items()):
+        click.echo(f"{store.point_path(point_id)}: {problem}; the point is run again.", err=True)
     executor = _open_executor(jobs, dask)
     click.echo(f"{plan.name}: {len(plan.points)} points x {plan.replications} replications = "
                f"{plan.simulations} simulations, seed {plan.seed}, on {executor.description}"
@@ -72,7 +79,8 @@ def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
     start = time.perf_counter()
     try:
         with executor, progress_bar(f"{plan.name}: {what}", plan.simulations, done * plan.replications) as advance:
-            result = sw.run(plan, store, executor, advance)
+            with write_errors():
+                result = sw.run(plan, store, executor, advance)
     except KeyboardInterrupt:
         left = len(plan.points) - len(store.finished([p.point_id for p in plan.points]))
         click.echo(f"Interrupted: finished points are saved in {out}/; {left} left. "
@@ -106,8 +114,9 @@ def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None) -> No
         exit_with_problems(experiment, err)
     out = out or Path("runs") / experiment.stem
     result, seconds = _run_plan(plan, out, jobs, dask, "simulations")
-    tables = sw.tables(plan, ResultStore(out))
-    sw.write_tables(tables, out)
+    tables = sw.tables(plan, ResultStore(out, plan.manifest))
+    with write_errors():
+        sw.write_tables(tables, out)
     _print_sweep(plan, tables)
     skipped = f"; {result.skipped} point{'s were' if result.skipped != 1 else ' was'} already done"
     click.echo(f"Ran {result.ran} points ({result.ran * plan.replications} simulations) in {seconds:.1f} s"
@@ -215,9 +224,10 @@ def _targets(ctx, param, texts: tuple[str, ...]):
 @jobs_option
 @dask_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default runs/<scenario>-size).")
+@overwrite_option
 def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_room: float, cost_counselor: float,
          min_replications: int, max_replications: int, seed: int | None, exhaustive: bool,
-         overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None) -> None:
+         overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None, overwrite: bool) -> None:
     """Find the cheapest group rooms and counselors for which every --target holds.
 
     A target holds when its 95% confidence bound clears it (the lower bound for >=, the upper for
@@ -239,7 +249,9 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
         raise click.BadParameter("must not exceed --max-replications", param_hint="--min-replications")
     s = _load(scenario, overrides)
     seed = s.run.seed if seed is None else seed
-    out = out or Path("runs") / f"{scenario.stem}-size"
+    from ..experiments.outputs import choose_sizing_folder
+
+    out = output_or_exit(choose_sizing_folder, out or Path("runs") / f"{scenario.stem}-size", overwrite)
     executor = _open_executor(jobs, dask)
     click.echo(f"{s.name}: sizing {len(rooms)} room counts x {len(counselors)} counselor counts, targets "
                f"{', '.join(map(str, targets))}; seed {seed}, {min_replications}-{max_replications} replications "
@@ -256,7 +268,8 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     seconds = time.perf_counter() - start
     from ..experiments.outputs import write_sizing
 
-    files = write_sizing(result, sizer, s, scenario, out)
+    with write_errors():
+        files = write_sizing(result, sizer, s, scenario, out)
     _print_sizing(result, sizer)
     click.echo(f"Ran {result.simulations} simulations for {len(result.candidates)} candidates in {seconds:.1f} s "
                f"(every candidate at {max_replications} replications would be {result.brute_force}). "
@@ -362,7 +375,10 @@ def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask
     problems = [loaded.problem(where, message) for where, message in sa.check_for_sensitivity(e, method)]
     if problems:
         exit_with_problems(experiment, ScenarioError(problems))
+    from ..files import check_location
+
     out = out or Path("runs") / f"{experiment.stem}-{method}"
+    output_or_exit(check_location, out)
 
     def evaluate(X: np.ndarray) -> np.ndarray:
         try:
@@ -370,7 +386,7 @@ def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask
         except ScenarioError as err:
             exit_with_problems(experiment, err)
         _, seconds = _run_plan(plan, out, jobs, dask, f"{method} sample")
-        tables = sw.tables(plan, ResultStore(out))
+        tables = sw.tables(plan, ResultStore(out, plan.manifest))
         sw.write_tables(tables, out)
         click.echo(f"Simulated {len(plan.points)} points x {plan.replications} replications in {seconds:.1f} s.",
                    err=True)
@@ -380,7 +396,8 @@ def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask
     indices = sa.run(sa.problem_of(e), method, e.sensitivity, e.kpis, evaluate)
     from ..experiments.outputs import write_indices
 
-    write_indices(indices, loaded, out)
+    with write_errors():
+        write_indices(indices, loaded, out)
     click.echo(f"Indices written to {out}/indices-{indices.method}.csv and .png", err=True)
     _print_indices(indices, loaded)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import __version__
 from ..analysis.kpis import KPI_UNITS
-from ..files import atomic_write_text, fingerprint
+from ..files import atomic_write, atomic_write_text, fingerprint
 from ..scenario.loader import ScenarioError
 from .design import design_points, point_ids
 from .executors import Executor, TaskResult, make_tasks
@@ -206,18 +206,8 @@ def write_tables(t: SweepTables, folder: Path) -> list[Path]:
 
 
 def _write_parquet(frame, path: Path) -> None:
-    import os
-    import tempfile
-
     frame = frame.copy()
     for col in frame.columns:
         if frame[col].dtype == object:  # mixed-type parameter values: Parquet columns need one type
             frame[col] = frame[col].astype(str)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda f: frame.to_parquet(f, index=False))
