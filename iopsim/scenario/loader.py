@@ -64,7 +64,8 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """safe_load semantics minus YAML 1.1 base-60 numbers, so `start: 10:30` stays the text '10:30'."""
+    """safe_load semantics minus YAML 1.1 base-60 numbers, so `start: 10:30` stays the text '10:30',
+    plus YAML 1.2 exponents without a dot or sign (`1e6`), so strict number fields accept them."""
 
     yaml_implicit_resolvers = {
         first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
@@ -80,7 +81,8 @@ _Loader.add_implicit_resolver(
 _Loader.add_implicit_resolver(
     _FLOAT_TAG,
     re.compile(
-        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"  # YAML 1.2: 1e6 is a number, not the text '1e6'
         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
     ),
     list("-+0123456789."),
@@ -436,6 +438,37 @@ def _describe_input(value: Any) -> str:
     return ""
 
 
+_NUMBER_TYPES = {"float_type": "a number", "int_type": "a whole number", "int_from_float": "a whole number"}
+
+
+def _wrong_type(kind: str, value: Any) -> str:
+    """Strict types, said plainly: YAML turns yes/no/on/off/true/false into booleans, quotes into text."""
+    expected = _NUMBER_TYPES.get(kind, "true or false")
+    if isinstance(value, bool):
+        got = f"the boolean {str(value).lower()} (YAML reads yes/no/on/off/true/false as booleans)"
+    elif isinstance(value, str):
+        got = f"the text {value!r}" + (" (remove the quotes)" if kind in _NUMBER_TYPES and _is_number(value) else "")
+    elif isinstance(value, float) and kind != "bool_type":
+        got = f"{value!r}, which has a fractional part" if not value.is_integer() else f"{value!r} (write it without .0)"
+    elif value is None:
+        got = "an empty value"
+    else:
+        got = f"{type(value).__name__} {value!r}" if isinstance(value, (int, float)) else "a " + _kind_of(value)
+    return f"expected {expected}, got {got}"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _kind_of(value: Any) -> str:
+    return "list" if isinstance(value, list) else "mapping" if isinstance(value, dict) else type(value).__name__
+
+
 def _friendly(model_cls: type[BaseModel], err: ErrorDetails) -> str:
     """Pydantic's message reworded for someone editing YAML, not Python."""
     kind, loc, ctx = err["type"], tuple(err["loc"]), err.get("ctx") or {}
@@ -450,6 +483,10 @@ def _friendly(model_cls: type[BaseModel], err: ErrorDetails) -> str:
         return f"'kind' is missing; expected one of {tags}" if tags else err["msg"]
     if kind in ("value_error", "assertion_error"):
         return re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
+    if kind in _NUMBER_TYPES or kind == "bool_type":
+        return _wrong_type(kind, err.get("input"))
+    if kind == "finite_number":
+        return "must be a finite number (.inf and .nan are not allowed)" + _describe_input(err.get("input"))
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return _not_a_mapping(model_cls, loc) + _describe_input(err.get("input"))
     return err["msg"] + _describe_input(err.get("input"))
