@@ -93,13 +93,29 @@ def _file_problem(source: str, message: str, line: int | None = None) -> Scenari
     return ScenarioError([Problem(source, line, "", message)])
 
 
+MAX_FILE_BYTES = 1_000_000
+"""Input files are hand-written: shipped scenarios are ~10 kB. PyYAML needs ~75x a file's size in
+memory and minutes for tens of MB, so anything larger is refused before parsing."""
+MAX_NESTING = 50
+"""Deepest nesting of mappings and lists accepted (scenarios need 4); deeper input would exhaust
+Python's recursion limit in the YAML constructor."""
+
+
 def _read_text(path: Path, source: str) -> str:
     if not path.exists():
         raise _file_problem(source, "file not found")
     if path.is_dir():
         raise _file_problem(source, "is a directory, not a file")
+    if not path.is_file():
+        raise _file_problem(source, "is not a regular file (a device or pipe?); give a YAML file")
     try:
-        return path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows meanwhile
+        if len(raw) > MAX_FILE_BYTES:
+            size = path.stat().st_size
+            raise _file_problem(source, f"file is too large ({size / 1e6:.1f} MB); input files are at most "
+                                f"{MAX_FILE_BYTES / 1e6:g} MB")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _file_problem(source, "file is not UTF-8 text") from None
     except OSError as exc:
@@ -155,6 +171,10 @@ class _LineWalker:
     def walk(self, node: Node, path: tuple) -> None:
         if id(node) in self._entered:
             return
+        if len(path) > MAX_NESTING:
+            dotted = ".".join(str(p) for p in path[:3])
+            raise ScenarioError([Problem(self.source, node.start_mark.line + 1, dotted + ".…",
+                                         f"nested more than {MAX_NESTING} levels deep")])
         self._entered.add(id(node))
         if isinstance(node, SequenceNode):
             for i, item in enumerate(node.value):
@@ -209,6 +229,8 @@ def load_yaml(path: str | Path) -> tuple[Any, Lines]:
         data = loader.construct_document(root)
     except yaml.YAMLError as exc:
         raise _yaml_error(source, text, exc) from None
+    except RecursionError:  # the pure-Python composer, where LibYAML is missing
+        raise _file_problem(source, f"nested more than {MAX_NESTING} levels deep") from None
     finally:
         loader.dispose()
     if data is None:
