@@ -165,11 +165,19 @@ def _print_sweep(plan, tables) -> None:
 # --------------------------------------------------------------------------- size
 
 
+MAX_SIZING_COUNTS = 1_000
+"""Most room or counselor counts one sizing considers; checked before the list is built."""
+
+
 def _int_range(ctx, param, text: str) -> list[int]:
     """'2..15', '4' or '2,4,6' -> the counts; a BadParameter (exit 2) otherwise."""
+    from ..scenario.schema import MAX_COUNT
+
     try:
         if ".." in text:
             a, b = (int(x) for x in text.split("..", 1))
+            if b - a + 1 > MAX_SIZING_COUNTS:
+                raise click.BadParameter(f"{text!r}: {b - a + 1} counts; at most {MAX_SIZING_COUNTS} per search")
             values = list(range(a, b + 1))
         else:
             values = sorted({int(x) for x in text.split(",")})
@@ -177,6 +185,8 @@ def _int_range(ctx, param, text: str) -> list[int]:
         raise click.BadParameter(f"{text!r}: expected A..B, N or a,b,c (whole numbers)") from None
     if not values or min(values) < 0:
         raise click.BadParameter(f"{text!r}: needs at least one count, none negative")
+    if max(values) > MAX_COUNT:
+        raise click.BadParameter(f"{text!r}: counts go up to {MAX_COUNT}")
     return values
 
 
