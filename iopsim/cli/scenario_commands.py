@@ -11,12 +11,14 @@ import click
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
+    confirm_workload,
     jobs_option,
     main,
     progress_bar,
     scenario_argument,
     set_option,
     worker_count,
+    yes_option,
 )
 from .common import load_or_exit as _load
 
@@ -64,12 +66,14 @@ def init(path: Path, force: bool) -> None:
 @click.option("--no-patients", is_flag=True,
               help="Skip patients.csv.gz: memory then stays bounded on very long horizons (some charts need it).")
 @click.option("--charts", is_flag=True, help="Also draw the standard charts into OUT/charts (as `iopsim plot`).")
+@yes_option
 def run(scenario: Path, replications: int | None, seed: int | None, overrides: tuple[str, ...], jobs: int,
-        out: Path | None, events: bool, no_patients: bool, charts: bool) -> None:
+        out: Path | None, events: bool, no_patients: bool, charts: bool, yes: bool) -> None:
     """Run replications of SCENARIO and print its KPIs with 95% confidence intervals."""
     from rich.console import Console
 
     from ..runner import default_out_dir, run_replications, write_run_folder
+    from ..scenario.workload import LONG_REPLICATION, expected_referrals
 
     s = _load(scenario, overrides)
     n = replications or s.run.replications
@@ -77,9 +81,16 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
     s = s.model_copy(update={"run": s.run.model_copy(update={"replications": n, "seed": seed})})
     out = out or default_out_dir(scenario, seed)
     console = Console(stderr=True)
-    with progress_bar(f"{s.name}: replications", n) as advance:
-        result = run_replications(s, n, seed, worker_count(jobs), events, on_progress=advance,
-                                  keep_patients=not no_patients)
+    per_replication = expected_referrals(s)
+    confirm_workload(f"{s.name}: {n} replications", per_replication * n, yes)
+    if per_replication > LONG_REPLICATION:  # count patients, so the bar moves inside each replication
+        with progress_bar(f"{s.name}: patients", round(per_replication * n)) as advance:
+            result = run_replications(s, n, seed, worker_count(jobs), events, keep_patients=not no_patients,
+                                      on_patients=advance)
+    else:
+        with progress_bar(f"{s.name}: replications", n) as advance:
+            result = run_replications(s, n, seed, worker_count(jobs), events, on_progress=advance,
+                                      keep_patients=not no_patients)
     if not result.outputs:
         console.print("Interrupted before any replication finished; nothing written.")
         sys.exit(EXIT_INTERRUPTED)
