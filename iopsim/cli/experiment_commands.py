@@ -12,6 +12,7 @@ import click
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
+    confirm_workload,
     exit_with_problems,
     jobs_option,
     main,
@@ -19,6 +20,7 @@ from .common import (
     scenario_argument,
     set_option,
     worker_count,
+    yes_option,
 )
 from .common import load_or_exit as _load
 
@@ -51,6 +53,26 @@ def _open_executor(jobs: int, dask: str | None):
     except (OSError, TimeoutError, ValueError) as exc:
         click.echo(f"--dask {dask}: cannot connect to the scheduler: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+
+
+PLANNING_PROGRESS_ABOVE = 500
+"""Points above which validating them (~15 ms each) gets a progress bar."""
+
+
+def _plan(loaded, raw_points, kind: str, yes: bool):
+    """Estimate the work of `raw_points` (refusing a huge one without --yes), then validate each point."""
+    from ..experiments import sweep as sw
+    from ..scenario.workload import expected_referrals
+
+    n = len(raw_points)
+    name = loaded.experiment.name
+    per_point = expected_referrals(loaded.scenario) * loaded.replications
+    confirm_workload(f"{name}: {n} points x {loaded.replications} replications (at the base scenario's rate)",
+                     per_point * n, yes)
+    if n <= PLANNING_PROGRESS_ABOVE:
+        return sw.plan(loaded, raw_points, kind=kind)
+    with progress_bar(f"{name}: checking points", n) as advance:
+        return sw.plan(loaded, raw_points, kind=kind, on_point=advance)
 
 
 def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
@@ -87,7 +109,8 @@ def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
               help="Result folder (default runs/<experiment>); rerun with the same folder to resume.")
 @jobs_option
 @dask_option
-def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None) -> None:
+@yes_option
+def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None, yes: bool) -> None:
     """Run every point of an EXPERIMENT file: a grid of values and/or a LHS/Sobol sample of ranges.
 
     Each point runs the same replications and seed (common random numbers). Each finished point is
@@ -101,7 +124,7 @@ def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None) -> No
 
     loaded = _load_experiment(experiment)
     try:
-        plan = sw.plan(loaded)
+        plan = _plan(loaded, sw.design(loaded), "sweep", yes)
     except ScenarioError as err:
         exit_with_problems(experiment, err)
     out = out or Path("runs") / experiment.stem
@@ -352,7 +375,8 @@ _SIZING_KPIS = ("admitted_within_14_days_pct", "wait_to_admission_days_mean", "w
               help="Result folder (default runs/<experiment>-<method>); rerun with the same folder to resume.")
 @jobs_option
 @dask_option
-def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask: str | None) -> None:
+@yes_option
+def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask: str | None, yes: bool) -> None:
     """Global sensitivity of the experiment's KPIs to its parameter ranges (SALib).
 
     Samples every `range` of EXPERIMENT (its `sensitivity:` section sets the sample size, Morris
@@ -376,7 +400,7 @@ def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask
 
     def evaluate(X: np.ndarray) -> np.ndarray:
         try:
-            plan = sw.plan(loaded, sa.points_from(e, X), kind=f"sensitivity-{method}")
+            plan = _plan(loaded, sa.points_from(e, X), f"sensitivity-{method}", yes)
         except ScenarioError as err:
             exit_with_problems(experiment, err)
         _, seconds = _run_plan(plan, out, jobs, dask, f"{method} sample")
