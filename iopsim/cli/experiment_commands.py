@@ -213,6 +213,19 @@ def _int_range(ctx, param, text: str) -> list[int]:
     return values
 
 
+def _confirm_sizing(s, n_rooms: int, n_counselors: int, replications: int, exhaustive: bool, yes: bool) -> None:
+    """The least work the search can do (a binary search of counselors per room count, at
+    --min-replications), or every candidate with --exhaustive, judged before anything runs."""
+    import math
+
+    from ..scenario.workload import expected_referrals
+
+    per_room = n_counselors if exhaustive else math.ceil(math.log2(n_counselors)) + 1
+    candidates = n_rooms * per_room
+    confirm_workload(f"{s.name}: at least {candidates} candidates x {replications} replications",
+                     expected_referrals(s) * candidates * replications, yes)
+
+
 def _targets(ctx, param, texts: tuple[str, ...]):
     from ..experiments.targets import parse_target
 
@@ -248,9 +261,10 @@ def _targets(ctx, param, texts: tuple[str, ...]):
 @jobs_option
 @dask_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default runs/<scenario>-size).")
+@yes_option
 def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_room: float, cost_counselor: float,
          min_replications: int, max_replications: int, seed: int | None, exhaustive: bool,
-         overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None) -> None:
+         overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None, yes: bool) -> None:
     """Find the cheapest group rooms and counselors for which every --target holds.
 
     A target holds when its 95% confidence bound clears it (the lower bound for >=, the upper for
@@ -273,6 +287,7 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     s = _load(scenario, overrides)
     seed = s.run.seed if seed is None else seed
     out = out or Path("runs") / f"{scenario.stem}-size"
+    _confirm_sizing(s, len(rooms), len(counselors), min_replications, exhaustive, yes)
     executor = _open_executor(jobs, dask)
     click.echo(f"{s.name}: sizing {len(rooms)} room counts x {len(counselors)} counselor counts, targets "
                f"{', '.join(map(str, targets))}; seed {seed}, {min_replications}-{max_replications} replications "

@@ -49,3 +49,12 @@ def test_percentage_targets_at_the_ends_are_accepted():
 def test_non_finite_targets_are_refused():
     with pytest.raises(ValueError, match="not a finite number"):
         parse_target("wait_to_admission_days_mean<=1e999")
+
+
+def test_a_huge_exhaustive_search_is_refused_without_yes():
+    start = time.perf_counter()
+    result = size("--target", "admitted_within_14_days_pct>=90", "--rooms", "1..1000", "--counselors", "1..1000",
+                  "--exhaustive")
+    assert result.exit_code == 2
+    assert "at least 1000000 candidates x 5 replications" in result.output and "Add --yes" in result.output
+    assert time.perf_counter() - start < 10
