@@ -12,6 +12,7 @@ from .common import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
     confirm_workload,
+    exit_with_problems,
     jobs_option,
     main,
     progress_bar,
@@ -27,10 +28,39 @@ from .common import load_or_exit as _load
 @scenario_argument
 @set_option
 def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
-    """Check a scenario file and report every problem with its line."""
+    """Check a scenario (or experiment) file and report every problem with its line."""
+    if _is_experiment(scenario):
+        _validate_experiment(scenario, overrides)
+        return
     s = _load(scenario, overrides)
     click.echo(f"{scenario}: OK ({len(s.phases)} phases, {len(s.timetable)} timetable sessions, "
                f"{len(s.rooms)} rooms, {s.counselors.count} counselors)")
+
+
+def _is_experiment(path: Path) -> bool:
+    """An experiment file names a base `scenario:` and `parameters:` (a scenario has neither)."""
+    from ..scenario.loader import ScenarioError, load_yaml
+
+    try:
+        data, _ = load_yaml(path)
+    except ScenarioError:
+        return False  # the scenario loader reports it
+    return isinstance(data.get("scenario"), str) and "parameters" in data
+
+
+def _validate_experiment(path: Path, overrides: tuple[str, ...]) -> None:
+    from ..experiments.resolve import load_experiment
+    from ..scenario.loader import ScenarioError
+
+    if overrides:
+        click.echo(f"{path}: is an experiment file; --set applies to scenarios (use its `overrides:`)", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    try:
+        loaded = load_experiment(path)
+    except ScenarioError as err:
+        exit_with_problems(path, err)
+    e = loaded.experiment
+    click.echo(f"{path}: OK (experiment {e.name!r}: {len(e.parameters)} parameters on {loaded.scenario_path})")
 
 
 @main.command()
