@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,12 +74,20 @@ class RunSet:
 
 
 def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool = False,
-            keep_patients: bool = True) -> ReplicationOutput:
+            keep_patients: bool = True, on_patients: Callable[[int], None] | None = None) -> ReplicationOutput:
     """One replication. Patients are tallied for the KPIs as they leave; `keep_patients=False`
-    skips the per-patient table, so memory does not grow with the number of referrals."""
+    skips the per-patient table, so memory does not grow with the number of referrals.
+    `on_patients(k)` hears of every chunk of k finished patients: progress inside a long replication."""
     window = Window.of(scenario)
     tally = PatientTally(window.start_days, window.end_days)
-    result = simulate(scenario, seed, replication, record_events, tally.fold, keep_patients)
+
+    def fold_and_report(rows: dict[str, np.ndarray]) -> None:
+        tally.fold(rows)
+        if on_patients is not None:
+            on_patients(len(rows["outcome"]))
+
+    sink = tally.fold if on_patients is None else fold_and_report
+    result = simulate(scenario, seed, replication, record_events, sink, keep_patients)
     patients = {}
     if keep_patients:
         patients = {name: result.records[name] for name in PATIENT_COLUMNS}
@@ -89,8 +98,9 @@ def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool
 
 
 def _run_batch(scenario: Scenario, seed: int, replications: Sequence[int], record_events: bool,
-               keep_patients: bool = True) -> list[ReplicationOutput]:
-    return [run_one(scenario, seed, r, record_events, keep_patients) for r in replications]
+               keep_patients: bool = True, patients_queue=None) -> list[ReplicationOutput]:
+    on_patients = patients_queue.put if patients_queue is not None else None
+    return [run_one(scenario, seed, r, record_events, keep_patients, on_patients) for r in replications]
 
 
 def _batches(indices: Sequence[int], jobs: int) -> list[list[int]]:
@@ -115,8 +125,11 @@ def run_replications(
     on_progress: Callable[[int], None] | None = None,
     indices: Sequence[int] | None = None,
     keep_patients: bool = True,
+    on_patients: Callable[[int], None] | None = None,
 ) -> RunSet:
-    """Run replications 0..n-1 (or the given indices); on Ctrl-C, return the finished ones marked incomplete."""
+    """Run replications 0..n-1 (or the given indices); on Ctrl-C, return the finished ones marked incomplete.
+
+    `on_patients(k)`: k more patients finished, in any replication (progress inside long ones)."""
     seed = scenario.run.seed if seed is None else seed
     if indices is None:
         indices = range(scenario.run.replications if replications is None else replications)
@@ -127,14 +140,15 @@ def run_replications(
     try:
         if jobs <= 1 or n <= 1:
             for r in indices:
-                done[r] = run_one(scenario, seed, r, record_events, keep_patients)
+                done[r] = run_one(scenario, seed, r, record_events, keep_patients, on_patients)
                 if on_progress:
                     on_progress(1)
         else:
-            with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool:
-                futures = [pool.submit(_run_batch, scenario, seed, b, record_events, keep_patients) for b in _batches(indices, jobs)]
+            with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool, _patient_counts(on_patients) as queue:
+                futures = [pool.submit(_run_batch, scenario, seed, b, record_events, keep_patients, queue)
+                           for b in _batches(indices, jobs)]
                 try:
-                    for future in as_completed(futures):
+                    for future in _as_completed_draining(futures, queue, on_patients):
                         for out in future.result():
                             done[out.replication] = out
                         if on_progress:
@@ -147,6 +161,31 @@ def run_replications(
         complete = False
     outputs = [done[r] for r in sorted(done)]
     return RunSet(scenario, seed, outputs, complete and len(outputs) == n)
+
+
+@contextmanager
+def _patient_counts(on_patients: Callable[[int], None] | None):
+    """A queue workers put their finished-patient counts on (None when nobody listens)."""
+    if on_patients is None:
+        yield None
+        return
+    import multiprocessing
+
+    with multiprocessing.Manager() as manager:
+        yield manager.Queue()
+
+
+def _as_completed_draining(futures, queue, on_patients: Callable[[int], None] | None):
+    """as_completed, handing the workers' patient counts to `on_patients` while waiting."""
+    if queue is None or on_patients is None:
+        yield from as_completed(futures)
+        return
+    pending = set(futures)
+    while pending:
+        finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+        while not queue.empty():
+            on_patients(queue.get())
+        yield from finished
 
 
 def summarise(rows: Sequence[dict[str, float]]) -> dict[str, dict]:

@@ -344,7 +344,7 @@ BAD = {
     ),
     "wrong_type": Bad(
         edited("count: 3", "count: three"),
-        at("count: three", "counselors.count"), ("integer", "'three'"),
+        at("count: three", "counselors.count"), ("whole number", "'three'"),
     ),
     "out_of_range": Bad(
         edited("{name: green, seats: 12}", "{name: green, seats: 0}"),

@@ -322,15 +322,15 @@ def test_ctrl_c_while_writing_exits_130_and_leaves_nothing(tmp_path, monkeypatch
 def test_an_unreadable_scenario_is_reported_by_the_loader(tmp_path, monkeypatch):
     path = tmp_path / "s.yaml"
     path.write_text(BASELINE.read_text())
-    real_access, real_read = os.access, Path.read_text
+    real_access, real_open = os.access, Path.open
 
-    def no_read(self, *args, **kwargs):
+    def no_read(self, *args, **kwargs):  # as a file without read permission does, even for root
         if self == path:
             raise PermissionError(13, "Permission denied", str(self))
-        return real_read(self, *args, **kwargs)
+        return real_open(self, *args, **kwargs)
 
     monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(path) else real_access(p, mode))
-    monkeypatch.setattr(Path, "read_text", no_read)
+    monkeypatch.setattr(Path, "open", no_read)
     result = invoke("validate", path)
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{path}: cannot read file: Permission denied")

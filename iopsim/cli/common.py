@@ -83,6 +83,24 @@ def write_errors():
         sys.exit(EXIT_BAD_INPUT)
 
 
+yes_option = click.option(
+    "--yes", is_flag=True, help="Run even when the estimated work is very large (see the estimate it prints).",
+)
+
+
+def confirm_workload(what: str, referrals: float, yes: bool) -> None:
+    """Refuse (exit 2) work above the confirmation limit unless --yes; say how big it is either way."""
+    from ..scenario.workload import CONFIRM_ABOVE, LONG_REPLICATION, describe
+
+    if referrals > CONFIRM_ABOVE and not yes:
+        click.echo(f"{what}: {describe(referrals)}, above the {CONFIRM_ABOVE / 1e6:g} million that run without "
+                   "asking. Add --yes to run it anyway, or shorten run.horizon_years, lower the rate or the "
+                   "number of replications or points. Nothing was run.", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if referrals > LONG_REPLICATION:
+        click.echo(f"{what}: {describe(referrals)}.", err=True)
+
+
 def load_or_exit(scenario_path: Path, overrides: tuple[str, ...] = ()):
     """Load and validate, or print every problem as FILE:LINE: path: message and exit 2."""
     from ..scenario.loader import ScenarioError, load_scenario

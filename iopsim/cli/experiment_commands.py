@@ -12,6 +12,7 @@ import click
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
+    confirm_workload,
     exit_with_problems,
     jobs_option,
     main,
@@ -22,6 +23,7 @@ from .common import (
     set_option,
     worker_count,
     write_errors,
+    yes_option,
 )
 from .common import load_or_exit as _load
 
@@ -54,6 +56,26 @@ def _open_executor(jobs: int, dask: str | None):
     except (OSError, TimeoutError, ValueError) as exc:
         click.echo(f"--dask {dask}: cannot connect to the scheduler: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+
+
+PLANNING_PROGRESS_ABOVE = 500
+"""Points above which validating them (~15 ms each) gets a progress bar."""
+
+
+def _plan(loaded, raw_points, kind: str, yes: bool):
+    """Estimate the work of `raw_points` (refusing a huge one without --yes), then validate each point."""
+    from ..experiments import sweep as sw
+    from ..scenario.workload import expected_referrals
+
+    n = len(raw_points)
+    name = loaded.experiment.name
+    per_point = expected_referrals(loaded.scenario) * loaded.replications
+    confirm_workload(f"{name}: {n} points x {loaded.replications} replications (at the base scenario's rate)",
+                     per_point * n, yes)
+    if n <= PLANNING_PROGRESS_ABOVE:
+        return sw.plan(loaded, raw_points, kind=kind)
+    with progress_bar(f"{name}: checking points", n) as advance:
+        return sw.plan(loaded, raw_points, kind=kind, on_point=advance)
 
 
 def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
@@ -95,7 +117,8 @@ def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
               help="Result folder (default runs/<experiment>); rerun with the same folder to resume.")
 @jobs_option
 @dask_option
-def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None) -> None:
+@yes_option
+def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None, yes: bool) -> None:
     """Run every point of an EXPERIMENT file: a grid of values and/or a LHS/Sobol sample of ranges.
 
     Each point runs the same replications and seed (common random numbers). Each finished point is
@@ -109,7 +132,7 @@ def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None) -> No
 
     loaded = _load_experiment(experiment)
     try:
-        plan = sw.plan(loaded)
+        plan = _plan(loaded, sw.design(loaded), "sweep", yes)
     except ScenarioError as err:
         exit_with_problems(experiment, err)
     out = out or Path("runs") / experiment.stem
@@ -174,11 +197,19 @@ def _print_sweep(plan, tables) -> None:
 # --------------------------------------------------------------------------- size
 
 
+MAX_SIZING_COUNTS = 1_000
+"""Most room or counselor counts one sizing considers; checked before the list is built."""
+
+
 def _int_range(ctx, param, text: str) -> list[int]:
     """'2..15', '4' or '2,4,6' -> the counts; a BadParameter (exit 2) otherwise."""
+    from ..scenario.schema import MAX_COUNT
+
     try:
         if ".." in text:
             a, b = (int(x) for x in text.split("..", 1))
+            if b - a + 1 > MAX_SIZING_COUNTS:
+                raise click.BadParameter(f"{text!r}: {b - a + 1} counts; at most {MAX_SIZING_COUNTS} per search")
             values = list(range(a, b + 1))
         else:
             values = sorted({int(x) for x in text.split(",")})
@@ -186,7 +217,22 @@ def _int_range(ctx, param, text: str) -> list[int]:
         raise click.BadParameter(f"{text!r}: expected A..B, N or a,b,c (whole numbers)") from None
     if not values or min(values) < 0:
         raise click.BadParameter(f"{text!r}: needs at least one count, none negative")
+    if max(values) > MAX_COUNT:
+        raise click.BadParameter(f"{text!r}: counts go up to {MAX_COUNT}")
     return values
+
+
+def _confirm_sizing(s, n_rooms: int, n_counselors: int, replications: int, exhaustive: bool, yes: bool) -> None:
+    """The least work the search can do (a binary search of counselors per room count, at
+    --min-replications), or every candidate with --exhaustive, judged before anything runs."""
+    import math
+
+    from ..scenario.workload import expected_referrals
+
+    per_room = n_counselors if exhaustive else math.ceil(math.log2(n_counselors)) + 1
+    candidates = n_rooms * per_room
+    confirm_workload(f"{s.name}: at least {candidates} candidates x {replications} replications",
+                     expected_referrals(s) * candidates * replications, yes)
 
 
 def _targets(ctx, param, texts: tuple[str, ...]):
@@ -225,9 +271,11 @@ def _targets(ctx, param, texts: tuple[str, ...]):
 @dask_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default runs/<scenario>-size).")
 @overwrite_option
+@yes_option
 def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_room: float, cost_counselor: float,
          min_replications: int, max_replications: int, seed: int | None, exhaustive: bool,
-         overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None, overwrite: bool) -> None:
+         overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None, overwrite: bool,
+         yes: bool) -> None:
     """Find the cheapest group rooms and counselors for which every --target holds.
 
     A target holds when its 95% confidence bound clears it (the lower bound for >=, the upper for
@@ -252,6 +300,7 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     from ..experiments.outputs import choose_sizing_folder
 
     out = output_or_exit(choose_sizing_folder, out or Path("runs") / f"{scenario.stem}-size", overwrite)
+    _confirm_sizing(s, len(rooms), len(counselors), min_replications, exhaustive, yes)
     executor = _open_executor(jobs, dask)
     click.echo(f"{s.name}: sizing {len(rooms)} room counts x {len(counselors)} counselor counts, targets "
                f"{', '.join(map(str, targets))}; seed {seed}, {min_replications}-{max_replications} replications "
@@ -355,7 +404,8 @@ _SIZING_KPIS = ("admitted_within_14_days_pct", "wait_to_admission_days_mean", "w
               help="Result folder (default runs/<experiment>-<method>); rerun with the same folder to resume.")
 @jobs_option
 @dask_option
-def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask: str | None) -> None:
+@yes_option
+def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask: str | None, yes: bool) -> None:
     """Global sensitivity of the experiment's KPIs to its parameter ranges (SALib).
 
     Samples every `range` of EXPERIMENT (its `sensitivity:` section sets the sample size, Morris
@@ -382,7 +432,7 @@ def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask
 
     def evaluate(X: np.ndarray) -> np.ndarray:
         try:
-            plan = sw.plan(loaded, sa.points_from(e, X), kind=f"sensitivity-{method}")
+            plan = _plan(loaded, sa.points_from(e, X), f"sensitivity-{method}", yes)
         except ScenarioError as err:
             exit_with_problems(experiment, err)
         _, seconds = _run_plan(plan, out, jobs, dask, f"{method} sample")

@@ -11,6 +11,8 @@ import click
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
+    confirm_workload,
+    exit_with_problems,
     jobs_option,
     main,
     output_or_exit,
@@ -20,6 +22,7 @@ from .common import (
     set_option,
     worker_count,
     write_errors,
+    yes_option,
 )
 from .common import load_or_exit as _load
 
@@ -28,10 +31,39 @@ from .common import load_or_exit as _load
 @scenario_argument
 @set_option
 def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
-    """Check a scenario file and report every problem with its line."""
+    """Check a scenario (or experiment) file and report every problem with its line."""
+    if _is_experiment(scenario):
+        _validate_experiment(scenario, overrides)
+        return
     s = _load(scenario, overrides)
     click.echo(f"{scenario}: OK ({len(s.phases)} phases, {len(s.timetable)} timetable sessions, "
                f"{len(s.rooms)} rooms, {s.counselors.count} counselors)")
+
+
+def _is_experiment(path: Path) -> bool:
+    """An experiment file names a base `scenario:` and `parameters:` (a scenario has neither)."""
+    from ..scenario.loader import ScenarioError, load_yaml
+
+    try:
+        data, _ = load_yaml(path)
+    except ScenarioError:
+        return False  # the scenario loader reports it
+    return isinstance(data.get("scenario"), str) and "parameters" in data
+
+
+def _validate_experiment(path: Path, overrides: tuple[str, ...]) -> None:
+    from ..experiments.resolve import load_experiment
+    from ..scenario.loader import ScenarioError
+
+    if overrides:
+        click.echo(f"{path}: is an experiment file; --set applies to scenarios (use its `overrides:`)", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    try:
+        loaded = load_experiment(path)
+    except ScenarioError as err:
+        exit_with_problems(path, err)
+    e = loaded.experiment
+    click.echo(f"{path}: OK (experiment {e.name!r}: {len(e.parameters)} parameters on {loaded.scenario_path})")
 
 
 @main.command()
@@ -75,8 +107,10 @@ def init(path: Path, force: bool) -> None:
 @click.option("--no-patients", is_flag=True,
               help="Skip patients.csv.gz: memory then stays bounded on very long horizons (some charts need it).")
 @click.option("--charts", is_flag=True, help="Also draw the standard charts into OUT/charts (as `iopsim plot`).")
+@yes_option
 def run(scenario: Path, replications: int | None, seed: int | None, overrides: tuple[str, ...], jobs: int,
-        out: Path | None, overwrite: bool, events: bool, no_patients: bool, charts: bool) -> None:
+        out: Path | None, overwrite: bool, events: bool, no_patients: bool, charts: bool,
+        yes: bool) -> None:
     """Run replications of SCENARIO and print its KPIs with 95% confidence intervals.
 
     An earlier run at --out is kept (this one goes to OUT-2, OUT-3...) unless --overwrite; a folder
@@ -86,6 +120,7 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
 
     from ..reports.rundir_write import choose_run_folder, default_out_dir, write_run_folder
     from ..runner import run_replications
+    from ..scenario.workload import LONG_REPLICATION, expected_referrals
 
     s = _load(scenario, overrides)
     n = replications or s.run.replications
@@ -96,9 +131,16 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
     console = Console(stderr=True)
     if planned != out:
         console.print(f"{out} holds an earlier run; this one goes to {planned} (--overwrite replaces it).")
-    with progress_bar(f"{s.name}: replications", n) as advance:
-        result = run_replications(s, n, seed, worker_count(jobs), events, on_progress=advance,
-                                  keep_patients=not no_patients)
+    per_replication = expected_referrals(s)
+    confirm_workload(f"{s.name}: {n} replications", per_replication * n, yes)
+    if per_replication > LONG_REPLICATION:  # count patients, so the bar moves inside each replication
+        with progress_bar(f"{s.name}: patients", round(per_replication * n)) as advance:
+            result = run_replications(s, n, seed, worker_count(jobs), events, keep_patients=not no_patients,
+                                      on_patients=advance)
+    else:
+        with progress_bar(f"{s.name}: replications", n) as advance:
+            result = run_replications(s, n, seed, worker_count(jobs), events, on_progress=advance,
+                                      keep_patients=not no_patients)
     if not result.outputs:
         console.print("Interrupted before any replication finished; nothing written.")
         sys.exit(EXIT_INTERRUPTED)

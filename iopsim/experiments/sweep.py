@@ -44,19 +44,24 @@ class SweepPlan:
         return len(self.points) * self.replications
 
 
+def design(loaded: LoadedExperiment) -> list[tuple[dict[str, Any], dict[str, str]]]:
+    """The experiment's own points (grid x sample), unvalidated: cheap, so their number is known
+    before `plan` validates each. Raises ScenarioError if the file cannot be swept."""
+    problems = [loaded.problem(where, message) for where, message in check_for_sweep(loaded.experiment)]
+    if problems:
+        raise ScenarioError(problems)
+    return design_points(loaded.experiment)
+
+
 def plan(loaded: LoadedExperiment, raw_points: Sequence[tuple[dict[str, Any], dict[str, str]]] | None = None,
-         kind: str = "sweep") -> SweepPlan:
+         kind: str = "sweep", on_point: Callable[[int], None] | None = None) -> SweepPlan:
     """Validate every point (raises ScenarioError) and describe the sweep for the store.
 
     `raw_points` defaults to the experiment's own design (grid x sample); sensitivity passes SALib's.
     """
     e = loaded.experiment
-    if raw_points is None:
-        problems = [loaded.problem(where, message) for where, message in check_for_sweep(e)]
-        if problems:
-            raise ScenarioError(problems)
-    raw = design_points(e) if raw_points is None else list(raw_points)
-    points = build_points(loaded, raw, point_ids(len(raw)))
+    raw = design(loaded) if raw_points is None else list(raw_points)
+    points = build_points(loaded, raw, point_ids(len(raw)), on_point)
     result = SweepPlan(e.name, kind, points, [p.path for p in e.parameters], loaded.seed, loaded.replications,
                        list(e.kpis))
     result.manifest = _manifest(loaded, result)
