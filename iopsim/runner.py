@@ -1,8 +1,9 @@
 """Replications of a scenario, across processes, and the run folder they are written to.
 
 Replication r of seed s always uses the random streams of (s, r), so results do not depend on
-how many workers run them or in which order they finish. Workers get batches of replications
-and ship back only KPIs and the compact weekly series.
+how many workers run them or in which order they finish. Workers (of the execution engine,
+iopsim.execution) get batches of replications and ship back each one's KPIs, weekly series,
+sessions and, unless told not to, its per-patient table.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
-from .analysis.kpis import KPI_UNITS, PatientTally, kpis
-from .analysis.stats import mean_ci
+from .analysis.kpis import PatientTally, kpis
+from .analysis.stats import summarise
+from .execution import Task, TaskResult, open_executor
 from .files import fingerprint
 from .model.clinic import simulate
 from .model.records import phase_start_column
@@ -96,11 +98,6 @@ def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool
                              result.slots, patients)
 
 
-def _run_batch(scenario: Scenario, seed: int, replications: Sequence[int], record_events: bool,
-               keep_patients: bool = True) -> list[ReplicationOutput]:
-    return [run_one(scenario, seed, r, record_events, keep_patients) for r in replications]
-
-
 def _batches(indices: Sequence[int], jobs: int) -> list[list[int]]:
     """Batches shrinking as the work runs out (guided self-scheduling): each takes a
     (4 x jobs)-th of what is left. Big early batches amortise start-up and transfer; the
@@ -114,6 +111,10 @@ def _batches(indices: Sequence[int], jobs: int) -> list[list[int]]:
     return out
 
 
+class ReplicationError(RuntimeError):
+    """A replication raised: the message names it and carries the traceback from where it ran."""
+
+
 def run_replications(
     scenario: Scenario,
     replications: int | None = None,
@@ -124,54 +125,37 @@ def run_replications(
     indices: Sequence[int] | None = None,
     keep_patients: bool = True,
 ) -> RunSet:
-    """Run replications 0..n-1 (or the given indices); on Ctrl-C, return the finished ones marked incomplete."""
+    """Run replications 0..n-1 (or the given indices) on the execution engine (iopsim.execution);
+    on Ctrl-C, return the finished ones marked incomplete. One job runs them here, one at a time;
+    more run guided batches on a process pool whose workers exit if this process dies."""
     seed = scenario.run.seed if seed is None else seed
     if indices is None:
         indices = range(scenario.run.replications if replications is None else replications)
     indices = list(indices)
     n = len(indices)
+    jobs = max(1, min(jobs, n))
+    batches = [[r] for r in indices] if jobs == 1 else _batches(indices, jobs)
+    tasks = [Task(f"replications {b[0]}-{b[-1]}", scenario, seed, tuple(b)) for b in batches]
     done: dict[int, ReplicationOutput] = {}
+
+    def on_result(res: TaskResult) -> None:
+        if res.outputs is None:
+            raise ReplicationError(f"{scenario.name}, seed {seed}, {res.key}: {res.error}\n\n"
+                                   f"Where it ran:\n{res.traceback or ''}")
+        for out in res.outputs:
+            done[out.replication] = out
+        if on_progress:
+            on_progress(len(res.outputs))
+
     complete = True
+    evaluate = partial(run_one, record_events=record_events, keep_patients=keep_patients)
     try:
-        if jobs <= 1 or n <= 1:
-            for r in indices:
-                done[r] = run_one(scenario, seed, r, record_events, keep_patients)
-                if on_progress:
-                    on_progress(1)
-        else:
-            with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool:
-                futures = [pool.submit(_run_batch, scenario, seed, b, record_events, keep_patients) for b in _batches(indices, jobs)]
-                try:
-                    for future in as_completed(futures):
-                        for out in future.result():
-                            done[out.replication] = out
-                        if on_progress:
-                            on_progress(len(future.result()))
-                except KeyboardInterrupt:
-                    for f in futures:
-                        f.cancel()
-                    raise
+        with open_executor(jobs, evaluate) as executor:
+            executor.run(tasks, on_result)
     except KeyboardInterrupt:
         complete = False
     outputs = [done[r] for r in sorted(done)]
     return RunSet(scenario, seed, outputs, complete and len(outputs) == n)
-
-
-def summarise(rows: Sequence[dict[str, float]]) -> dict[str, dict]:
-    """Mean and 95% t-interval of every KPI across replications."""
-    out = {}
-    for name, unit in KPI_UNITS.items():
-        est = mean_ci([row[name] for row in rows])
-        lo, hi = est.lo, est.hi
-        if not math.isnan(lo):  # every KPI is a count, rate, time or share: clip the interval to its range
-            lo = max(lo, 0.0)
-            hi = min(hi, 100.0) if unit == "%" else hi
-        out[name] = {"mean": _finite(est.mean), "ci95": [_finite(lo), _finite(hi)], "unit": unit}
-    return out
-
-
-def _finite(x: float) -> float | None:
-    return None if x is None or math.isnan(x) or math.isinf(x) else float(x)
 
 
 def scenario_sha256(scenario: Scenario) -> str:
