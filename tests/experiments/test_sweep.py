@@ -99,7 +99,10 @@ def test_summary_has_a_95pct_ci_per_point(grid):
     assert row["census_mean_ci95_low"] < row["census_mean_mean"] < row["census_mean_ci95_high"]
 
 
-@pytest.mark.parametrize("backend", [["-j", "2"], ["--dask", "local", "-j", "2"]], ids=["process-pool", "dask-local"])
+@pytest.mark.parametrize("backend", [
+    pytest.param(["-j", "2"], id="process-pool"),
+    pytest.param(["--dask", "local", "-j", "2"], id="dask-local", marks=pytest.mark.slow),
+])
 def test_every_backend_writes_the_same_bytes_and_leaves_no_temporary_files(grid, backend, tmp_path, monkeypatch):
     path, reference = grid
     temp = tmp_path / "temp"
@@ -112,6 +115,7 @@ def test_every_backend_writes_the_same_bytes_and_leaves_no_temporary_files(grid,
     assert list(temp.iterdir()) == []  # e.g. no dask-scratch-space left behind
 
 
+@pytest.mark.slow
 def test_a_dask_scheduler_at_an_address(grid, tmp_path):
     from distributed import LocalCluster
 
@@ -165,10 +169,11 @@ def test_a_server_that_is_not_a_dask_scheduler_is_refused_in_time(grid, tmp_path
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"--dask {address}: cannot connect to the scheduler: ")
     assert re.search(problem, result.stderr)
-    assert seconds < 8
+    assert seconds < 30  # it used to wait forever; 2 s of timeout plus start-up on a busy machine
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_a_sweep_killed_with_sigkill_resumes_to_the_same_table(tmp_path):
     path = write_experiment(tmp_path, KILL, overrides={"run.horizon_years": 2})
     reference = run_cli("sweep", path, "--out", tmp_path / "whole", "-j", "2")
