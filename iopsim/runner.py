@@ -1,22 +1,24 @@
 """Replications of a scenario, across processes (reports/rundir_write.py writes them to a run folder).
 
 Replication r of seed s always uses the random streams of (s, r), so results do not depend on
-how many workers run them or in which order they finish. Workers get batches of replications
-and ship back only KPIs and the compact weekly series.
+how many workers run them or in which order they finish. Workers (of the execution engine,
+iopsim.execution) get batches of replications and ship back each one's KPIs, weekly series,
+sessions and, unless told not to, its per-patient table.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
-from .analysis.kpis import KPI_UNITS, PatientTally, kpis
-from .analysis.stats import mean_ci
+from .analysis.kpis import PatientTally, kpis
+from .analysis.stats import summarise
+from .execution import Task, TaskResult, open_executor
 from .model.clinic import simulate
 from .model.records import phase_start_column
 from .scenario.schema import Scenario
@@ -97,12 +99,6 @@ def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool
                              result.slots, patients)
 
 
-def _run_batch(scenario: Scenario, seed: int, replications: Sequence[int], record_events: bool,
-               keep_patients: bool = True, patients_queue=None) -> list[ReplicationOutput]:
-    on_patients = patients_queue.put if patients_queue is not None else None
-    return [run_one(scenario, seed, r, record_events, keep_patients, on_patients) for r in replications]
-
-
 def _batches(indices: Sequence[int], jobs: int) -> list[list[int]]:
     """Batches shrinking as the work runs out (guided self-scheduling): each takes a
     (4 x jobs)-th of what is left. Big early batches amortise start-up and transfer; the
@@ -116,6 +112,10 @@ def _batches(indices: Sequence[int], jobs: int) -> list[list[int]]:
     return out
 
 
+class ReplicationError(RuntimeError):
+    """A replication raised: the message names it and carries the traceback from where it ran."""
+
+
 def run_replications(
     scenario: Scenario,
     replications: int | None = None,
@@ -127,36 +127,36 @@ def run_replications(
     keep_patients: bool = True,
     on_patients: Callable[[int], None] | None = None,
 ) -> RunSet:
-    """Run replications 0..n-1 (or the given indices); on Ctrl-C, return the finished ones marked incomplete.
-
+    """Run replications 0..n-1 (or the given indices) on the execution engine (iopsim.execution);
+    on Ctrl-C, return the finished ones marked incomplete. One job runs them here, one at a time;
+    more run guided batches on a process pool whose workers exit if this process dies.
     `on_patients(k)`: k more patients finished, in any replication (progress inside long ones)."""
     seed = scenario.run.seed if seed is None else seed
     if indices is None:
         indices = range(scenario.run.replications if replications is None else replications)
     indices = list(indices)
     n = len(indices)
+    jobs = max(1, min(jobs, n))
+    batches = [[r] for r in indices] if jobs == 1 else _batches(indices, jobs)
+    tasks = [Task(f"replications {b[0]}-{b[-1]}", scenario, seed, tuple(b)) for b in batches]
     done: dict[int, ReplicationOutput] = {}
+
+    def on_result(res: TaskResult) -> None:
+        if res.outputs is None:
+            raise ReplicationError(f"{scenario.name}, seed {seed}, {res.key}: {res.error}\n\n"
+                                   f"Where it ran:\n{res.traceback or ''}")
+        for out in res.outputs:
+            done[out.replication] = out
+        if on_progress:
+            on_progress(len(res.outputs))
+
     complete = True
     try:
-        if jobs <= 1 or n <= 1:
-            for r in indices:
-                done[r] = run_one(scenario, seed, r, record_events, keep_patients, on_patients)
-                if on_progress:
-                    on_progress(1)
-        else:
-            with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool, _patient_counts(on_patients) as queue:
-                futures = [pool.submit(_run_batch, scenario, seed, b, record_events, keep_patients, queue)
-                           for b in _batches(indices, jobs)]
-                try:
-                    for future in _as_completed_draining(futures, queue, on_patients):
-                        for out in future.result():
-                            done[out.replication] = out
-                        if on_progress:
-                            on_progress(len(future.result()))
-                except KeyboardInterrupt:
-                    for f in futures:
-                        f.cancel()
-                    raise
+        with _patient_counts(on_patients, jobs) as count_patients:
+            evaluate = partial(run_one, record_events=record_events, keep_patients=keep_patients,
+                               on_patients=count_patients)
+            with open_executor(jobs, evaluate) as executor:
+                executor.run(tasks, on_result)
     except KeyboardInterrupt:
         complete = False
     outputs = [done[r] for r in sorted(done)]
@@ -164,42 +164,34 @@ def run_replications(
 
 
 @contextmanager
-def _patient_counts(on_patients: Callable[[int], None] | None):
-    """A queue workers put their finished-patient counts on (None when nobody listens)."""
-    if on_patients is None:
-        yield None
+def _patient_counts(on_patients: Callable[[int], None] | None, jobs: int):
+    """Where replications report finished patients: `on_patients` itself when they run here; with
+    worker processes, a queue that a thread here drains into `on_patients` while they run."""
+    if on_patients is None or jobs == 1:
+        yield on_patients
         return
     import multiprocessing
+    import queue
+    import threading
 
     with multiprocessing.Manager() as manager:
-        yield manager.Queue()
+        counts = manager.Queue()
+        stop = threading.Event()
 
+        def drain() -> None:
+            while True:
+                try:
+                    on_patients(counts.get(timeout=0.25))
+                except queue.Empty:
+                    if stop.is_set():
+                        return
+                except (EOFError, OSError):  # the manager is gone (Ctrl-C reached it too)
+                    return
 
-def _as_completed_draining(futures, queue, on_patients: Callable[[int], None] | None):
-    """as_completed, handing the workers' patient counts to `on_patients` while waiting."""
-    if queue is None or on_patients is None:
-        yield from as_completed(futures)
-        return
-    pending = set(futures)
-    while pending:
-        finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-        while not queue.empty():
-            on_patients(queue.get())
-        yield from finished
-
-
-def summarise(rows: Sequence[dict[str, float]]) -> dict[str, dict]:
-    """Mean and 95% t-interval of every KPI across replications."""
-    out = {}
-    for name, unit in KPI_UNITS.items():
-        est = mean_ci([row[name] for row in rows])
-        lo, hi = est.lo, est.hi
-        if not math.isnan(lo):  # every KPI is a count, rate, time or share: clip the interval to its range
-            lo = max(lo, 0.0)
-            hi = min(hi, 100.0) if unit == "%" else hi
-        out[name] = {"mean": _finite(est.mean), "ci95": [_finite(lo), _finite(hi)], "unit": unit}
-    return out
-
-
-def _finite(x: float) -> float | None:
-    return None if x is None or math.isnan(x) or math.isinf(x) else float(x)
+        thread = threading.Thread(target=drain, name="iopsim-patient-counts", daemon=True)
+        thread.start()
+        try:
+            yield counts.put
+        finally:
+            stop.set()
+            thread.join()

@@ -350,7 +350,7 @@ def _print_sizing(result, sizer) -> None:
     from rich.table import Table
 
     from ..analysis.kpis import KPI_UNITS
-    from ..runner import summarise
+    from ..analysis.stats import summarise
 
     console = Console()
     table = Table(title="Candidates evaluated (in the order the search ran them)")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..analysis.kpis import KPI_UNITS
+from ..analysis.stats import summarise
 from ..files import atomic_write_text, choose_output, write_output_dir
-from ..runner import summarise
 from .charts import frontier_chart, sensitivity_chart
 from .store import json_safe
 

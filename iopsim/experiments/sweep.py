@@ -16,10 +16,11 @@ from typing import Any
 
 from .. import __version__
 from ..analysis.kpis import KPI_UNITS
+from ..execution import Executor, TaskResult
 from ..files import atomic_write, atomic_write_text, fingerprint
 from ..scenario.loader import ScenarioError
 from .design import design_points, point_ids
-from .executors import Executor, TaskResult, make_tasks
+from .executors import make_tasks
 from .resolve import LoadedExperiment, Point, build_points
 from .schema import Experiment
 from .store import ResultStore
@@ -120,10 +121,10 @@ def run(p: SweepPlan, store: ResultStore, executor: Executor,
 
     def on_result(res: TaskResult) -> None:
         acc = pending[res.key]
-        if res.kpis is None:
+        if res.outputs is None:
             acc.error = acc.error or res
         else:
-            acc.rows.update(zip(res.replications, res.kpis, strict=True))
+            acc.rows.update(zip(res.replications, res.outputs, strict=True))
         acc.chunks -= 1
         if acc.chunks == 0:
             store.save(_record(acc, p.seed))
@@ -168,7 +169,7 @@ def _cell(v: Any) -> Any:
 def tables(p: SweepPlan, store: ResultStore) -> SweepTables:
     import pandas as pd
 
-    from ..runner import summarise
+    from ..analysis.stats import summarise
 
     rows, summary, errors, missing = [], [], [], []
     for pt in p.points:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from iopsim.cli import main
@@ -48,6 +49,7 @@ def test_plot_bad_input_exits_2(base_dir, tmp_path):
     assert result.exit_code == 2 and "unsupported format gif" in result.output
 
 
+@pytest.mark.slow
 def test_plot_and_report_skip_per_patient_charts_after_no_patients(tmp_path):
     from click.testing import CliRunner
 
