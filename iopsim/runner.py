@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .analysis import bottleneck
 from .analysis.kpis import KPI_UNITS, PatientTally, kpis
 from .analysis.stats import mean_ci
 from .files import fingerprint
@@ -42,6 +43,7 @@ class ReplicationOutput:
     stats: dict[str, float] = field(default_factory=dict)
     slots: list[dict] = field(default_factory=list)
     patients: dict[str, np.ndarray] = field(default_factory=dict)
+    bottleneck: dict[str, dict[str, float]] = field(default_factory=dict)  # per resource (analysis/bottleneck.py)
 
 
 @dataclass
@@ -62,6 +64,10 @@ class RunSet:
 
     def summary(self) -> dict[str, dict]:
         return summarise(self.kpi_rows())
+
+    def bottleneck(self) -> dict:
+        """Which resources bind, with each resource's measures (mean and 95% CI over replications)."""
+        return bottleneck.summarise([o.bottleneck for o in self.outputs], self.scenario)
 
     def kpi_frame(self):
         """KPIs as a pandas DataFrame, one row per replication (for notebooks)."""
@@ -92,7 +98,7 @@ def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool
         for i, phase in enumerate(scenario.phases):  # when each phase was first entered
             patients[f"started_{phase.name}"] = result.records[phase_start_column(i)]
     return ReplicationOutput(replication, kpis(result, tally), result.series, result.events, result.stats,
-                             result.slots, patients)
+                             result.slots, patients, bottleneck.measure(result))
 
 
 def _run_batch(scenario: Scenario, seed: int, replications: Sequence[int], record_events: bool,
@@ -188,6 +194,7 @@ def summary_document(run: RunSet) -> dict:
         "warmup_weeks": run.scenario.run.warmup_weeks,
         "horizon_years": run.scenario.run.horizon_years,
         "kpis": run.summary(),
+        "bottleneck": run.bottleneck(),
     }
 
 

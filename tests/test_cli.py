@@ -30,7 +30,7 @@ SHORT = ("--set", "run.horizon_years=2", "--set", "run.warmup_weeks=10", "-n", "
 
 SUMMARY_KEYS = {
     "iopsim_version", "scenario", "scenario_sha256", "seed", "replications", "complete",
-    "warmup_weeks", "horizon_years", "kpis",
+    "warmup_weeks", "horizon_years", "kpis", "bottleneck",
 }
 REQUIRED_KPIS = [
     "referrals_per_year", "admissions_per_year", "referred_out_per_year",
