@@ -158,16 +158,27 @@ def summarise(rows: Sequence[dict[str, dict[str, float]]], scenario: Scenario | 
         for measure_name in rows[0][name]:
             est = mean_ci([r[name][measure_name] for r in rows])
             entry[measure_name] = _finite(est.mean)
-            if measure_name in ("at_capacity_pct", "queue_mean"):
-                entry[f"{measure_name}_ci95"] = [_finite(est.lo), _finite(est.hi)]
+            if measure_name in ("at_capacity_pct", "queue_mean"):  # clipped to the measure's range
+                top = 100.0 if measure_name == "at_capacity_pct" else math.inf
+                entry[f"{measure_name}_ci95"] = [_finite(max(est.lo, 0.0)), _finite(min(est.hi, top))]
         unit, waiting = UNITS[kind_of(name)]
         entry["queue_unit"] = unit
         entry["waiting"] = waiting
+        entry["capacity_unit"] = _capacity_unit(name, scenario)
         resources[name] = entry
     binding = binding_resources(resources, scenario)
     for name, entry in resources.items():
         entry["binding"] = name in binding
     return {"binding": binding or [NONE], "rule": RULE, "resources": resources}
+
+
+def _capacity_unit(name: str, scenario: Scenario | None) -> str:
+    kind = kind_of(name)
+    if kind == "intake":
+        dedicated = scenario is not None and scenario.intake.mode == "dedicated_assessors"
+        return "assessors" if dedicated else "appointments a week"
+    return {"seats": "seats", "aftercare_seats": "seats", "caseload": "patients",
+            "counselor_hours": "clinical hours a week", "room_hours": "bookable hours a week"}[kind]
 
 
 def _binds(entry: dict) -> bool:

@@ -217,3 +217,16 @@ def test_sentence_without_a_binding_resource_names_the_fullest():
 
 def test_nan_measures_are_reported_as_null():
     assert bn._finite(math.nan) is None
+
+
+def test_intervals_stay_inside_the_measures_range_and_capacity_has_its_unit():
+    data = deterministic_dict()
+    data["referrals"]["arrival_process"] = "poisson"
+    data["timetable"][0]["max_size"] = 5
+    block = diagnose(data, replications=2)
+    for name, e in block["resources"].items():
+        lo, hi = e["at_capacity_pct_ci95"]
+        assert 0 <= lo <= hi <= 100, name
+        assert e["queue_mean_ci95"][0] >= 0, name
+    assert block["resources"]["intake"]["capacity_unit"] == "assessors"
+    assert block["resources"]["seats:first"]["capacity_unit"] == "seats"
