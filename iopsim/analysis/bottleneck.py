@@ -41,13 +41,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..model.clinic import RunResult
 from ..scenario.checks import INTAKE
-from ..scenario.schema import Scenario
 from .stats import mean_ci
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model.clinic import RunResult
+    from ..scenario.schema import Scenario
 
 BINDING_AT_CAPACITY_PCT = 50.0
 BINDING_QUEUE = 1.0
@@ -82,8 +85,10 @@ def kind_of(name: str) -> str:
 
 
 def _counselor_hours(result: RunResult) -> dict[str, float]:
-    s = {name: np.asarray(v, dtype=float) for name, v in result.series.items()}
-    weeks = result.window.week_counts(s.get("week_end_days", np.empty(0)))
+    needed = ("week_end_days", "individual_hours_demanded", "individual_hours_delivered", "counselor_overtime_hours",
+              "sessions_cancelled_no_counselor")
+    s = {name: np.asarray(result.series.get(name, ()), dtype=float) for name in needed}
+    weeks = result.window.week_counts(s["week_end_days"])
     c = result.scenario.counselors
     capacity = c.count * (c.contracted_hours_per_week - c.other_duties_hours_per_week)
     n = int(weeks.sum())
