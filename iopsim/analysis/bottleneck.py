@@ -236,15 +236,15 @@ def sentence(block: dict) -> str:
     """One plain sentence for under the KPI table."""
     resources = block.get("resources", {})
     binding = [b for b in block.get("binding", []) if b != NONE]
-    if not resources:
-        return "Binding: not measured."
+    if not any(e.get("queue_mean") is not None for e in resources.values()):
+        return "Binding: not measured (no time after the warm-up)."
     if binding:
         named = "; ".join(f"{label(b)} ({evidence(b, resources[b])})" for b in binding)
         bound_kinds = {kind_of(b) for b in binding}
         slack = [_KIND_LABEL[k] for k in KINDS if k not in bound_kinds and any(kind_of(n) == k for n in resources)]
         tail = f"; {_join(slack)} {'has' if len(slack) == 1 else 'have'} slack" if slack else ""
         return f"Binding: {named}{tail}."
-    fullest = max((n for n in resources if kind_of(n) != "room_hours"),
+    fullest = max((n for n, e in resources.items() if kind_of(n) != "room_hours" and e.get("at_capacity_pct") is not None),
                   key=lambda n: resources[n].get("at_capacity_pct") or 0.0, default=None)
     text = "Binding: none (no resource is at capacity half the time with patients waiting)"
     if fullest is not None:

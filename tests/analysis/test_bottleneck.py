@@ -215,7 +215,14 @@ def test_sentence_without_a_binding_resource_names_the_fullest():
     assert "the fullest is early seats (at capacity 40% of the time, 0.3 patients waiting on average)" in text
 
 
-def test_nan_measures_are_reported_as_null():
+def test_a_run_without_time_after_the_warm_up_is_not_measured():
+    data = deterministic_dict()
+    data["run"]["horizon_years"] = 0.5  # shorter than the 52-week warm-up
+    block = diagnose(data, replications=2)
+    assert block["binding"] == ["none"]
+    assert all(e["queue_mean"] is None for e in block["resources"].values())
+    assert block["resources"]["room_hours"]["at_capacity_pct"] == 30.0  # fixed by the timetable
+    assert bn.sentence(block) == "Binding: not measured (no time after the warm-up)."
     assert bn._finite(math.nan) is None
 
 
