@@ -53,6 +53,9 @@ class RunResult:
     events: list[tuple[int, float, str, str]] | None = None
     stats: dict[str, float] = field(default_factory=dict)
     slots: list[dict] = field(default_factory=list)  # per timetable slot, after the warm-up
+    # per resource the model meters (intake, seat pools, caseload): the share of the window at
+    # capacity, the mean queue in front of it, its size (see analysis/bottleneck.py)
+    capacity: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def warmup_days(self) -> float:
@@ -91,7 +94,7 @@ class Clinic:
 
         self.rules = PathwayRules(scenario, self.streams)
         self.attendance = self.streams.uniforms("attendance")
-        self.counselors = CounselorTeam(scenario.counselors)
+        self.counselors = CounselorTeam(scenario.counselors, self.warmup_days)
         self.eligibility = Eligibility(self)
         self.intake = IntakeDesk(self)
         self.waitlist = Waitlist(self)
@@ -139,7 +142,7 @@ class Clinic:
         p.waitlist_out = p.admitted = now
         p.counselor = counselor
         p.in_treatment = True
-        self.counselors.take_on(counselor)
+        self.counselors.take_on(counselor, now)
         self.seats.sit(p, group)
         self.in_treatment[p.pid] = p
         self.census_meter.enter(now)
@@ -179,7 +182,7 @@ class Clinic:
         del self.in_treatment[p.pid]
         self.census_meter.leave(now)
         self.log(p, EVENT_NAME[outcome])
-        self.counselors.release(p.counselor)
+        self.counselors.release(p.counselor, now)
         self.seats.stand_up(p)
         self.waitlist.admit_while_possible()
 
@@ -223,6 +226,7 @@ class Clinic:
             series=dict(self.monitor.series),
             events=self.events,
             slots=[slot.summary() for slot in self.slots],
+            capacity=self._capacity_measures(),
             stats={
                 "assessor_busy_hours": self.intake.assessor_busy_hours,
                 "peak_caseload": self.counselors.peak_caseload,
@@ -231,6 +235,32 @@ class Clinic:
                 "waitlist_peak": self.meters["waitlist"].peak,
             },
         )
+
+
+    def _capacity_measures(self) -> dict[str, dict[str, float]]:
+        """What the bottleneck diagnosis needs from the model: exact time shares and queue means."""
+        end = self.horizon_days
+        waitlist = self.meters["waitlist"].mean(end)
+        intake = self.scenario.intake
+        if intake.mode == "dedicated_assessors":
+            intake_size = float(intake.assessors)
+        else:
+            intake_size = sum(int(s.hours // intake.appointment_hours + 1e-9)
+                              for s in self.scenario.timetable if INTAKE in s.serves)
+        out = {"intake": {"at_capacity": self.intake.capacity_meter.share(end),
+                          "queue_mean": self.meters["intake_queue"].mean(end), "capacity": intake_size}}
+        seats = self.seats
+        for pool, meter in zip(seats.pools, seats.pool_meters, strict=True):
+            if pool.phase < 0:
+                queue = seats.aftercare_queue_meter.mean(end)
+            else:
+                queue = seats.transfer_meters[pool.phase].mean(end) + (waitlist if pool.phase == 0 else 0.0)
+            out[pool.name] = {"at_capacity": meter.share(end), "queue_mean": queue,
+                              "capacity": float(sum(g.capacity for g in pool.groups))}
+        team = self.counselors
+        out["caseload"] = {"at_capacity": team.caseload_meter.share(end), "queue_mean": waitlist,
+                           "capacity": float(team.size * team.spec.max_caseload)}
+        return out
 
 
 def simulate(scenario: Scenario, seed: int, replication: int = 0, record_events: bool = False,

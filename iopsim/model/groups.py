@@ -4,16 +4,21 @@ A group is a roster of enrolled patients (capped by the group size and its room'
 its sessions are timetable slots that serve some phases (or aftercare). Each timetable slot
 is one scheduled event a week that walks the roster (`Scheduler.every_week`): one event per
 scheduled session, never one per patient per session.
+
+For the bottleneck diagnosis the seat board meters, exactly and only when a group fills up or
+frees its last seat, the time each seat pool (`seat_pools`) has no seat free, and the queues in
+front of seats (patients waiting to move into a phase's group, graduates waiting for aftercare).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..scenario.checks import AFTERCARE, INTAKE
 from ..scenario.schema import Session
 from ..scenario.vocabulary import DAYS_PER_WEEK, MINUTES_PER_HOUR, group_size_cap
+from .meters import CapacityMeter, StockMeter
 from .queues import without_expired
 from .records import AftercareStatus, Outcome
 
@@ -25,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Group:
-    __slots__ = ("name", "phases", "is_aftercare", "capacity", "roster", "phase_order")
+    __slots__ = ("name", "phases", "is_aftercare", "capacity", "roster", "phase_order", "pools")
 
     def __init__(self, name: str, phases: frozenset[int], is_aftercare: bool, capacity: int):
         self.name = name
@@ -34,6 +39,7 @@ class Group:
         self.capacity = capacity
         self.roster: dict[int, Patient] = {}  # insertion-ordered: deterministic walks
         self.phase_order: tuple[int, ...] = ()  # sorted phases, once the timetable is read
+        self.pools: tuple[CapacityMeter, ...] = ()  # the seat pools this group counts in
 
 
 def build_groups(c: Clinic) -> list[Group]:
@@ -57,6 +63,23 @@ def build_groups(c: Clinic) -> list[Group]:
     return list(groups.values())
 
 
+class SeatPool(NamedTuple):
+    name: str
+    phase: int  # the phase whose patients take these seats; -1 for aftercare
+    groups: list[Group]
+
+
+def seat_pools(groups: list[Group], phase_names: list[str]) -> list[SeatPool]:
+    """The seats a patient can take, pooled by what they are for: `seats:PHASE` (groups serving
+    the phase) and `aftercare_seats`. A pool is at capacity when none of its groups has a seat free.
+    Suffixes (`seats:PHASE:TRACK`) go here when groups belong to tracks."""
+    pools = [SeatPool(f"seats:{name}", i, [g for g in groups if i in g.phases]) for i, name in enumerate(phase_names)]
+    aftercare = [g for g in groups if g.is_aftercare]
+    if aftercare:
+        pools.append(SeatPool("aftercare_seats", -1, aftercare))
+    return pools
+
+
 class SeatBoard:
     """Who sits in which group; queues of patients waiting to move into a phase's group."""
 
@@ -69,6 +92,14 @@ class SeatBoard:
         self.transfer_queues: list[deque[Patient]] = [deque() for _ in range(n)]
         self.aftercare_queue: deque[Patient] = deque()
         self.aftercare_meter = c.meters["aftercare"]
+        # Bottleneck meters: time each pool is full, and the queues in front of seats.
+        start = c.warmup_days
+        self.pools = seat_pools(self.groups, c.scenario.phase_names())
+        self.pool_meters = [CapacityMeter(start, len(pool.groups)) for pool in self.pools]
+        for g in self.groups:
+            g.pools = tuple(m for pool, m in zip(self.pools, self.pool_meters, strict=True) if g in pool.groups)
+        self.transfer_meters = [StockMeter(start) for _ in range(n)]
+        self.aftercare_queue_meter = StockMeter(start)
 
     @staticmethod
     def _roomiest(groups: list[Group]) -> Group | None:
@@ -88,19 +119,42 @@ class SeatBoard:
         """Seat the patient in g, then offer the seat they left (taking it first, so the offer
         cannot hand g's last seat to someone else meanwhile)."""
         old = p.group
-        g.roster[p.pid] = p
+        roster = g.roster
+        roster[p.pid] = p
         p.group = g
+        if len(roster) == g.capacity:
+            self._filled(g)
         if old is not None:
             del old.roster[p.pid]
+            if len(old.roster) + 1 == old.capacity:
+                self._freed(old)
             self._offer_seat(old)
 
     def stand_up(self, p: Patient) -> None:
         """Free the patient's seat and offer it to whoever waits for it."""
         g = p.group
         assert g is not None  # only a seated patient stands up
+        if p.seat_queue >= 0:  # left treatment while waiting to move: no longer waiting
+            self._leave_transfer_queue(p)
         del g.roster[p.pid]
         p.group = None
+        if len(g.roster) + 1 == g.capacity:
+            self._freed(g)
         self._offer_seat(g)
+
+    def _filled(self, g: Group) -> None:
+        now = self.c.env.now
+        for meter in g.pools:
+            meter.take(now)
+
+    def _freed(self, g: Group) -> None:
+        now = self.c.env.now
+        for meter in g.pools:
+            meter.give(now)
+
+    def _leave_transfer_queue(self, p: Patient) -> None:
+        self.transfer_meters[p.seat_queue].leave(self.c.env.now)
+        p.seat_queue = -1
 
     def _offer_seat(self, g: Group) -> None:
         if g.is_aftercare:
@@ -110,6 +164,8 @@ class SeatBoard:
             queue = self.transfer_queues[phase]
             while queue and len(g.roster) < g.capacity:
                 p = queue.popleft()
+                if p.seat_queue >= 0:
+                    self._leave_transfer_queue(p)
                 if p.in_treatment and not p.dropping:
                     self.sit(p, g)
                     self.c.scheduler.resume(p, True)
@@ -128,6 +184,8 @@ class SeatBoard:
             return True
         self.c.log(p, "waiting_for_phase_seat")
         self.transfer_queues[phase_index].append(p)
+        self.transfer_meters[phase_index].enter(self.c.env.now)
+        p.seat_queue = phase_index
         return False
 
     # --- aftercare ---------------------------------------------------------------------------
@@ -144,6 +202,7 @@ class SeatBoard:
         p.aftercare_status = AftercareStatus.WAITING
         p.deadline = now + self.c.scenario.aftercare.patience_weeks * DAYS_PER_WEEK
         self.aftercare_queue.append(p)
+        self.aftercare_queue_meter.enter(now)
         return False
 
     def _fill_aftercare(self) -> None:
@@ -156,6 +215,7 @@ class SeatBoard:
             if p.deadline < now:
                 self._no_aftercare_seat(p)
                 continue
+            self.aftercare_queue_meter.leave(now)
             self._start_aftercare(p, g)
             self.c.scheduler.resume(p, True)
 
@@ -170,6 +230,7 @@ class SeatBoard:
 
     def _no_aftercare_seat(self, p: Patient) -> None:
         """Gave up waiting for a seat (noticed lazily): the graduate leaves at their deadline."""
+        self.aftercare_queue_meter.leave(self.c.env.now, at=p.deadline)
         p.aftercare_status = AftercareStatus.NO_SEAT
         p.aftercare_end = p.deadline
         self.c.finish(p, Outcome.GRADUATED, at=p.deadline)
@@ -294,6 +355,7 @@ class IntakeClinic(TimetableSlot):
     def meet(self, now: float) -> None:
         c = self.c
         if c.is_closed(now):
+            c.intake.clinic_closed(now)
             self._record("closed", now)
             return
         before = c.counselors.week_hours["intake"]

@@ -43,7 +43,7 @@ class Patient:
     __slots__ = (
         "pid", "waiting_for", "wake", "deadline", "in_treatment", "dropping",
         "phase_index", "phase_started", "group", "counselor", "self_help_per_week",
-        "target_phase", "clock_end", "clock_dropout_at", "relapse_rate", "dropout_rate", "phase_starts",
+        "target_phase", "seat_queue", "clock_end", "clock_dropout_at", "relapse_rate", "dropout_rate", "phase_starts",
         # recorded
         "referred", "assessment_start", "decided", "waitlist_in", "waitlist_out", "admitted",
         "treatment_end", "aftercare_queue_in", "aftercare_start", "aftercare_end", "ended",
@@ -65,6 +65,7 @@ class Patient:
         self.counselor = -1
         self.self_help_per_week = 0.0
         self.target_phase = -1  # the phase a patient waiting for a seat moves into
+        self.seat_queue = -1  # the phase whose seat queue the patient is in (-1: none)
         self.clock_end = self.clock_dropout_at = INF  # the current phase or aftercare: its end, dropout
         self.relapse_rate = self.dropout_rate = 0.0
         self.referred = now

@@ -4,6 +4,9 @@ Hours are a weekly budget: contracted hours less other duties. Scheduled work (g
 their documentation, intake appointments) is booked against it first, at the moment it runs;
 individual sessions fit into whatever is left at the end of the week. Without overtime a
 session that finds no counselor free with enough hours left does not run.
+
+Caseloads are at capacity (`caseload_meter`, for the bottleneck diagnosis) while no counselor
+has room for one more patient: metered only when a caseload reaches the cap or drops below it.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import math
 
 from ..scenario.schema import Counselors
 from ..scenario.vocabulary import ACTIVITIES, HOURS_PER_DAY
+from .meters import CapacityMeter
 
 INF = math.inf
 
 
 class CounselorTeam:
-    def __init__(self, spec: Counselors):
+    def __init__(self, spec: Counselors, start: float = 0.0):
+        """`start`: when the caseload meter starts counting (the end of the warm-up)."""
         self.spec = spec
         self.size = spec.count
         self.clinical_hours_per_week = spec.contracted_hours_per_week - spec.other_duties_hours_per_week
@@ -27,6 +32,7 @@ class CounselorTeam:
         self.week_hours = dict.fromkeys(ACTIVITIES, 0.0)
         self.week_overtime = 0.0
         self.peak_caseload = 0
+        self.caseload_meter = CapacityMeter(start, self.size)  # counselors with room
 
     # --- caseload -------------------------------------------------------------------------
     def counselor_with_room(self) -> int | None:
@@ -39,12 +45,16 @@ class CounselorTeam:
                 best = i
         return best
 
-    def take_on(self, counselor: int) -> None:
-        self.caseload[counselor] += 1
-        if self.caseload[counselor] > self.peak_caseload:
-            self.peak_caseload = self.caseload[counselor]
+    def take_on(self, counselor: int, now: float) -> None:
+        load = self.caseload[counselor] = self.caseload[counselor] + 1
+        if load > self.peak_caseload:
+            self.peak_caseload = load
+        if load == self.spec.max_caseload:
+            self.caseload_meter.take(now)
 
-    def release(self, counselor: int) -> None:
+    def release(self, counselor: int, now: float) -> None:
+        if self.caseload[counselor] == self.spec.max_caseload:
+            self.caseload_meter.give(now)
         self.caseload[counselor] -= 1
 
     # --- hours ------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ def summary_document(run: RunSet) -> dict:
         "warmup_weeks": run.scenario.run.warmup_weeks,
         "horizon_years": run.scenario.run.horizon_years,
         "kpis": run.summary(),
+        "bottleneck": run.bottleneck(),
     }
 
 
