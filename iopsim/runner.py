@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .analysis.kpis import KPI_UNITS, PatientTally, kpis
+from .analysis.kpis import KPI_UNITS, PatientTally, kpi_unit, kpis
 from .analysis.stats import mean_ci
 from .files import fingerprint
 from .model.clinic import simulate
@@ -91,6 +91,8 @@ def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool
         patients = {name: result.records[name] for name in PATIENT_COLUMNS}
         for i, phase in enumerate(scenario.phases):  # when each phase was first entered
             patients[f"started_{phase.name}"] = result.records[phase_start_column(i)]
+        if "track" in result.records:  # index into scenario.tracks, only when tracks are declared
+            patients["track"] = result.records["track"]
     return ReplicationOutput(replication, kpis(result, tally), result.series, result.events, result.stats,
                              result.slots, patients)
 
@@ -159,7 +161,9 @@ def run_replications(
 def summarise(rows: Sequence[dict[str, float]]) -> dict[str, dict]:
     """Mean and 95% t-interval of every KPI across replications."""
     out = {}
-    for name, unit in KPI_UNITS.items():
+    names = list(rows[0]) if rows else list(KPI_UNITS)  # per-track and per-shift KPIs follow the fixed ones
+    for name in names:
+        unit = kpi_unit(name)
         est = mean_ci([row[name] for row in rows])
         lo, hi = est.lo, est.hi
         if not math.isnan(lo):  # every KPI is a count, rate, time or share: clip the interval to its range

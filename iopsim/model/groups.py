@@ -16,6 +16,7 @@ from ..scenario.schema import Session
 from ..scenario.vocabulary import DAYS_PER_WEEK, MINUTES_PER_HOUR, group_size_cap
 from .queues import without_expired
 from .records import AftercareStatus, Outcome
+from .tracks import SHARED
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
@@ -25,10 +26,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Group:
-    __slots__ = ("name", "phases", "is_aftercare", "capacity", "roster", "phase_order")
+    __slots__ = ("name", "phases", "is_aftercare", "capacity", "roster", "phase_order", "track")
 
-    def __init__(self, name: str, phases: frozenset[int], is_aftercare: bool, capacity: int):
+    def __init__(self, name: str, phases: frozenset[int], is_aftercare: bool, capacity: int, track: int = 0):
         self.name = name
+        self.track = track  # index into the tracks (SHARED: an aftercare group open to all)
         self.phases = phases  # phase indices this group's sessions serve
         self.is_aftercare = is_aftercare
         self.capacity = capacity
@@ -48,7 +50,8 @@ def build_groups(c: Clinic) -> list[Group]:
         phases = frozenset(phase_index[n] for n in sess.serves if n in phase_index)
         g = groups.get(sess.group)
         if g is None:
-            groups[sess.group] = Group(sess.group, phases, AFTERCARE in sess.serves, cap)
+            is_aftercare = AFTERCARE in sess.serves
+            groups[sess.group] = Group(sess.group, phases, is_aftercare, cap, c.tracks.of_group(sess.track, is_aftercare))
         else:
             g.phases = g.phases | phases
             g.capacity = min(g.capacity, cap)
@@ -64,9 +67,13 @@ class SeatBoard:
         self.c = c
         self.groups = build_groups(c)
         n = len(c.phases)
-        self.by_phase = [[g for g in self.groups if i in g.phases] for i in range(n)]
+        tracks = range(c.tracks.n)
+        # Per track, then per phase: the groups a patient of that track can sit in, and the queue for them.
+        self.by_phase = [[[g for g in self.groups if i in g.phases and g.track == t] for i in range(n)] for t in tracks]
         self.aftercare_groups = [g for g in self.groups if g.is_aftercare]
-        self.transfer_queues: list[deque[Patient]] = [deque() for _ in range(n)]
+        self.aftercare_for = [[g for g in self.aftercare_groups if g.track in (t, SHARED)] for t in tracks]
+        self.pooled_aftercare = all(g.track == SHARED for g in self.aftercare_groups)
+        self.transfer_queues: list[list[deque[Patient]]] = [[deque() for _ in range(n)] for _ in tracks]
         self.aftercare_queue: deque[Patient] = deque()
         self.aftercare_meter = c.meters["aftercare"]
 
@@ -81,8 +88,8 @@ class SeatBoard:
                 best, most = g, free
         return best
 
-    def seat_for_phase(self, phase_index: int) -> Group | None:
-        return self._roomiest(self.by_phase[phase_index])
+    def seat_for_phase(self, phase_index: int, track: int = 0) -> Group | None:
+        return self._roomiest(self.by_phase[track][phase_index])
 
     def sit(self, p: Patient, g: Group) -> None:
         """Seat the patient in g, then offer the seat they left (taking it first, so the offer
@@ -106,8 +113,9 @@ class SeatBoard:
         if g.is_aftercare:
             self._fill_aftercare()
             return
+        queues = self.transfer_queues[g.track]
         for phase in g.phase_order:
-            queue = self.transfer_queues[phase]
+            queue = queues[phase]
             while queue and len(g.roster) < g.capacity:
                 p = queue.popleft()
                 if p.in_treatment and not p.dropping:
@@ -122,12 +130,12 @@ class SeatBoard:
         p.waiting_for = then
         if p.group is not None and phase_index in p.group.phases:
             return True
-        g = self.seat_for_phase(phase_index)
+        g = self.seat_for_phase(phase_index, p.track)
         if g is not None:
             self.sit(p, g)
             return True
         self.c.log(p, "waiting_for_phase_seat")
-        self.transfer_queues[phase_index].append(p)
+        self.transfer_queues[p.track][phase_index].append(p)
         return False
 
     # --- aftercare ---------------------------------------------------------------------------
@@ -137,7 +145,7 @@ class SeatBoard:
         now = self.c.env.now
         p.waiting_for = then
         p.aftercare_queue_in = now
-        g = self._roomiest(self.aftercare_groups)
+        g = self._roomiest(self.aftercare_for[p.track])
         if g is not None:
             self._start_aftercare(p, g)
             return True
@@ -147,6 +155,9 @@ class SeatBoard:
         return False
 
     def _fill_aftercare(self) -> None:
+        if not self.pooled_aftercare:
+            self._fill_aftercare_by_track()
+            return
         now = self.c.env.now
         while self.aftercare_queue:
             g = self._roomiest(self.aftercare_groups)
@@ -158,6 +169,22 @@ class SeatBoard:
                 continue
             self._start_aftercare(p, g)
             self.c.scheduler.resume(p, True)
+
+    def _fill_aftercare_by_track(self) -> None:
+        """Some aftercare groups belong to a track: seat, in queue order, whoever a free seat suits."""
+        now = self.c.env.now
+        keep: deque[Patient] = deque()
+        for p in self.aftercare_queue:
+            if p.deadline < now:
+                self._no_aftercare_seat(p)
+                continue
+            g = self._roomiest(self.aftercare_for[p.track])
+            if g is None:
+                keep.append(p)
+                continue
+            self._start_aftercare(p, g)
+            self.c.scheduler.resume(p, True)
+        self.aftercare_queue = keep
 
     def _start_aftercare(self, p: Patient, g: Group) -> None:
         self.sit(p, g)
@@ -236,6 +263,7 @@ class TherapySession(TimetableSlot):
         self.booked_hours = self.hours + self.documentation_hours
         self.booking = {"group": self.hours, "documentation": self.documentation_hours}
         self.attend_prob = c.scenario.attendance.group_attendance_prob
+        self.count_for_track = c.tracks.count_session if c.tracks.declared and not group.is_aftercare else None
         self.drop_prob = 0.0 if group.is_aftercare else c.scenario.attendance.dropout_prob_per_missed_session
 
     def meet(self, now: float) -> None:
@@ -282,6 +310,8 @@ class TherapySession(TimetableSlot):
         week.seat_capacity += g.capacity
         week.attendees += present
         week.enrolled += n
+        if self.count_for_track is not None:
+            self.count_for_track(g.track, g.capacity, present, n)
         if len(g.roster) >= g.capacity:
             week.sessions_full += 1
             if now >= c.warmup_days:

@@ -113,4 +113,5 @@ class WeeklyMonitor:
         row["caseload_max"] = max(team.caseload, default=0)
         for name in WEEK_COUNTS:
             row[name] = getattr(w, name)
+        row.update(c.tracks.week_row())  # per-track seat tallies, only when tracks are declared
         return row
