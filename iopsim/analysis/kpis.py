@@ -23,6 +23,7 @@ import numpy as np
 
 from ..model.clinic import RunResult
 from ..model.records import CHUNK_ROWS, REFERRED_OUT, TREATMENT_ENDS, AftercareStatus, Outcome
+from ..model.staff import shift_column
 from ..model.tracks import track_column
 from ..scenario.vocabulary import ACCESS_TARGET_DAYS, ACTIVITIES
 from .quantiles import StreamingQuantiles
@@ -237,7 +238,7 @@ def kpis(result: RunResult, tally: PatientTally | None = None) -> dict[str, floa
 
     # --- capacity (whole weeks after the warm-up) ----------------------------------------------
     k.update(_capacity_kpis(result))
-    return {**{name: k[name] for name in KPI_UNITS}, **_track_kpis(result, tally)}
+    return {**{name: k[name] for name in KPI_UNITS}, **_track_kpis(result, tally), **_shift_kpis(result)}
 
 
 # Per-track KPIs (named track_<name>_<kpi>), only when the scenario declares tracks.
@@ -287,6 +288,29 @@ def _track_kpis(result: RunResult, tally: PatientTally) -> dict[str, float]:
     return out
 
 
+def shift_kpi(shift: str, kpi: str) -> str:
+    return f"shift_{shift}_{kpi}"
+
+
+def _shift_kpis(result: RunResult) -> dict[str, float]:
+    """Utilisation and overtime of each shift's counselors (only when shifts are declared)."""
+    c = result.scenario.counselors
+    if not c.shifts:
+        return {}
+    s = result.series
+    w = _window_weeks(result)
+    n_weeks = int(w.sum())
+    out: dict[str, float] = {}
+    for shift in c.shifts:
+        contracted, other = c.shift_hours(shift)
+        worked = np.asarray(s[shift_column(shift.name, "hours")], dtype=float)[w]
+        overtime = np.asarray(s[shift_column(shift.name, "overtime_hours")], dtype=float)[w]
+        available = shift.count * (contracted - other) * n_weeks
+        out[shift_kpi(shift.name, "counselor_utilization_pct")] = _pct(worked, available) if n_weeks else math.nan
+        out[shift_kpi(shift.name, "counselor_overtime_hours_per_week")] = float(overtime.mean()) if n_weeks else math.nan
+    return out
+
+
 def _window_weeks(result: RunResult) -> np.ndarray:
     return result.window.week_counts(np.asarray(result.series.get("week_end_days", []), dtype=float))
 
@@ -301,7 +325,11 @@ def _capacity_kpis(result: RunResult) -> dict[str, float]:
     out["room_utilization_pct"] = _pct(s["room_hours"][w], room_available) if n_weeks else math.nan
     clinical = sum(s[f"counselor_hours_{a}"][w].sum() for a in ACTIVITIES)
     c = spec.counselors
-    available = c.count * (c.contracted_hours_per_week - c.other_duties_hours_per_week) * n_weeks
+    if c.shifts:
+        contracted, other = c.team_hours()
+        available = (contracted - other) * n_weeks
+    else:
+        available = c.count * (c.contracted_hours_per_week - c.other_duties_hours_per_week) * n_weeks
     out["counselor_utilization_pct"] = _pct(clinical, available) if n_weeks else math.nan
     out["counselor_overtime_hours_per_week"] = float(s["counselor_overtime_hours"][w].mean()) if n_weeks else math.nan
     out["individual_sessions_delivered_pct"] = _pct(s["individual_hours_delivered"][w], s["individual_hours_demanded"][w])

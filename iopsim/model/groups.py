@@ -263,6 +263,7 @@ class TherapySession(TimetableSlot):
         self.booked_hours = self.hours + self.documentation_hours
         self.booking = {"group": self.hours, "documentation": self.documentation_hours}
         self.attend_prob = c.scenario.attendance.group_attendance_prob
+        self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours)  # None: no shifts
         self.count_for_track = c.tracks.count_session if c.tracks.declared and not group.is_aftercare else None
         self.drop_prob = 0.0 if group.is_aftercare else c.scenario.attendance.dropout_prob_per_missed_session
 
@@ -286,7 +287,7 @@ class TherapySession(TimetableSlot):
             self._record("cancelled_small", now)
             return
         counselors = c.counselors
-        counselor = counselors.facilitator(now, self.booked_hours)
+        counselor = counselors.facilitator(now, self.booked_hours, self.on_shift)
         if counselor is None:
             self._record("cancelled_no_counselor", now)
             return
@@ -321,12 +322,16 @@ class TherapySession(TimetableSlot):
 class IntakeClinic(TimetableSlot):
     """One weekly timetable slot in which a counselor sees intake appointments."""
 
+    def __init__(self, c: Clinic, spec: Session):
+        super().__init__(c, spec)
+        self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours)  # None: no shifts
+
     def meet(self, now: float) -> None:
         c = self.c
         if c.is_closed(now):
             self._record("closed", now)
             return
         before = c.counselors.week_hours["intake"]
-        outcome = c.intake.hold_clinic(self.spec.hours, now)
+        outcome = c.intake.hold_clinic(self.spec.hours, now, self.on_shift)
         used = c.counselors.week_hours["intake"] - before
         self._record(outcome, now, used)
