@@ -54,6 +54,19 @@ def test_counselor_hours_per_shift_are_exactly_as_worked_out_by_hand():
     assert k["sessions_cancelled_pct"] == 0.0
 
 
+def test_an_evening_intake_clinic_is_run_by_the_evening_shift():
+    d = with_shifts()
+    d["intake"] = {"mode": "timetable_slots", "appointment_hours": 1, "assessment_hours": 1, "no_show_prob": 0}
+    d["timetable"].append({"group": "clinic", "day": "thu", "start": "18:00", "hours": 2, "room": "R",
+                           "serves": ["intake"]})
+    out = run_one(build(d), 1, 0)
+    weeks = np.asarray(out.series["week_end_days"]) > 52 * 7
+    # The one referral a week is assessed (1 h) on Thursday evening, by the only counselor on shift then.
+    assert np.all(np.asarray(out.series["counselor_hours_intake"])[weeks] == 1.0)
+    assert np.all(np.asarray(out.series["counselor_hours_shift_evening"])[weeks] == 4.75)
+    assert np.all(np.asarray(out.series["counselor_hours_shift_day"])[weeks] == 7.5)
+
+
 def test_overtime_is_counted_on_the_shift_that_worked_it():
     d = with_shifts()
     d["counselors"]["shifts"][1]["contracted_hours_per_week"] = 3  # 3 h, 0.6 other duties: 2.4 clinical
