@@ -206,10 +206,16 @@ def _check_tracks(s: Scenario) -> list[Problem]:
         out.append(("tracks", f"only_share + prefers_share over all tracks must sum to 1, got {total:g}"))
     if s.program_problems:
         return out
+    out += _check_program_tracks(s, names)
     phase_names = set(s.phase_names())
     group_track: dict[str, str | None] = {}
     served: dict[str, set[str]] = {name: set() for name in names}
+    written = s.written_sessions
     for i, sess in enumerate(s.timetable):
+        if i >= written:  # generated: its block's track, checked above
+            if sess.track in served and _session_kind(sess.serves) == "phase":
+                served[sess.track].update(n for n in sess.serves if n in phase_names)
+            continue
         path = f"timetable.{i}.track"
         if sess.track is not None and sess.track not in names:
             out.append((path, f"{sess.track!r} is not a track (tracks: {', '.join(names)})"))
@@ -229,6 +235,25 @@ def _check_tracks(s: Scenario) -> list[Problem]:
         if missing:
             out.append((f"tracks.{k}.name", f"track {name!r} has no group serving phase {', '.join(missing)}: "
                                             "its patients could never move on"))
+    return out
+
+
+def _check_program_tracks(s: Scenario, names: list[str]) -> list[Problem]:
+    """A template's blocks name declared tracks; every phase block names one."""
+    if s.program is None:
+        return []
+    out: list[Problem] = []
+    blocks = [(f"program.phases.{phase}.{b}", block.track, True)
+              for phase, phase_blocks in s.program.phases.items() for b, block in enumerate(phase_blocks)]
+    blocks += [(f"program.aftercare.{b}", block.track, False) for b, block in enumerate(s.program.aftercare)]
+    blocks += [(f"program.intake.{b}", block.track, False) for b, block in enumerate(s.program.intake)]
+    blocks += [(f"program.joins.{j}", join.track, False) for j, join in enumerate(s.program.joins)]
+    for path, track, needs_track in blocks:
+        if track is None and needs_track:
+            out.append((f"{path}.track", f"no track; with tracks declared every phase block belongs to one "
+                                         f"({', '.join(names)})"))
+        elif track is not None and track not in names:
+            out.append((f"{path}.track", f"{track!r} is not a track (tracks: {', '.join(names)})"))
     return out
 
 
@@ -256,12 +281,17 @@ def _check_shifts(s: Scenario) -> list[Problem]:
     if s.program_problems:
         return out
     windows = "; ".join(f"{x.name}: {','.join(x.days)} {x.start}-{x.end}" for x in c.shifts)
+    written = s.written_sessions
     for i, sess in enumerate(s.timetable):
         if _session_kind(sess.serves) == INTAKE and s.intake.mode != "timetable_slots":
             continue
         if not any(x.covers(sess.day, sess.start_hours, sess.hours) for x in c.shifts):
             end = sess.start_hours + sess.hours
-            out.append((f"timetable.{i}.start", f"group {sess.group!r} on {sess.day} {sess.start}-"
-                                                f"{int(end):02d}:{round(end % 1 * 60):02d} is outside every counselor "
-                                                f"shift ({windows})"))
+            when = f"on {sess.day} {sess.start}-{int(end):02d}:{round(end % 1 * 60):02d}"
+            if i < written:
+                out.append((f"timetable.{i}.start", f"group {sess.group!r} {when} is outside every counselor "
+                                                    f"shift ({windows})"))
+            else:  # generated from the program template: no timetable line to point at
+                out.append(("counselors.shifts", f"generated group {sess.group!r} {when} is outside every "
+                                                 f"shift ({windows})"))
     return out

@@ -389,6 +389,7 @@ class Scenario(_Section):
         None, exclude=True, description="Program template; its groups are generated into `timetable`."
     )
     _program_problems: tuple[tuple[str, str], ...] = PrivateAttr(default=())
+    _written_sessions: int | None = PrivateAttr(default=None)  # hand-written sessions ahead of generated ones
 
     @model_validator(mode="wrap")
     @classmethod
@@ -406,7 +407,13 @@ class Scenario(_Section):
         )
         expanded = scenario.model_copy(update={"timetable": [*scenario.timetable, *generated.sessions]})
         expanded._program_problems = generated.problems
+        expanded._written_sessions = len(scenario.timetable)
         return expanded
+
+    @property
+    def written_sessions(self) -> int:
+        """How many `timetable` sessions were written by hand (the rest were generated from `program`)."""
+        return len(self.timetable) if self._written_sessions is None else self._written_sessions
 
     @property
     def program_problems(self) -> tuple[tuple[str, str], ...]:

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from iopsim.cli import main
 from iopsim.model.staff import CounselorTeam
 from iopsim.runner import run_one
-from iopsim.scenario.schema import Counselors
+from iopsim.scenario.checks import check_scenario
+from iopsim.scenario.schema import Counselors, Scenario
 from tests.factories import build, deterministic_dict
 
 DAY = {"name": "day", "count": 1, "start": "08:00", "end": "17:00"}
@@ -137,3 +138,13 @@ def test_shift_counts_must_add_up_to_the_team(tmp_path: Path):
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 2
     assert "counselors.count: 3 counselors but the shifts add up to 2" in result.stderr
+
+
+def test_a_generated_session_outside_every_shift_names_its_group():
+    d = with_shifts()
+    d["timetable"] = d["timetable"][:2]
+    d["program"] = {"phases": {"third": [{"days": ["sat"], "start": "10:00"}]}}
+    problems = check_scenario(Scenario.model_validate(d))
+    assert problems == [("counselors.shifts", "generated group 'third-1' on sat 10:00-13:00 is outside every shift "
+                                              "(day: mon,tue,wed,thu,fri 08:00-17:00; evening: mon,tue,wed,thu,fri "
+                                              "12:00-21:00)")]

@@ -160,3 +160,28 @@ def test_track_labels_without_declared_tracks_change_nothing():
     plain = run_one(build(d), 4, 0)
     assert labelled.kpis == plain.kpis
     assert "track" not in labelled.patients
+
+
+def test_a_template_block_without_a_track_is_reported_at_the_block():
+    d = one_phase([DAY_ONLY, {"name": "evening", "only_share": 0.8}])
+    d["timetable"] = d["timetable"][:1]  # the day group by hand; the evening one from a template block
+    d["program"] = {"phases": {"first": [{"days": ["mon"], "start": "18:00"}]}}
+    assert problems_of(d) == [
+        ("program.phases.first.0.track", "no track; with tracks declared every phase block belongs to one "
+                                         "(day, evening)"),
+        ("tracks.1.name", "track 'evening' has no group serving phase first: its patients could never move on"),
+    ]
+    d["program"]["phases"]["first"][0]["track"] = "evening"
+    scenario = build(d)
+    assert [(x.group, x.track) for x in scenario.timetable] == [("day-1", "day"), ("first-evening-1", "evening")]
+
+
+def test_scenarios_dump_tracks_only_when_declared_and_reload_to_the_same():
+    tracked = build(one_phase([DAY_ONLY, {"name": "evening", "only_share": 0.8}]))
+    dumped = tracked.model_dump(mode="json")
+    assert Scenario.model_validate(dumped).model_dump(mode="json") == dumped
+    assert dumped["tracks"][1] == {"name": "evening", "only_share": 0.8, "prefers_share": 0.0}
+    d = deterministic_dict()
+    plain = build(d).model_dump(mode="json")
+    assert "tracks" not in plain and all("track" not in x for x in plain["timetable"])
+    assert "shifts" not in plain["counselors"]
