@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from typing import Any
 
 import numpy as np
@@ -9,7 +11,7 @@ import pytest
 
 from iopsim.model.clinic import Clinic
 from iopsim.model.pathway import Patient
-from iopsim.runner import run_one
+from iopsim.runner import run_one, run_replications, write_run_folder
 from iopsim.scenario.checks import check_scenario
 from iopsim.scenario.schema import Scenario
 from tests.factories import build, deterministic_dict
@@ -185,3 +187,15 @@ def test_scenarios_dump_tracks_only_when_declared_and_reload_to_the_same():
     plain = build(d).model_dump(mode="json")
     assert "tracks" not in plain and all("track" not in x for x in plain["timetable"])
     assert "shifts" not in plain["counselors"]
+
+
+def test_a_run_folder_carries_per_track_kpis_with_units_and_track_names(tmp_path):
+    run = run_replications(build(one_phase([DAY_ONLY, {"name": "evening", "only_share": 0.8}])), 2, seed=1)
+    folder = write_run_folder(run, tmp_path / "out")
+    kpis = json.loads((folder / "summary.json").read_text())["kpis"]
+    assert kpis["track_evening_wait_to_admission_days_mean"]["unit"] == "days"
+    assert kpis["track_day_census_mean"]["unit"] == "patients"
+    assert kpis["track_day_admitted_within_14_days_pct"]["mean"] == 100.0
+    with gzip.open(folder / "patients.csv.gz", "rt") as f:
+        header, first = f.readline().strip().split(","), f.readline().strip().split(",")
+    assert header[-1] == "track" and first[-1] in ("day", "evening")
