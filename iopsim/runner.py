@@ -101,6 +101,8 @@ def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool
         patients = {name: result.records[name] for name in PATIENT_COLUMNS}
         for i, phase in enumerate(scenario.phases):  # when each phase was first entered
             patients[f"started_{phase.name}"] = result.records[phase_start_column(i)]
+        if "track" in result.records:  # index into scenario.tracks, only when tracks are declared
+            patients["track"] = result.records["track"]
     return ReplicationOutput(replication, kpis(result, tally), result.series, result.events, result.stats,
                              result.slots, patients, bottleneck.measure(result))
 

@@ -109,10 +109,12 @@ def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> E
 def summarise(rows: Sequence[dict[str, float]]) -> dict[str, dict]:
     """Mean and 95% t-interval of every KPI across replications (one row of KPIs per replication),
     as summary.json and the sweep tables report them: JSON-ready, None where a value is undefined."""
-    from .kpis import KPI_UNITS  # here, not at the top: kpis imports the model (SimPy)
+    from .kpis import KPI_UNITS, kpi_unit  # here, not at the top: kpis imports the model (SimPy)
 
     out = {}
-    for name, unit in KPI_UNITS.items():
+    names = list(rows[0]) if rows else list(KPI_UNITS)  # per-track and per-shift KPIs follow the fixed ones
+    for name in names:
+        unit = kpi_unit(name)
         est = mean_ci([row[name] for row in rows])
         lo, hi = est.lo, est.hi
         if not math.isnan(lo):  # every KPI is a count, rate, time or share: clip the interval to its range

@@ -34,6 +34,7 @@ from .rules import PathwayRules
 from .scheduler import LAST_AT_INSTANT, Scheduler, Wake
 from .staff import CounselorTeam
 from .streams import RandomStreams
+from .tracks import Tracks
 
 STOCKS = ("intake_queue", "waitlist", "census", "aftercare")
 EVENT_NAME = {o: o.name.lower() for o in Outcome}  # event-log name of each outcome
@@ -83,7 +84,9 @@ class Clinic:
         self.horizon_days = self.window.end_days
         self.closed_days = frozenset(day_of_year(d) for d in scenario.closures.dates)
 
-        self.records = Records(len(scenario.phases), patient_sink, keep_patients)
+        self.tracks = Tracks(self)
+        self.records = Records(len(scenario.phases), patient_sink, keep_patients,
+                               extra=("track",) if self.tracks.declared else ())
         self.events: list[tuple[int, float, str, str]] | None = [] if record_events else None
         self.active: dict[int, Patient] = {}
         self.in_treatment: dict[int, Patient] = {}
@@ -91,6 +94,7 @@ class Clinic:
         self.referrals_total = 0
         self.meters = {name: StockMeter(self.warmup_days) for name in STOCKS}
         self.census_meter = self.meters["census"]
+        self.track_census = self.tracks.census  # empty without tracks
 
         self.rules = PathwayRules(scenario, self.streams)
         self.attendance = self.streams.uniforms("attendance")
@@ -128,6 +132,7 @@ class Clinic:
     def _referral_arrives(self) -> None:
         p = Patient(self.referrals_total, self.env.now)
         self.referrals_total += 1
+        self.tracks.assign(p)
         self.active[p.pid] = p
         self.pathway.start(p)
 
@@ -146,6 +151,8 @@ class Clinic:
         self.seats.sit(p, group)
         self.in_treatment[p.pid] = p
         self.census_meter.enter(now)
+        if self.track_census:
+            self.track_census[p.track].enter(now)
         self.log(p, "admitted")
         self.enter_phase(p, 0)
         self.scheduler.resume(p, True)
@@ -181,6 +188,8 @@ class Clinic:
         p.in_treatment = False
         del self.in_treatment[p.pid]
         self.census_meter.leave(now)
+        if self.track_census:
+            self.track_census[p.track].leave(now)
         self.log(p, EVENT_NAME[outcome])
         self.counselors.release(p.counselor, now)
         self.seats.stand_up(p)
@@ -233,6 +242,7 @@ class Clinic:
                 "scheduler_events": self.scheduler.events_processed(),
                 **{f"{name}_time_average": m.mean(self.horizon_days) for name, m in self.meters.items()},
                 "waitlist_peak": self.meters["waitlist"].peak,
+                **self.tracks.stats(self.horizon_days),
             },
         )
 
@@ -254,7 +264,9 @@ class Clinic:
             if pool.phase < 0:
                 queue = seats.aftercare_queue_meter.mean(end)
             else:
-                queue = seats.transfer_meters[pool.phase].mean(end) + (waitlist if pool.phase == 0 else 0.0)
+                queue = seats.transfer_meters[pool.track][pool.phase].mean(end)
+                if pool.phase == 0:  # the waitlist waits for first-phase seats (of its own track)
+                    queue += self.tracks.waitlist[pool.track].mean(end) if self.tracks.declared else waitlist
             out[pool.name] = {"at_capacity": meter.share(end), "queue_mean": queue,
                               "capacity": float(sum(g.capacity for g in pool.groups))}
         team = self.counselors

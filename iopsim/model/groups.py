@@ -21,6 +21,7 @@ from ..scenario.vocabulary import DAYS_PER_WEEK, MINUTES_PER_HOUR, group_size_ca
 from .meters import CapacityMeter, StockMeter
 from .queues import without_expired
 from .records import AftercareStatus, Outcome
+from .tracks import SHARED
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
@@ -30,10 +31,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Group:
-    __slots__ = ("name", "phases", "is_aftercare", "capacity", "roster", "phase_order", "pools")
+    __slots__ = ("name", "phases", "is_aftercare", "capacity", "roster", "phase_order", "track", "pools")
 
-    def __init__(self, name: str, phases: frozenset[int], is_aftercare: bool, capacity: int):
+    def __init__(self, name: str, phases: frozenset[int], is_aftercare: bool, capacity: int, track: int = 0):
         self.name = name
+        self.track = track  # index into the tracks (SHARED: an aftercare group open to all)
         self.phases = phases  # phase indices this group's sessions serve
         self.is_aftercare = is_aftercare
         self.capacity = capacity
@@ -54,7 +56,8 @@ def build_groups(c: Clinic) -> list[Group]:
         phases = frozenset(phase_index[n] for n in sess.serves if n in phase_index)
         g = groups.get(sess.group)
         if g is None:
-            groups[sess.group] = Group(sess.group, phases, AFTERCARE in sess.serves, cap)
+            is_aftercare = AFTERCARE in sess.serves
+            groups[sess.group] = Group(sess.group, phases, is_aftercare, cap, c.tracks.of_group(sess.track, is_aftercare))
         else:
             g.phases = g.phases | phases
             g.capacity = min(g.capacity, cap)
@@ -67,13 +70,20 @@ class SeatPool(NamedTuple):
     name: str
     phase: int  # the phase whose patients take these seats; -1 for aftercare
     groups: list[Group]
+    track: int = 0  # the track whose patients take them (0: the one pooled track when none are declared)
 
 
-def seat_pools(groups: list[Group], phase_names: list[str]) -> list[SeatPool]:
+def seat_pools(groups: list[Group], phase_names: list[str], track_names: list[str] | None = None) -> list[SeatPool]:
     """The seats a patient can take, pooled by what they are for: `seats:PHASE` (groups serving
-    the phase) and `aftercare_seats`. A pool is at capacity when none of its groups has a seat free.
-    Suffixes (`seats:PHASE:TRACK`) go here when groups belong to tracks."""
-    pools = [SeatPool(f"seats:{name}", i, [g for g in groups if i in g.phases]) for i, name in enumerate(phase_names)]
+    the phase), `seats:PHASE:TRACK` when tracks are declared (a patient sits only in its own
+    track's groups), and `aftercare_seats`. A pool is at capacity when none of its groups has a
+    seat free."""
+    if track_names is None:
+        pools = [SeatPool(f"seats:{name}", i, [g for g in groups if i in g.phases])
+                 for i, name in enumerate(phase_names)]
+    else:
+        pools = [SeatPool(f"seats:{name}:{track}", i, [g for g in groups if i in g.phases and g.track == t], t)
+                 for i, name in enumerate(phase_names) for t, track in enumerate(track_names)]
     aftercare = [g for g in groups if g.is_aftercare]
     if aftercare:
         pools.append(SeatPool("aftercare_seats", -1, aftercare))
@@ -87,18 +97,22 @@ class SeatBoard:
         self.c = c
         self.groups = build_groups(c)
         n = len(c.phases)
-        self.by_phase = [[g for g in self.groups if i in g.phases] for i in range(n)]
+        tracks = range(c.tracks.n)
+        # Per track, then per phase: the groups a patient of that track can sit in, and the queue for them.
+        self.by_phase = [[[g for g in self.groups if i in g.phases and g.track == t] for i in range(n)] for t in tracks]
         self.aftercare_groups = [g for g in self.groups if g.is_aftercare]
-        self.transfer_queues: list[deque[Patient]] = [deque() for _ in range(n)]
+        self.aftercare_for = [[g for g in self.aftercare_groups if g.track in (t, SHARED)] for t in tracks]
+        self.pooled_aftercare = all(g.track == SHARED for g in self.aftercare_groups)
+        self.transfer_queues: list[list[deque[Patient]]] = [[deque() for _ in range(n)] for _ in tracks]
         self.aftercare_queue: deque[Patient] = deque()
         self.aftercare_meter = c.meters["aftercare"]
         # Bottleneck meters: time each pool is full, and the queues in front of seats.
         start = c.warmup_days
-        self.pools = seat_pools(self.groups, c.scenario.phase_names())
+        self.pools = seat_pools(self.groups, c.scenario.phase_names(), c.tracks.names if c.tracks.declared else None)
         self.pool_meters = [CapacityMeter(start, len(pool.groups)) for pool in self.pools]
         for g in self.groups:
             g.pools = tuple(m for pool, m in zip(self.pools, self.pool_meters, strict=True) if g in pool.groups)
-        self.transfer_meters = [StockMeter(start) for _ in range(n)]
+        self.transfer_meters = [[StockMeter(start) for _ in range(n)] for _ in tracks]
         self.aftercare_queue_meter = StockMeter(start)
 
     @staticmethod
@@ -112,8 +126,8 @@ class SeatBoard:
                 best, most = g, free
         return best
 
-    def seat_for_phase(self, phase_index: int) -> Group | None:
-        return self._roomiest(self.by_phase[phase_index])
+    def seat_for_phase(self, phase_index: int, track: int = 0) -> Group | None:
+        return self._roomiest(self.by_phase[track][phase_index])
 
     def sit(self, p: Patient, g: Group) -> None:
         """Seat the patient in g, then offer the seat they left (taking it first, so the offer
@@ -153,15 +167,16 @@ class SeatBoard:
             meter.give(now)
 
     def _leave_transfer_queue(self, p: Patient) -> None:
-        self.transfer_meters[p.seat_queue].leave(self.c.env.now)
+        self.transfer_meters[p.track][p.seat_queue].leave(self.c.env.now)
         p.seat_queue = -1
 
     def _offer_seat(self, g: Group) -> None:
         if g.is_aftercare:
             self._fill_aftercare()
             return
+        queues = self.transfer_queues[g.track]
         for phase in g.phase_order:
-            queue = self.transfer_queues[phase]
+            queue = queues[phase]
             while queue and len(g.roster) < g.capacity:
                 p = queue.popleft()
                 if p.seat_queue >= 0:
@@ -178,13 +193,13 @@ class SeatBoard:
         p.waiting_for = then
         if p.group is not None and phase_index in p.group.phases:
             return True
-        g = self.seat_for_phase(phase_index)
+        g = self.seat_for_phase(phase_index, p.track)
         if g is not None:
             self.sit(p, g)
             return True
         self.c.log(p, "waiting_for_phase_seat")
-        self.transfer_queues[phase_index].append(p)
-        self.transfer_meters[phase_index].enter(self.c.env.now)
+        self.transfer_queues[p.track][phase_index].append(p)
+        self.transfer_meters[p.track][phase_index].enter(self.c.env.now)
         p.seat_queue = phase_index
         return False
 
@@ -195,7 +210,7 @@ class SeatBoard:
         now = self.c.env.now
         p.waiting_for = then
         p.aftercare_queue_in = now
-        g = self._roomiest(self.aftercare_groups)
+        g = self._roomiest(self.aftercare_for[p.track])
         if g is not None:
             self._start_aftercare(p, g)
             return True
@@ -206,6 +221,9 @@ class SeatBoard:
         return False
 
     def _fill_aftercare(self) -> None:
+        if not self.pooled_aftercare:
+            self._fill_aftercare_by_track()
+            return
         now = self.c.env.now
         while self.aftercare_queue:
             g = self._roomiest(self.aftercare_groups)
@@ -218,6 +236,22 @@ class SeatBoard:
             self.aftercare_queue_meter.leave(now)
             self._start_aftercare(p, g)
             self.c.scheduler.resume(p, True)
+
+    def _fill_aftercare_by_track(self) -> None:
+        """Some aftercare groups belong to a track: seat, in queue order, whoever a free seat suits."""
+        now = self.c.env.now
+        keep: deque[Patient] = deque()
+        for p in self.aftercare_queue:
+            if p.deadline < now:
+                self._no_aftercare_seat(p)
+                continue
+            g = self._roomiest(self.aftercare_for[p.track])
+            if g is None:
+                keep.append(p)
+                continue
+            self._start_aftercare(p, g)
+            self.c.scheduler.resume(p, True)
+        self.aftercare_queue = keep
 
     def _start_aftercare(self, p: Patient, g: Group) -> None:
         self.sit(p, g)
@@ -297,6 +331,8 @@ class TherapySession(TimetableSlot):
         self.booked_hours = self.hours + self.documentation_hours
         self.booking = {"group": self.hours, "documentation": self.documentation_hours}
         self.attend_prob = c.scenario.attendance.group_attendance_prob
+        self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours)  # None: no shifts
+        self.count_for_track = c.tracks.count_session if c.tracks.declared and not group.is_aftercare else None
         self.drop_prob = 0.0 if group.is_aftercare else c.scenario.attendance.dropout_prob_per_missed_session
 
     def meet(self, now: float) -> None:
@@ -319,7 +355,7 @@ class TherapySession(TimetableSlot):
             self._record("cancelled_small", now)
             return
         counselors = c.counselors
-        counselor = counselors.facilitator(now, self.booked_hours)
+        counselor = counselors.facilitator(now, self.booked_hours, self.on_shift)
         if counselor is None:
             self._record("cancelled_no_counselor", now)
             return
@@ -343,6 +379,8 @@ class TherapySession(TimetableSlot):
         week.seat_capacity += g.capacity
         week.attendees += present
         week.enrolled += n
+        if self.count_for_track is not None:
+            self.count_for_track(g.track, g.capacity, present, n)
         if len(g.roster) >= g.capacity:
             week.sessions_full += 1
             if now >= c.warmup_days:
@@ -352,6 +390,10 @@ class TherapySession(TimetableSlot):
 class IntakeClinic(TimetableSlot):
     """One weekly timetable slot in which a counselor sees intake appointments."""
 
+    def __init__(self, c: Clinic, spec: Session):
+        super().__init__(c, spec)
+        self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours)  # None: no shifts
+
     def meet(self, now: float) -> None:
         c = self.c
         if c.is_closed(now):
@@ -359,6 +401,6 @@ class IntakeClinic(TimetableSlot):
             self._record("closed", now)
             return
         before = c.counselors.week_hours["intake"]
-        outcome = c.intake.hold_clinic(self.spec.hours, now)
+        outcome = c.intake.hold_clinic(self.spec.hours, now, self.on_shift)
         used = c.counselors.week_hours["intake"] - before
         self._record(outcome, now, used)

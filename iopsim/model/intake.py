@@ -90,10 +90,11 @@ class IntakeDesk:
             self.queue.append(p)
 
     # --- timetable intake clinics ------------------------------------------------------------
-    def hold_clinic(self, hours: float, now: float) -> str:
+    def hold_clinic(self, hours: float, now: float, on_shift: tuple[int, ...] | None = None) -> str:
         """An intake session of the timetable: book consecutive appointments from the queue.
 
-        Returns what became of the slot ('run', 'empty' or 'cancelled_no_counselor').
+        Returns what became of the slot ('run', 'empty' or 'cancelled_no_counselor'). `on_shift`:
+        the counselors whose shift covers the clinic (None: anyone).
         """
         c = self.c
         self.purge(now)
@@ -102,7 +103,7 @@ class IntakeDesk:
             return "empty"
         appointment = self.spec.appointment_hours
         slots = int(hours // appointment + 1e-9)
-        counselor = c.counselors.facilitator(now, appointment)
+        counselor = c.counselors.facilitator(now, appointment, on_shift)
         if counselor is None:
             self.capacity_meter.set_full(now, True)
             return "cancelled_no_counselor"
