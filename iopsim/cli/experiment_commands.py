@@ -336,16 +336,22 @@ _SIZING_KPIS = ("admitted_within_14_days_pct", "wait_to_admission_days_mean", "w
 
 @main.command()
 @experiment_argument
-@click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol", show_default=True,
-              help="sobol: first-order and total indices (Saltelli sampling); morris: mu* and sigma screening.")
+@click.option("--method", type=click.Choice(["sobol", "morris", "rbd-fast", "pawn"]), default="sobol",
+              show_default=True,
+              help="sobol: first-order and total indices (Saltelli sampling); morris: mu* and sigma screening; "
+                   "rbd-fast (S1) and pawn (KS distances): from the points "
+                   "of an existing `iopsim sweep` of the same file, without new simulations.")
 @click.option("--second-order", is_flag=True,
               help="Sobol only: also the second-order (pairwise interaction) indices; N x (2D + 2) points.")
+@click.option("--sweep", "sweep_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="rbd-fast/pawn: the `iopsim sweep` result folder to analyse (default runs/<experiment>).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Result folder (default runs/<experiment>-<method>); rerun with the same folder to resume.")
+              help="Result folder (default runs/<experiment>-<method>, or the --sweep folder for rbd-fast/pawn); "
+                   "rerun with the same folder to resume.")
 @jobs_option
 @dask_option
-def sensitivity(experiment: Path, method: str, second_order: bool, out: Path | None, jobs: int,
-                dask: str | None) -> None:
+def sensitivity(experiment: Path, method: str, second_order: bool, sweep_dir: Path | None, out: Path | None,
+                jobs: int, dask: str | None) -> None:
     """Global sensitivity of the experiment's KPIs to its parameter ranges (SALib).
 
     Samples every `range` of EXPERIMENT (its `sensitivity:` section sets the sample size, Morris
@@ -365,11 +371,17 @@ def sensitivity(experiment: Path, method: str, second_order: bool, out: Path | N
 
     if second_order and method != "sobol":
         raise click.BadParameter("needs --method sobol", param_hint="--second-order")
+    if sweep_dir is not None and method not in sa.GIVEN_DATA:
+        raise click.BadParameter(f"only for {', '.join(sa.GIVEN_DATA)} (sobol and morris run their own sample)",
+                                 param_hint="--sweep")
     loaded = _load_experiment(experiment)
     e = loaded.experiment
     problems = [loaded.problem(where, message) for where, message in sa.check_for_sensitivity(e, method)]
     if problems:
         exit_with_problems(experiment, ScenarioError(problems))
+    if method in sa.GIVEN_DATA:
+        _sensitivity_from_sweep(experiment, loaded, method, sweep_dir or Path("runs") / experiment.stem, out)
+        return
     out = out or Path("runs") / f"{experiment.stem}-{method}{'2' if second_order else ''}"
     problem = sa.problem_of(e)
     for warning in sa.design_warnings(problem, method, e.sensitivity):
@@ -396,6 +408,44 @@ def sensitivity(experiment: Path, method: str, second_order: bool, out: Path | N
     click.echo(f"Indices written to {', '.join(str(f) for f in files)}", err=True)
 
 
+def _sensitivity_from_sweep(experiment: Path, loaded, method: str, folder: Path, out: Path | None) -> None:
+    """Indices from the finished points of this experiment's own sweep; nothing is simulated."""
+    from ..experiments import sensitivity as sa
+    from ..experiments import sweep as sw
+    from ..experiments.outputs import write_indices
+    from ..experiments.store import ResultStore, StoreMismatch
+    from ..scenario.loader import ScenarioError
+
+    try:
+        plan = sw.plan(loaded)
+    except ScenarioError as err:
+        exit_with_problems(experiment, err)
+    store = ResultStore(folder)
+    try:
+        store.check(plan.manifest)
+    except StoreMismatch as exc:
+        click.echo(f"--sweep {folder}: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    missing = len(plan.points) - len(store.finished([p.point_id for p in plan.points]))
+    if missing:
+        click.echo(f"--sweep {folder}: {missing} of {len(plan.points)} points of this experiment's sweep are not "
+                   f"there; run `iopsim sweep {experiment} --out {folder}` first.", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    tables = sw.tables(plan, store)
+    _report_errors(tables.errors)
+    e = loaded.experiment
+    problem = sa.problem_of(e)
+    X = tables.summary[problem["names"]].to_numpy(dtype=float)
+    Y = _replication_array(tables.results, e.kpis, len(plan.points), plan.replications)
+    click.echo(f"{method}: analysing the {len(plan.points)} points x {plan.replications} replications in "
+               f"{folder}/; nothing simulated.", err=True)
+    indices = sa.analyse_given(problem, method, X, Y, e.kpis, e.sensitivity)
+    files = write_indices(indices, loaded, out or folder)
+    _print_indices(indices, loaded)
+    _print_diagnostics(indices)
+    click.echo(f"Indices written to {', '.join(str(f) for f in files)}", err=True)
+
+
 def _simulated_text(result, plan, seconds: float, out: Path) -> str:
     if not result.ran:
         return f"All {len(plan.points)} points were already in {out}/: nothing simulated, re-analysing them."
@@ -413,16 +463,21 @@ def _print_indices(indices, loaded) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from ..experiments.sensitivity import COLUMNS
+
     sobol = indices.method == "sobol"
-    cols = (("S1", "S1_conf"), ("ST", "ST_conf")) if sobol else (("mu_star", "mu_star_conf"), ("sigma", None))
+    cols = COLUMNS[indices.method]
+    titles = {"sobol": "Sobol indices", "morris": "Morris mu* and sigma: change in the KPI over each parameter's range",
+              "rbd-fast": "RBD-FAST first-order indices",
+              "pawn": "PAWN: median and maximum KS distance of conditional distributions"}
     console = Console()
     for kpi in loaded.experiment.kpis:
         if kpi in indices.skipped:
             console.print(f"{kpi}: no indices ({indices.skipped[kpi]})")
             continue
         part = indices.frame[indices.frame["kpi"] == kpi]
-        what = "Sobol indices" if sobol else "Morris mu* and sigma: change in the KPI over each parameter's range"
-        table = Table(title=f"{kpi}: {what} (± bootstrap 95% CI, N={indices.samples}, {indices.points} points x "
+        table = Table(title=f"{kpi}: {titles[indices.method]} (± bootstrap 95% CI, N={indices.samples}, "
+                            f"{indices.points} points x "
                             f"{indices.replications} replications)")
         table.add_column("parameter")
         for value, _ in cols:

@@ -33,6 +33,15 @@ from .design import round_significant, scale
 from .schema import Experiment, SensitivitySettings, ValueRange
 
 METHODS = ("sobol", "morris")
+# indices from any sample of independent inputs, such as an existing sweep. SALib's delta is left out:
+# its bootstrap takes minutes on a few hundred points.
+GIVEN_DATA = ("rbd-fast", "pawn")
+COLUMNS = {  # (value, its CI or None) pairs printed and charted per method
+    "sobol": (("S1", "S1_conf"), ("ST", "ST_conf")),
+    "morris": (("mu_star", "mu_star_conf"), ("sigma", None)),
+    "rbd-fast": (("S1", "S1_conf"),),
+    "pawn": (("pawn_median", None), ("pawn_max", None)),
+}
 CONVERGENCE_KEYS = ("S1", "S1_conf", "ST", "ST_conf")
 Evaluate = Callable[[np.ndarray], np.ndarray]  # (n, d) values -> (n, k) or (n, k, replications) outputs
 
@@ -326,3 +335,59 @@ def noise_share(reps: np.ndarray) -> float:
     deviations = reps - means[:, None]
     noise = float(np.var(deviations, axis=0, ddof=1).sum()) / (r * (r - 1))
     return noise / total if total > 0 else math.nan
+
+
+# --------------------------------------------------------------------------- given data
+
+
+def analyse_given(problem: dict, method: str, X: np.ndarray, Y: np.ndarray, names: Sequence[str],
+                  settings: SensitivitySettings) -> Indices:
+    """Indices from points that were already simulated (e.g. an `iopsim sweep` Latin hypercube), no new runs.
+
+    RBD-FAST gives S1, PAWN the median and maximum Kolmogorov-Smirnov distance of conditional
+    output distributions (moment-independent). They assume independent inputs
+    spread over their ranges, which a LHS or Sobol sweep design provides. Y as for `analyse`.
+    """
+    import pandas as pd
+
+    from . import sensitivity_checks as checks
+
+    if method not in GIVEN_DATA:
+        raise ValueError(f"method must be one of {', '.join(GIVEN_DATA)}, got {method!r}")
+    Y = np.asarray(Y, dtype=float)
+    reps = Y if Y.ndim == 3 else Y[:, :, None]
+    means = reps.mean(axis=2)
+    rows, skipped, diags = [], {}, []
+    for k, name in enumerate(names):
+        y = means[:, k]
+        if not np.all(np.isfinite(y)):
+            skipped[name] = f"undefined at {int((~np.isfinite(y)).sum())} of {y.size} points"
+            continue
+        if np.ptp(y) == 0:
+            skipped[name] = "the same at every point (no variance to apportion)"
+            continue
+        part = _given_indices(problem, method, X, y, settings, name)
+        rows += part
+        diags += checks.run_checks(problem, method, X, y, reps[:, k, :], part, [], name)
+    result = Indices(method, pd.DataFrame(rows), int(X.shape[0]), skipped, int(X.shape[0]), int(reps.shape[2]),
+                     settings.bootstrap, settings.seed)
+    result.diagnostics = pd.DataFrame(diags, columns=checks.COLUMNS)
+    result.convergence = pd.DataFrame([], columns=["kpi", "parameter", "N", *CONVERGENCE_KEYS])
+    return result
+
+
+def _given_indices(problem: dict, method: str, X: np.ndarray, y: np.ndarray, settings: SensitivitySettings,
+                   name: str) -> list[dict]:
+    salib = _salib(problem)
+    if method == "rbd-fast":
+        from SALib.analyze import rbd_fast
+
+        si = rbd_fast.analyze(salib, X, y, num_resamples=settings.bootstrap, conf_level=0.95, seed=settings.seed)
+        pick = {"S1": "S1", "S1_conf": "S1_conf"}
+    else:
+        from SALib.analyze import pawn
+
+        si = pawn.analyze(salib, X, y, S=10, seed=settings.seed)
+        pick = {"pawn_median": "median", "pawn_max": "maximum"}
+    return [{"kpi": name, "parameter": p, **{col: float(si[key][j]) for col, key in pick.items()}}
+            for j, p in enumerate(problem["names"])]

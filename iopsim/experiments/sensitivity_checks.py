@@ -37,9 +37,11 @@ def run_checks(problem: dict, method: str, X: np.ndarray, y: np.ndarray, reps: n
                     f"{share:.0%} of the variance of the point means is simulation noise"
                     + ("" if share <= NOISE_LIMIT else f" (over {NOISE_LIMIT:.0%}): the indices credit it to the "
                        "inputs; use more replications")))
+    main = [r for r in rows if "S1" in r]
+    if method == "rbd-fast":  # first-order indices only
+        return [*out, _sum_s1(kpi, main), _non_negative(kpi, main, ("S1",))]
     if method != "sobol":
         return out
-    main = [r for r in rows if "S1" in r]
     out += [_sum_s1(kpi, main), _s1_le_st(kpi, main), _non_negative(kpi, main), _sum_st(kpi, main),
             _converged(kpi, [c for c in convergence if c["kpi"] == kpi], main)]
     step = (2 if second_order else 1) * problem["num_vars"] + 2
@@ -73,9 +75,9 @@ def _s1_le_st(kpi: str, rows: Sequence[dict]) -> tuple:
                                                             for r in bad))
 
 
-def _non_negative(kpi: str, rows: Sequence[dict]) -> tuple:
-    bad = [(r["parameter"], key, r[key]) for r in rows for key in ("S1", "ST") if r[key] + r[f"{key}_conf"] < 0]
-    lowest = min((min(r["S1"], r["ST"]) for r in rows), default=0.0)
+def _non_negative(kpi: str, rows: Sequence[dict], keys: Sequence[str] = ("S1", "ST")) -> tuple:
+    bad = [(r["parameter"], key, r[key]) for r in rows for key in keys if r[key] + r[f"{key}_conf"] < 0]
+    lowest = min((min(r[key] for key in keys) for r in rows), default=0.0)
     return (kpi, "non_negative", not bad, lowest, "no index below zero beyond its CI" if not bad else
             "negative beyond the CI: " + ", ".join(f"{key}({p}) = {v:.3g}" for p, key, v in bad))
 

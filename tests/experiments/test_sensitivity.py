@@ -310,3 +310,37 @@ def test_sensitivity_needs_ranges_and_a_power_of_two(tmp_path):
     assert f"{path}:{values_line}: parameters.0.values: sensitivity analysis needs a `range`" in result.stderr
     assert f"{path}:{samples_line}: sensitivity.samples: Sobol (Saltelli) sampling needs a power of 2" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_given_data_methods_recover_a_linear_function_from_a_latin_hypercube():
+    from iopsim.experiments.design import unit_sample
+
+    problem = {"num_vars": 3, "names": ["a", "b", "dummy"], "bounds": [[0, 1], [0, 1], [0, 1]]}
+    X = unit_sample("lhs", 1024, 3, 4)
+    Y = (2 * X[:, 0] + X[:, 1])[:, None]  # S1 = 0.8, 0.2, 0
+    settings = SensitivitySettings(samples=64, bootstrap=100, seed=1)
+    rbd = sa.analyse_given(problem, "rbd-fast", X, Y, ["y"], settings)
+    assert list(rbd.frame["S1"]) == pytest.approx([0.8, 0.2, 0.0], abs=0.05)
+    rbd_checks = rbd.diagnostics
+    assert rbd_checks["ok"].all() and {"sum_S1<=1", "non_negative"} <= set(rbd_checks["check"])
+    pawn = sa.analyse_given(problem, "pawn", X, Y, ["y"], settings).frame.set_index("parameter")
+    assert pawn.loc["a", "pawn_median"] > pawn.loc["b", "pawn_median"] > pawn.loc["dummy", "pawn_median"]
+
+
+def test_sensitivity_from_an_existing_sweep_simulates_nothing(tmp_path):
+    body = TINY.replace("sensitivity: {samples: 4, bootstrap: 20, seed: 1}",
+                        "sampling: {method: lhs, points: 12, seed: 2}\nsensitivity: {bootstrap: 20, seed: 1}")
+    path = write_experiment(tmp_path, body)
+    out = tmp_path / "sweep"
+    missing = CliRunner().invoke(main, ["sensitivity", str(path), "--method", "rbd-fast", "--sweep", str(out)])
+    assert missing.exit_code == 2 and "run `iopsim sweep" in missing.stderr
+    assert CliRunner().invoke(main, ["sweep", str(path), "--out", str(out), "-j", "1"]).exit_code == 0
+    before = sorted(p.name for p in (out / "points").iterdir())
+    result = CliRunner().invoke(main, ["sensitivity", str(path), "--method", "rbd-fast", "--sweep", str(out)],
+                                env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    assert "nothing simulated" in result.stderr and "Simulated" not in result.stderr
+    indices = pd.read_csv(out / "indices-rbd-fast.csv")
+    assert set(indices["parameter"]) == {"referrals.rate_per_week", "counselors.count"}
+    assert (indices["points"] == 12).all() and (out / "indices-rbd-fast.png").exists()
+    assert sorted(p.name for p in (out / "points").iterdir()) == before
