@@ -7,7 +7,8 @@ than its bootstrap 95% CI is evidence of too small a sample (or of a broken desi
 look at the data itself: whether the indices at N left the CIs of those at N/2, and how much of the variance
 of the point means is simulation noise, which the indices would otherwise attribute to the inputs.
 For integer inputs, the A and B rows are independent draws, so the share of variance explained by
-an integer input's level among them (the correlation ratio) is a direct estimate of its S1.
+an integer input's level among them (the correlation ratio) is a direct estimate of its S1, and so
+a lower bound of its ST.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ LEVEL_TOLERANCE = 0.05  # allowed gap between S1 and the level variance share, b
 def run_checks(problem: dict, method: str, X: np.ndarray, y: np.ndarray, reps: np.ndarray, rows: Sequence[dict],
                convergence: Sequence[dict], kpi: str, second_order: bool = False) -> list[tuple]:
     """All checks for one KPI; `rows` are its index rows, `reps` its (points, replications) values."""
-    from .sensitivity import levels_of, noise_share
+    from .sensitivity import levels_of, noise_share, values_of
 
     out = []
     share = noise_share(reps)
@@ -45,7 +46,8 @@ def run_checks(problem: dict, method: str, X: np.ndarray, y: np.ndarray, reps: n
     out += [_sum_s1(kpi, main), _s1_le_st(kpi, main), _non_negative(kpi, main), _sum_st(kpi, main),
             _converged(kpi, [c for c in convergence if c["kpi"] == kpi], main)]
     step = (2 if second_order else 1) * problem["num_vars"] + 2
-    a, b = X[0::step], X[step - 1::step]
+    V = values_of(problem, X)  # integer inputs at the whole numbers simulated
+    a, b = V[0::step], V[step - 1::step]
     ya, yb = y[0::step], y[step - 1::step]
     for j, (name, levels) in enumerate(zip(problem["names"], levels_of(problem), strict=True)):
         if levels:
@@ -117,13 +119,18 @@ def _combinations(kpi: str, name: str, levels: int, a: np.ndarray, b: np.ndarray
             + ("" if ok else ": Saltelli's estimators need every one; total effects are biased"))
 
 
-def _level_share(kpi: str, name: str, x: np.ndarray, y: np.ndarray, s1: dict) -> tuple:
-    """Correlation ratio of the level on the independent A and B rows, against S1."""
+def _level_share(kpi: str, name: str, x: np.ndarray, y: np.ndarray, index: dict) -> tuple:
+    """Correlation ratio of the level on the independent A and B rows: an estimate of S1, and so a
+    lower bound of ST."""
     total = float(np.var(y))
     groups = [y[x == v] for v in np.unique(x)]
     between = sum(g.size * (float(g.mean()) - float(y.mean())) ** 2 for g in groups) / y.size
     share = between / total if total > 0 else math.nan
-    ok = abs(share - s1["S1"]) <= s1["S1_conf"] + LEVEL_TOLERANCE
+    s1_ok = abs(share - index["S1"]) <= index["S1_conf"] + LEVEL_TOLERANCE
+    st_ok = share - index["ST"] <= index["ST_conf"] + LEVEL_TOLERANCE
+    ok = s1_ok and st_ok
     return (kpi, f"level_share({name})", ok, share,
-            f"the level explains {share:.3g} of the variance of the A and B rows; S1 = {s1['S1']:.3g} ± "
-            f"{s1['S1_conf']:.2g}" + ("" if ok else ": they disagree; the indices are not to be trusted"))
+            f"the level explains {share:.3g} of the variance of the A and B rows; S1 = {index['S1']:.3g} ± "
+            f"{index['S1_conf']:.2g}, ST = {index['ST']:.3g} ± {index['ST_conf']:.2g}"
+            + ("" if ok else ": " + ("S1 disagrees" if not s1_ok else "ST is below it")
+               + "; the indices are not to be trusted"))

@@ -153,8 +153,10 @@ def test_shipped_design_gives_indices_that_agree_with_the_variance_shares_of_its
 
     X = sobol.sample(sa._salib(problem), e.sensitivity.samples, calc_second_order=False, seed=1)
     broken = sa.analyse(problem, "sobol", X, stand_in(sa.values_of(problem, X)), ["u"], e.sensitivity)
-    failed = set(broken.diagnostics[~broken.diagnostics["ok"]]["check"])
-    assert {"level_pairs(counselors.count)", "sum_ST>=1"} <= failed
+    checks = broken.diagnostics.set_index("check")
+    assert checks.loc["level_pairs(counselors.count)", "value"] == 8  # of 16, as issue 14 found
+    failed = set(checks.index[~checks["ok"].astype(bool)])
+    assert {"level_pairs(counselors.count)", "level_share(counselors.count)", "sum_ST>=1"} <= failed
 
 
 def test_too_few_samples_for_the_integer_levels_is_warned_and_written():
