@@ -78,10 +78,32 @@ def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Pat
     return [out / "recommendation.json", out / "candidates.csv", out / "replications.csv", chart]
 
 
-def write_indices(indices, loaded, out: Path) -> None:
-    atomic_write_text(out / f"indices-{indices.method}.csv", indices.frame.to_csv(index=False, float_format="%.6g"))
+def write_indices(indices, loaded, out: Path) -> list[Path]:
+    """indices-<method>[-k].csv (with N, replications, bootstrap and seed in every row), the checks in
+    diagnostics-<method>[-k].csv and the chart; k is the first number free, so a re-analysis never
+    replaces an earlier one."""
+    stem = _free_stem(out, f"indices-{indices.method}")
+    suffix = stem[len("indices-"):]
+    frame = indices.frame.assign(**indices.meta())
+    files = [atomic_write_text(out / f"{stem}.csv", frame.to_csv(index=False, float_format="%.6g"))]
+    import pandas as pd
+
+    conv = indices.convergence.assign(check="convergence_at_N", ok=True)  # the indices the check compared
+    checks = pd.concat([indices.diagnostics, conv], ignore_index=True) if len(conv) else indices.diagnostics
+    files.append(atomic_write_text(out / f"diagnostics-{suffix}.csv", checks.to_csv(index=False, float_format="%.6g")))
     if len(indices.frame):
-        footer = (f"iopsim {__version__} · {loaded.experiment.name} · {indices.points} points x "
-                  f"{loaded.replications} replications, seed {loaded.seed}\n"
-                  f"Bootstrap 95% CIs ({loaded.experiment.sensitivity.bootstrap} resamples)")
-        sensitivity_chart(indices.frame, indices.method, footer, out / f"indices-{indices.method}.png")
+        footer = (f"iopsim {__version__} · {loaded.experiment.name} · N={indices.samples}, {indices.points} points x "
+                  f"{indices.replications} replications, seed {loaded.seed}\n"
+                  f"Bootstrap 95% CIs ({indices.bootstrap} resamples, seed {indices.seed})")
+        main = indices.frame[indices.frame["S1"].notna()] if "S2" in indices.frame else indices.frame
+        files.append(sensitivity_chart(main, indices.method, footer, out / f"{stem}.png"))
+    return files
+
+
+def _free_stem(out: Path, stem: str) -> str:
+    k = 1
+    name = stem
+    while (out / f"{name}.csv").exists():
+        k += 1
+        name = f"{stem}-{k}"
+    return name
