@@ -24,6 +24,7 @@ import iopsim.runner as runner
 from iopsim import __version__
 from iopsim.cli import main
 from iopsim.scenario.loader import load_scenario
+from tests.scenario_texts import VALID, edited, line_of
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
@@ -44,58 +45,11 @@ REQUIRED_KPIS = [
 RUN_FILES = (".iopsim-output", "summary.json", "replications.csv", "timeseries.csv", "sessions.csv", "patients.csv.gz")
 EVENTS_HEADER = "patient_id,replication,time_days,event,phase"
 
-# A compact scenario that validates and runs in well under a second.
-VALID = """\
-name: cli test clinic
-run:
-  horizon_years: 1
-  warmup_weeks: 4
-  replications: 2
-  seed: 11
-referrals:
-  rate_per_week: 6
-eligibility:
-  severity_mix: {mild: 0.2, moderate: 0.4, severe: 0.4}
-relapse:
-  policy: {repeat_phase: 0.5, step_back: 0.3, discharge: 0.2}
-phases:
-  - name: early
-    duration_weeks: {kind: triangular, low: 4, mode: 6, high: 8}
-    group_sessions_per_week: 2
-    session_hours: 3
-  - name: late
-    duration_weeks: 8
-    group_sessions_per_week: 1
-    session_hours: 2
-timetable:
-  - {group: A, day: mon, start: "09:00", hours: 3, room: blue, serves: [early]}
-  - {group: A, day: wed, start: "09:00", hours: 3, room: blue, serves: [early]}
-  - {group: B, day: tue, start: "18:00", hours: 2, room: blue, serves: [late]}
-  - {group: AC, day: thu, start: "18:00", hours: 1.5, room: green, serves: [aftercare]}
-  - {group: clinic, day: fri, start: "09:00", hours: 4, room: green, serves: [intake]}
-rooms:
-  - {name: blue, seats: 12}
-  - {name: green, seats: 12}
-counselors:
-  count: 3
-"""
-
-
 # --------------------------------------------------------------------------- helpers
 
 
 def invoke(*args: str | Path, **kwargs) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args], **kwargs)
-
-
-def edited(old: str, new: str) -> str:
-    assert old in VALID, old
-    return VALID.replace(old, new, 1)
-
-
-def line_of(text: str, needle: str) -> int:
-    """1-based line of the first line containing `needle` (worked out independently of the loader)."""
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
