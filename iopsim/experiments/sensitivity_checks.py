@@ -18,6 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .sensitivity_design import levels_of, values_of
+
 COLUMNS = ["kpi", "check", "ok", "value", "message"]
 CONVERGENCE_TOLERANCE = 0.05  # a change between N/2 and N below this is never flagged
 NOISE_LIMIT = 0.10  # share of the variance of the point means that may be simulation noise
@@ -27,8 +29,6 @@ LEVEL_TOLERANCE = 0.05  # allowed gap between S1 and the level variance share, b
 def run_checks(problem: dict, method: str, X: np.ndarray, y: np.ndarray, reps: np.ndarray, rows: Sequence[dict],
                convergence: Sequence[dict], kpi: str, second_order: bool = False) -> list[tuple]:
     """All checks for one KPI; `rows` are its index rows, `reps` its (points, replications) values."""
-    from .sensitivity import levels_of, noise_share, values_of
-
     out = []
     share = noise_share(reps)
     if math.isnan(share):
@@ -134,3 +134,22 @@ def _level_share(kpi: str, name: str, x: np.ndarray, y: np.ndarray, index: dict)
             f"{index['S1_conf']:.2g}, ST = {index['ST']:.3g} ± {index['ST_conf']:.2g}"
             + ("" if ok else ": " + ("S1 disagrees" if not s1_ok else "ST is below it")
                + "; the indices are not to be trusted"))
+
+
+def noise_share(reps: np.ndarray) -> float:
+    """Share of the variance of the point means (across points) that is simulation noise; NaN with one
+    replication (no estimate).
+
+    Noise shared by every point on the same replication (common random numbers) moves all points
+    alike and adds nothing to that variance, so it is removed first: deviations from the point mean
+    are compared across points within each replication, sum_r var_i(d_ir) / (r (r - 1)), which without
+    common random numbers is the mean over points of the replication variance / r.
+    """
+    r = reps.shape[1]
+    if r < 2:
+        return math.nan
+    means = reps.mean(axis=1)
+    total = float(np.var(means, ddof=1))
+    deviations = reps - means[:, None]
+    noise = float(np.var(deviations, axis=0, ddof=1).sum()) / (r * (r - 1))
+    return noise / total if total > 0 else math.nan
