@@ -25,8 +25,8 @@ from .analysis.stats import mean_ci
 from .files import fingerprint
 from .model.clinic import simulate
 from .model.records import phase_start_column
-from .scenario.calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
 from .scenario.schema import Scenario
+from .scenario.window import Window
 
 PATIENT_COLUMNS = ("pid", "referred", "assessment_start", "waitlist_in", "admitted", "treatment_end",
                    "aftercare_start", "aftercare_end", "ended", "outcome", "aftercare_status", "relapses",
@@ -83,9 +83,8 @@ def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool
             keep_patients: bool = True) -> ReplicationOutput:
     """One replication. Patients are tallied for the KPIs as they leave; `keep_patients=False`
     skips the per-patient table, so memory does not grow with the number of referrals."""
-    run = scenario.run
-    tally = PatientTally(min(run.warmup_weeks * DAYS_PER_WEEK, run.horizon_years * DAYS_PER_YEAR),
-                         run.horizon_years * DAYS_PER_YEAR)
+    window = Window.of(scenario)
+    tally = PatientTally(window.start_days, window.end_days)
     result = simulate(scenario, seed, replication, record_events, tally.fold, keep_patients)
     patients = {}
     if keep_patients:

@@ -23,6 +23,7 @@ from .reports.tables import decimals_for, format_value
 from .runner import ReplicationOutput, RunSet, run_replications
 from .scenario.calendar import DAYS_PER_WEEK
 from .scenario.loader import load_scenario
+from .scenario.window import Window
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 
@@ -118,7 +119,7 @@ class Row:
 
 
 def evaluate(run: RunSet) -> list[Row]:
-    warmup = run.scenario.run.warmup_weeks * DAYS_PER_WEEK
+    warmup = Window.of(run.scenario).start_days  # clipped to the horizon, as the KPIs are
     return [Row(b, mean_ci([b.simulated(o, warmup) for o in run.outputs])) for b in BENCHMARKS]
 
 

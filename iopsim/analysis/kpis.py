@@ -23,7 +23,7 @@ import numpy as np
 
 from ..model.clinic import RunResult
 from ..model.records import CHUNK_ROWS, REFERRED_OUT, TREATMENT_ENDS, AftercareStatus, Outcome
-from ..scenario.calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
+from ..scenario.vocabulary import ACCESS_TARGET_DAYS, ACTIVITIES
 from .quantiles import StreamingQuantiles
 
 # name -> unit; the order is the order of tables and files.
@@ -138,7 +138,7 @@ class PatientTally:
         wait = r["admitted"][admitted] - r["referred"][admitted]
         add("admitted", admitted.sum())
         add("admission_wait", wait.sum())
-        add("admitted_within_14", (wait <= 14.0).sum())
+        add("admitted_within_14", (wait <= ACCESS_TARGET_DAYS).sum())
         add("waitlist_wait", (r["admitted"][admitted] - r["waitlist_in"][admitted]).sum())
         self.wait_to_admission.add(wait)
 
@@ -173,10 +173,10 @@ class PatientTally:
 def kpis(result: RunResult, tally: PatientTally | None = None) -> dict[str, float]:
     """The KPI row of one replication; `tally` is the one the run fed (else built from its records)."""
     if tally is None:
-        tally = PatientTally(result.warmup_days, result.horizon_days)
+        tally = PatientTally(result.window.start_days, result.window.end_days)
         tally.fold_all(result.records)
     n = tally.n.get
-    years = (result.horizon_days - result.warmup_days) / DAYS_PER_YEAR
+    years = result.window.years
     k: dict[str, float] = {}
 
     # --- flows -------------------------------------------------------------------------------
@@ -224,8 +224,7 @@ def kpis(result: RunResult, tally: PatientTally | None = None) -> dict[str, floa
 
 
 def _window_weeks(result: RunResult) -> np.ndarray:
-    week_end = np.asarray(result.series.get("week_end_days", []), dtype=float)
-    return week_end - DAYS_PER_WEEK >= result.warmup_days - 1e-9
+    return result.window.week_counts(np.asarray(result.series.get("week_end_days", []), dtype=float))
 
 
 def _capacity_kpis(result: RunResult) -> dict[str, float]:
@@ -236,7 +235,7 @@ def _capacity_kpis(result: RunResult) -> dict[str, float]:
     out: dict[str, float] = {}
     room_available = sum(room.available_hours_per_week for room in spec.rooms) * n_weeks
     out["room_utilization_pct"] = _pct(s["room_hours"][w], room_available) if n_weeks else math.nan
-    clinical = sum(s[f"counselor_hours_{a}"][w].sum() for a in ("group", "documentation", "intake", "individual"))
+    clinical = sum(s[f"counselor_hours_{a}"][w].sum() for a in ACTIVITIES)
     c = spec.counselors
     available = c.count * (c.contracted_hours_per_week - c.other_duties_hours_per_week) * n_weeks
     out["counselor_utilization_pct"] = _pct(clinical, available) if n_weeks else math.nan

@@ -18,6 +18,7 @@ from .records import Outcome
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
     from .pathway import Patient
+    from .scheduler import Step
 
 
 class Eligibility:
@@ -60,11 +61,12 @@ class Waitlist:
     def __len__(self) -> int:
         return len(self.regular) + len(self.priority)
 
-    def join(self, p: Patient) -> None:
+    def join(self, p: Patient, then: Step) -> None:
         """Join the waitlist, or be turned away if it is full. Admission (`Clinic.admit`) resumes
-        the patient; one who gives up is finished when noticed, at their deadline."""
+        the patient into `then`; one who gives up is finished when noticed, at their deadline."""
         c = self.c
         now = c.env.now
+        p.waiting_for = then
         p.waitlist_in = now
         cap = self.spec.waitlist_capacity
         self.purge()  # so the count a newcomer joins is exact (the peak waitlist is read from it)

@@ -2,7 +2,7 @@
 
 A group is a roster of enrolled patients (capped by the group size and its room's seats);
 its sessions are timetable slots that serve some phases (or aftercare). Each timetable slot
-is one scheduled event a week that walks the roster (`Clinic._every_week`): one event per
+is one scheduled event a week that walks the roster (`Scheduler.every_week`): one event per
 scheduled session, never one per patient per session.
 """
 
@@ -13,32 +13,27 @@ from typing import TYPE_CHECKING
 
 from ..scenario.checks import AFTERCARE, INTAKE
 from ..scenario.schema import Session
+from ..scenario.vocabulary import DAYS_PER_WEEK, MINUTES_PER_HOUR, group_size_cap
 from .queues import without_expired
 from .records import AftercareStatus, Outcome
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
     from .pathway import Patient
+    from .scheduler import Step
 
-DAYS_PER_WEEK = 7.0
-MINUTES_PER_HOUR = 60.0
 
 
 class Group:
-    __slots__ = ("name", "index", "phases", "is_aftercare", "capacity", "roster", "phase_order")
+    __slots__ = ("name", "phases", "is_aftercare", "capacity", "roster", "phase_order")
 
-    def __init__(self, name: str, index: int, phases: frozenset[int], is_aftercare: bool, capacity: int):
+    def __init__(self, name: str, phases: frozenset[int], is_aftercare: bool, capacity: int):
         self.name = name
-        self.index = index
         self.phases = phases  # phase indices this group's sessions serve
         self.is_aftercare = is_aftercare
         self.capacity = capacity
         self.roster: dict[int, Patient] = {}  # insertion-ordered: deterministic walks
         self.phase_order: tuple[int, ...] = ()  # sorted phases, once the timetable is read
-
-    @property
-    def free_seats(self) -> int:
-        return self.capacity - len(self.roster)
 
 
 def build_groups(c: Clinic) -> list[Group]:
@@ -49,11 +44,11 @@ def build_groups(c: Clinic) -> list[Group]:
     for sess in s.timetable:
         if INTAKE in sess.serves:
             continue
-        cap = min(sess.max_size or s.groups.max_size, seats[sess.room])
+        cap = group_size_cap(sess.max_size, s.groups.max_size, seats[sess.room])
         phases = frozenset(phase_index[n] for n in sess.serves if n in phase_index)
         g = groups.get(sess.group)
         if g is None:
-            groups[sess.group] = Group(sess.group, len(groups), phases, AFTERCARE in sess.serves, cap)
+            groups[sess.group] = Group(sess.group, phases, AFTERCARE in sess.serves, cap)
         else:
             g.phases = g.phases | phases
             g.capacity = min(g.capacity, cap)
@@ -117,13 +112,14 @@ class SeatBoard:
                 p = queue.popleft()
                 if p.in_treatment and not p.dropping:
                     self.sit(p, g)
-                    self.c.resume(p, True)
+                    self.c.scheduler.resume(p, True)
         if 0 in g.phases:
             self.c.waitlist.admit_while_possible()
 
-    def move(self, p: Patient, phase_index: int) -> bool:
+    def move(self, p: Patient, phase_index: int, then: Step) -> bool:
         """Take a seat in a group serving `phase_index` (True), or queue for one, waiting in the old
-        seat, to be resumed when one frees up (False)."""
+        seat, to be resumed into `then` when one frees up (False)."""
+        p.waiting_for = then
         if p.group is not None and phase_index in p.group.phases:
             return True
         g = self.seat_for_phase(phase_index)
@@ -135,10 +131,11 @@ class SeatBoard:
         return False
 
     # --- aftercare ---------------------------------------------------------------------------
-    def wait_for_aftercare(self, p: Patient) -> bool:
+    def wait_for_aftercare(self, p: Patient, then: Step) -> bool:
         """Seat a graduate in aftercare now (True), or queue them for up to their patience (False):
-        they are resumed later with True (seated) or False (gave up)."""
+        resumed into `then` once seated; one who gives up is finished by the queue, at their deadline."""
         now = self.c.env.now
+        p.waiting_for = then
         p.aftercare_queue_in = now
         g = self._roomiest(self.aftercare_groups)
         if g is not None:
@@ -160,7 +157,7 @@ class SeatBoard:
                 self._no_aftercare_seat(p)
                 continue
             self._start_aftercare(p, g)
-            self.c.resume(p, True)
+            self.c.scheduler.resume(p, True)
 
     def _start_aftercare(self, p: Patient, g: Group) -> None:
         self.sit(p, g)
@@ -279,7 +276,7 @@ class TherapySession(TimetableSlot):
             else:
                 p.sessions_missed += 1
                 if drop_prob and attend() < drop_prob:
-                    c.drop_out(p)
+                    c.pathway.drop_out(p)
         self._record("run", now, hours, present, n)
         week = c.week
         week.seat_capacity += g.capacity

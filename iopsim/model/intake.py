@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
+from ..scenario.vocabulary import HOURS_PER_DAY
 from .queues import without_expired
 from .records import Outcome
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
     from .pathway import Patient
-
-HOURS_PER_DAY = 24.0
-
+    from .scheduler import Step, Wake
 
 class IntakeDesk:
     def __init__(self, c: Clinic):
@@ -34,11 +33,13 @@ class IntakeDesk:
         self.patience_days = c.streams.sampler("intake_patience", patience) if patience is not None else None
         self.assessor_busy_hours = 0.0  # dedicated assessors, for utilisation
         self.meter = c.meters["intake_queue"]
+        self._on_assessment_done = (self._assessment_done,)
 
-    def join(self, p: Patient) -> None:
-        """Queue for an assessment. A kept appointment resumes the patient (`Clinic.resume`) with
-        the days until the assessment is over; a closed referral is finished here and never resumed."""
+    def join(self, p: Patient, then: Step) -> None:
+        """Queue for an assessment. A kept appointment resumes the patient into `then` with the
+        days until the assessment is over; a closed referral is finished here and never resumed."""
         now = self.c.env.now
+        p.waiting_for = then
         p.deadline = now + self.patience_days() if self.patience_days is not None else float("inf")
         self.queue.append(p)
         self.meter.enter(now)
@@ -113,7 +114,7 @@ class IntakeDesk:
             used_hours += duration
             p.assessment_start = start
             self.meter.leave(now, at=start)
-            c.resume(p, (start - now) + duration / HOURS_PER_DAY)
+            c.scheduler.resume(p, (start - now) + duration / HOURS_PER_DAY)
         c.counselors.book(counselor, now, {"intake": used_hours})
         c.week.intake_appointments += slots
         return "run"
@@ -122,6 +123,7 @@ class IntakeDesk:
     def _dispatch(self) -> None:
         """Start assessments while an assessor is free and someone waits."""
         env = self.c.env
+        after = self.c.scheduler.after
         while self.free_assessors:
             p = self._next_patient(env.now)
             if p is None:
@@ -135,11 +137,10 @@ class IntakeDesk:
             else:
                 p.assessment_start = env.now
                 self.meter.leave(env.now)
-            done = env.timeout(hours / HOURS_PER_DAY, value=p)
-            done.callbacks.append(self._assessment_done)
+            after(hours / HOURS_PER_DAY, self._on_assessment_done, p)  # p None: a no-show's lost slot
 
-    def _assessment_done(self, event) -> None:
-        if event.value is not None:
-            self.c.resume(event.value, 0.0)
+    def _assessment_done(self, ev: Wake) -> None:
+        if ev.p is not None:
+            self.c.scheduler.resume(ev.p, 0.0)
         self.free_assessors += 1
         self._dispatch()

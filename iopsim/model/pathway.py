@@ -1,32 +1,37 @@
 """The patient's way through the program, written as the clinical pathway reads.
 
-referral -> intake assessment -> eligibility -> waitlist -> phases (with relapses and
-dropout) -> graduation -> relapse-prevention aftercare group.
+    referral -> 1. intake assessment -> 2. eligibility (or detox and back) -> 3. waitlist
+    -> 4. phases, each ending in the next phase, a relapse response, dropout or graduation
+    -> 5. relapse-prevention aftercare group -> one outcome (`records.Outcome`).
 
-A patient sleeps until the next thing that happens to them (phase end, relapse found by a
-test, dropout) rather than waking every week or for every group session: group sessions walk
-their own rosters (see `groups.py`).
+A patient is always in exactly one of these states:
+- waiting in a queue (intake, waitlist, a seat in the next phase's group, an aftercare seat):
+  the queue was given the next step at `join(p, then=...)` and resumes the patient into it
+  (`Scheduler.resume`), or finishes them itself if they give up (at their deadline);
+- asleep until the next thing that happens to them (an assessment ending, return from detox,
+  a phase or aftercare ending, a relapse, dropout): one pending wake-up (`p.wake`) into the
+  step that handles it. Group sessions walk their own rosters (see `groups.py`), so a patient
+  is not woken for every session; a missed session that tips them into leaving interrupts
+  their pathway (`drop_out`), cancelling that wake-up;
+- finished: their row is in `Records`.
 
-Each step below is a callback the scheduler calls when the patient wakes, not a SimPy
-generator process: a process would add an Initialize and a termination event per referral and
-SimPy's resume machinery (through three levels of `yield from`) around every wake-up, which
-made it the largest single cost of a run. The wake-ups themselves are the same events, at the
-same times and in the same order as a process would yield them, so the results are too; only
-events that did nothing are gone (a process's start and end, and the wake-up of a referral the
-intake had already closed).
+Each step is a callback the scheduler calls when the patient wakes (see `scheduler.py`), not a
+SimPy generator process: the wake-ups are the same events, at the same times and in the same
+order as a process would yield them, so the results are too.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .records import AftercareStatus, Outcome
+from .scheduler import Step
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .clinic import Clinic, Wake
+    from .clinic import Clinic
     from .groups import Group
+    from .scheduler import Wake
 
 NAN = math.nan
 INF = math.inf
@@ -49,7 +54,7 @@ class Patient:
 
     def __init__(self, pid: int, now: float):
         self.pid = pid
-        self.waiting_for: tuple[Callable[[Wake], None], ...] | None = None  # the step to resume when a queue lets the patient go (`Clinic.resume`)
+        self.waiting_for: Step | None = None  # the step the queue the patient waits in resumes them into
         self.wake: Wake | None = None  # the patient's latest scheduled wake-up (cancelled if they drop out)
         self.deadline = INF  # when the patient stops waiting for the current queue
         self.in_treatment = False
@@ -77,47 +82,57 @@ class Patient:
         self.aftercare_relapses = 0
 
 
+class Race(NamedTuple):
+    """The steps that may end a stretch of a phase or of aftercare, whichever comes first."""
+
+    relapse_found: Step
+    relapse_undetected: Step | None  # None: every relapse counts at once (aftercare has no tests)
+    dropout: Step
+    completed: Step
+
+
 class Pathway:
     """The steps of one referral, from arrival to its single outcome.
 
     Steps named `_on_*` run when a scheduled wake-up fires (they get the `Wake`); the others
     run at once, inside whichever step or session got there. `ON_*` are the callback tuples
-    handed to the scheduler, built once.
+    handed to the scheduler and the queues, built once.
     """
 
     def __init__(self, c: Clinic):
         self.c = c
         self.env = c.env
+        self.rules = c.rules
+        self.sleep = c.scheduler.sleep
         self.ON_INTAKE = (self._on_intake,)
         self.ON_ASSESSED = (self._on_assessed,)
         self.ON_BACK_FROM_DETOX = (self._on_back_from_detox,)
         self.ON_ADMITTED = (self._on_admitted,)
-        self.ON_RELAPSE_FOUND = (self._on_relapse_found,)
-        self.ON_RELAPSE_UNDETECTED = (self._on_relapse_undetected,)
-        self.ON_PHASE_DROPOUT = (self._on_phase_dropout,)
-        self.ON_PHASE_COMPLETED = (self._on_phase_completed,)
         self.ON_SEATED = (self._on_seated,)
         self.ON_DROPOUT = (self._on_dropout_after_missed_session,)
         self.ON_AFTERCARE_SEAT = (self._on_aftercare_seat,)
-        self.ON_AFTERCARE_RELAPSE = (self._on_aftercare_relapse,)
-        self.ON_AFTERCARE_DROPOUT = (self._on_aftercare_dropout,)
-        self.ON_AFTERCARE_COMPLETED = (self._on_aftercare_completed,)
+        self.IN_PHASE = Race(relapse_found=(self._on_relapse_found,),
+                             relapse_undetected=(self._on_relapse_undetected,),
+                             dropout=(self._on_phase_dropout,),
+                             completed=(self._on_phase_completed,))
+        self.IN_AFTERCARE = Race(relapse_found=(self._on_aftercare_relapse,),
+                                 relapse_undetected=None,
+                                 dropout=(self._on_aftercare_dropout,),
+                                 completed=(self._on_aftercare_completed,))
         self.n_phases = len(c.phases)
         self.max_relapses = c.scenario.relapse.max_relapses_before_discharge
         self.aftercare = c.scenario.aftercare
 
     # 1. Intake assessment: wait for an appointment, possibly missing some. ------------------------
     def start(self, p: Patient) -> None:
-        c = self.c
-        c.log(p, "referral")
-        p.waiting_for = self.ON_INTAKE
-        c.intake.join(p)  # resumed with (kept, delay) only if the assessment is kept
+        self.c.log(p, "referral")
+        self.c.intake.join(p, then=self.ON_INTAKE)  # resumed with the days until the assessment is over
 
     def _on_intake(self, ev: Wake) -> None:
         p = ev.p
         delay_days = ev.value
         if delay_days > 0:
-            self.c.sleep(p, delay_days, self.ON_ASSESSED)
+            self.sleep(p, delay_days, self.ON_ASSESSED)
         else:
             self._assessed(p)
 
@@ -138,7 +153,7 @@ class Pathway:
             if not c.eligibility.returns_from_detox():
                 c.finish(p, Outcome.REFERRED_OUT_DETOX)
                 return
-            c.sleep(p, c.eligibility.detox_delay_days(), self.ON_BACK_FROM_DETOX)
+            self.sleep(p, c.eligibility.detox_delay_days(), self.ON_BACK_FROM_DETOX)
             return
         self._join_waitlist(p)
 
@@ -150,8 +165,7 @@ class Pathway:
 
     # 3. Waitlist until a phase-1 seat and a primary counselor are free. -------------------------
     def _join_waitlist(self, p: Patient) -> None:
-        p.waiting_for = self.ON_ADMITTED
-        self.c.waitlist.join(p)  # admission (`Clinic.admit`) enters phase 1 and resumes the patient
+        self.c.waitlist.join(p, then=self.ON_ADMITTED)  # admission (`Clinic.admit`) enters phase 1 first
 
     def _on_admitted(self, ev: Wake) -> None:
         self._live_through_phase(ev.p)
@@ -159,35 +173,44 @@ class Pathway:
     # 4. Treatment phases. -----------------------------------------------------------------------
     def _live_through_phase(self, p: Patient) -> None:
         """Start the phase's clocks (the phase was entered by admission or a move)."""
-        c = self.c
+        rules = self.rules
         i = p.phase_index
-        p.clock_end = self.env.now + c.phase_duration_days[i]()
-        p.relapse_rate = c.relapse_rate_per_day(i, p.self_help_per_week)
-        p.dropout_rate = c.dropout_rate_per_day[i]
+        p.clock_end = self.env.now + rules.phase_duration_days[i]()
+        p.relapse_rate = rules.relapse_rate_per_day(i, p.self_help_per_week)
+        p.dropout_rate = rules.dropout_rate_per_day[i]
         self._next_in_phase(p)
 
     def _next_in_phase(self, p: Patient) -> None:
-        """Sleep until the phase ends, the patient drops out, or a test finds a relapse.
+        """Dropout is memoryless, so its clock restarts with every stretch of the phase."""
+        rate = p.dropout_rate
+        p.clock_dropout_at = self.env.now + self.rules.dropout_clock() / rate if rate > 0 else INF
+        self._race(p, self.IN_PHASE)
+
+    def _race(self, p: Patient, race: Race) -> None:
+        """Sleep until the stretch ends, the patient drops out, or a relapse happens (or, when
+        tests look for it, is found).
 
         Relapse and dropout are competing risks with constant weekly hazards, so the time to each
         is exponential; a relapse nobody detects is counted and the clocks restart (memoryless).
         """
-        c = self.c
         now = self.env.now
-        end = p.clock_end
-        relapse_at = now + c.relapse_clock() / p.relapse_rate if p.relapse_rate > 0 else INF
-        dropout_at = now + c.dropout_clock() / p.dropout_rate if p.dropout_rate > 0 else INF
+        end, dropout_at = p.clock_end, p.clock_dropout_at
+        rules = self.rules
+        relapse_at = now + rules.relapse_clock() / p.relapse_rate if p.relapse_rate > 0 else INF
         first_other = min(end, dropout_at)
         if relapse_at < first_other:
-            detected_at = relapse_at + c.detection_delay_days(c.phases[p.phase_index])
+            if race.relapse_undetected is None:
+                self.sleep(p, relapse_at - now, race.relapse_found)
+                return
+            detected_at = relapse_at + rules.detection_delay_days(self.c.phases[p.phase_index])
             if detected_at < first_other:
-                c.sleep(p, detected_at - now, self.ON_RELAPSE_FOUND)
+                self.sleep(p, detected_at - now, race.relapse_found)
             else:
-                c.sleep(p, relapse_at - now, self.ON_RELAPSE_UNDETECTED)
+                self.sleep(p, relapse_at - now, race.relapse_undetected)
         elif dropout_at < end:
-            c.sleep(p, dropout_at - now, self.ON_PHASE_DROPOUT)
+            self.sleep(p, dropout_at - now, race.dropout)
         else:
-            c.sleep(p, end - now, self.ON_PHASE_COMPLETED)
+            self.sleep(p, end - now, race.completed)
 
     def _on_relapse_undetected(self, ev: Wake) -> None:
         p = ev.p
@@ -206,15 +229,14 @@ class Pathway:
             self._move(p, p.phase_index + 1)
 
     def _on_relapse_found(self, ev: Wake) -> None:
-        c = self.c
         p = ev.p
         p.relapses += 1
         p.relapses_detected += 1
-        c.log(p, "relapse_detected")
+        self.c.log(p, "relapse_detected")
         if p.relapses_detected > self.max_relapses:
             self._end_treatment(p, Outcome.RELAPSE_DISCHARGE)
             return
-        response = c.relapse_response()
+        response = self.rules.relapse_response()
         if response == "discharge":
             self._end_treatment(p, Outcome.RELAPSE_DISCHARGE)
         elif response == "step_back":
@@ -225,8 +247,7 @@ class Pathway:
     def _move(self, p: Patient, phase_index: int) -> None:
         """Into a group serving the next phase, waiting in the old seat if all are full."""
         p.target_phase = phase_index
-        p.waiting_for = self.ON_SEATED
-        if self.c.seats.move(p, phase_index):
+        if self.c.seats.move(p, phase_index, then=self.ON_SEATED):
             self._enter_phase(p)
 
     def _on_seated(self, ev: Wake) -> None:
@@ -236,14 +257,23 @@ class Pathway:
         self.c.enter_phase(p, p.target_phase)
         self._live_through_phase(p)
 
+    def drop_out(self, p: Patient) -> None:
+        """A missed session tipped the patient into leaving: interrupt their pathway.
+
+        Urgent, like a SimPy interrupt: it comes before anything else due at this instant, even
+        the patient's own admission or seat if those were granted a moment ago.
+        """
+        if p.in_treatment and not p.dropping:
+            p.dropping = True
+            self.c.scheduler.interrupt(p, self.ON_DROPOUT)
+
     def _on_dropout_after_missed_session(self, ev: Wake) -> None:
-        """A missed session made the patient leave (`Clinic.drop_out`): whatever they were waiting
-        for is off. Like a SimPy interrupt, this comes before anything else due at this instant."""
+        """Whatever the patient was waiting for is off."""
         p = ev.p
         if not p.in_treatment:  # pragma: no cover - drop_out only marks patients in treatment
             return
         if p.wake is not None:
-            p.wake.callbacks = ()
+            p.wake.cancel()
         self.c.log(p, "dropout_after_missed_session")
         self._end_treatment(p, Outcome.DROPPED_OUT)
 
@@ -259,16 +289,14 @@ class Pathway:
     # 5. Relapse-prevention aftercare group, for about a year after graduation. -----------------
     def _offer_aftercare(self, p: Patient) -> None:
         c = self.c
-        spec = self.aftercare
-        if not spec.enabled:
+        if not self.aftercare.enabled:
             c.finish(p, Outcome.GRADUATED)
             return
-        if c.aftercare_uptake() >= spec.uptake_prob:
+        if not self.rules.takes_up_aftercare():
             p.aftercare_status = AftercareStatus.DECLINED
             c.finish(p, Outcome.GRADUATED)
             return
-        p.waiting_for = self.ON_AFTERCARE_SEAT
-        if c.seats.wait_for_aftercare(p):  # seated at once; else resumed when seated
+        if c.seats.wait_for_aftercare(p, then=self.ON_AFTERCARE_SEAT):  # seated at once
             self._attend_aftercare(p)
 
     def _on_aftercare_seat(self, ev: Wake) -> None:
@@ -276,33 +304,22 @@ class Pathway:
         self._attend_aftercare(ev.p)
 
     def _attend_aftercare(self, p: Patient) -> None:
-        c = self.c
+        """Aftercare's dropout clock runs from the start, unlike a phase's."""
+        rules = self.rules
         now = self.env.now
         p.aftercare_status = AftercareStatus.ATTENDING
-        c.log(p, "aftercare_start")
-        p.clock_end = now + c.aftercare_duration_days()
-        rate = c.aftercare_dropout_rate
-        p.clock_dropout_at = now + c.dropout_clock() / rate if rate > 0 else INF
-        self._next_in_aftercare(p)
-
-    def _next_in_aftercare(self, p: Patient) -> None:
-        c = self.c
-        now = self.env.now
-        end, dropout_at = p.clock_end, p.clock_dropout_at
-        rate = c.aftercare_relapse_rate
-        relapse_at = now + c.relapse_clock() / rate if rate > 0 else INF
-        if relapse_at < min(end, dropout_at):
-            c.sleep(p, relapse_at - now, self.ON_AFTERCARE_RELAPSE)
-        elif dropout_at < end:
-            c.sleep(p, dropout_at - now, self.ON_AFTERCARE_DROPOUT)
-        else:
-            c.sleep(p, end - now, self.ON_AFTERCARE_COMPLETED)
+        self.c.log(p, "aftercare_start")
+        p.clock_end = now + rules.aftercare_duration_days()
+        rate = rules.aftercare_dropout_rate
+        p.clock_dropout_at = now + rules.dropout_clock() / rate if rate > 0 else INF
+        p.relapse_rate = rules.aftercare_relapse_rate
+        self._race(p, self.IN_AFTERCARE)
 
     def _on_aftercare_relapse(self, ev: Wake) -> None:
         p = ev.p
         p.aftercare_relapses += 1
         self.c.log(p, "aftercare_relapse")
-        self._next_in_aftercare(p)
+        self._race(p, self.IN_AFTERCARE)
 
     def _on_aftercare_dropout(self, ev: Wake) -> None:
         ev.p.aftercare_status = AftercareStatus.DROPPED_OUT

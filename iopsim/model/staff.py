@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 
 from ..scenario.schema import Counselors
+from ..scenario.vocabulary import ACTIVITIES, HOURS_PER_DAY
 
 INF = math.inf
-
-ACTIVITIES = ("group", "documentation", "intake", "individual")
 
 
 class CounselorTeam:
@@ -68,7 +67,7 @@ class CounselorTeam:
         for activity, hours in activity_hours.items():
             self.week_hours[activity] += hours
             total += hours
-        self.busy_until[counselor] = now_days + total / 24.0
+        self.busy_until[counselor] = now_days + total / HOURS_PER_DAY
         self._spend(counselor, total)
 
     def _spend(self, counselor: int, hours: float) -> None:

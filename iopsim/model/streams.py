@@ -6,8 +6,8 @@ scenarios run with the same seed see the same referrals, durations and coin flip
 purpose they share.
 
 Draws come in numpy blocks (see `scenario/distributions.py`), handed out one at a time by a
-C-level iterator: the same values in the same order as `BufferedDraws`, at under half the cost
-per draw, which matters because a run makes tens of draws per referral.
+C-level iterator (under half the cost per draw of a Python buffer-and-index callable), which
+matters because a run makes tens of draws per referral.
 """
 
 from __future__ import annotations
@@ -54,4 +54,4 @@ class RandomStreams:
         return _flat(lambda: rng.poisson(mean, BLOCK).astype(np.float64))
 
     def sampler(self, purpose: str, spec) -> Draw:
-        return _flat(sampler(spec, self.generator(purpose))._draw_block)
+        return _flat(sampler(spec, self.generator(purpose)))

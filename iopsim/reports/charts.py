@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..scenario.calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
+from ..scenario.vocabulary import ACCESS_TARGET_DAYS, DAYS_PER_WEEK, DAYS_PER_YEAR, group_size_cap
+from ..scenario.vocabulary import ACTIVITIES as COUNSELOR_ACTIVITIES
 from .flow import draw_flow, patient_flow
 from .rundir import TREATMENT_OUTCOMES, RunDir
 from .style import (
@@ -33,7 +34,6 @@ from .style import (
 )
 from .tables import format_value
 
-ACCESS_TARGET_DAYS = 14.0  # the threshold of the admitted_within_14_days_pct KPI
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True))
 OUTCOME_LABELS = {"graduated": "Graduated", "dropped_out": "Dropped out", "relapse_discharge": "Discharged after relapse"}
@@ -255,14 +255,16 @@ def _colormap():
 
 
 # --- 5. counselor time ----------------------------------------------------------------------------------
-ACTIVITIES = (
-    ("group", "Leading groups", BLUE),
-    ("documentation", "Group notes", SKY),
-    ("intake", "Intake assessments", GREEN),
-    ("individual", "Individual sessions", ORANGE),
-    ("other_duties", "Other duties (supervision, meetings)", PURPLE),
-    ("idle", "Unscheduled", LIGHT_GREY),
-)
+_ACTIVITY_STYLE = {
+    "group": ("Leading groups", BLUE),
+    "documentation": ("Group notes", SKY),
+    "intake": ("Intake assessments", GREEN),
+    "individual": ("Individual sessions", ORANGE),
+    "other_duties": ("Other duties (supervision, meetings)", PURPLE),
+    "idle": ("Unscheduled", LIGHT_GREY),
+}
+# The model's clinical activities (a new one must get a label and colour here), then the rest of the week.
+ACTIVITIES = tuple((key, *_ACTIVITY_STYLE[key]) for key in (*COUNSELOR_ACTIVITIES, "other_duties", "idle"))
 
 
 def counselor_hours(run: RunDir):
@@ -412,7 +414,7 @@ def group_capacity(scenario: dict) -> dict[str, int]:
     for s in scenario["timetable"]:
         if "intake" in s["serves"]:
             continue
-        cap = min(s.get("max_size") or default, seats.get(s["room"], default))
+        cap = group_size_cap(s.get("max_size"), default, seats.get(s["room"], default))
         out[s["group"]] = min(out.get(s["group"], cap), cap)
     return out
 

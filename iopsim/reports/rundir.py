@@ -12,7 +12,8 @@ import math
 from functools import cached_property
 from pathlib import Path
 
-from ..scenario.calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
+from ..scenario.calendar import DAYS_PER_YEAR
+from ..scenario.window import Window
 
 SUMMARY_KEYS = ("iopsim_version", "scenario", "seed", "replications", "warmup_weeks", "horizon_years", "kpis")
 TREATMENT_OUTCOMES = ("graduated", "dropped_out", "relapse_discharge")
@@ -76,18 +77,22 @@ class RunDir:
     def kpis(self) -> dict[str, dict]:
         return self.summary["kpis"]
 
+    @cached_property
+    def window(self) -> Window:
+        """The observation window, as the model and the KPIs clip it."""
+        return Window.of_lengths(float(self.summary["warmup_weeks"]), float(self.summary["horizon_years"]))
+
     @property
     def horizon_days(self) -> float:
-        return float(self.summary["horizon_years"]) * DAYS_PER_YEAR
+        return self.window.end_days
 
     @property
     def warmup_days(self) -> float:
-        """Start of the observation window, as the model clips it (kpis.py)."""
-        return min(float(self.summary["warmup_weeks"]) * DAYS_PER_WEEK, self.horizon_days)
+        return self.window.start_days
 
     @property
     def window_years(self) -> float:
-        return (self.horizon_days - self.warmup_days) / DAYS_PER_YEAR
+        return self.window.years
 
     def footer(self) -> str:
         """The provenance line every chart carries."""
@@ -134,8 +139,7 @@ class RunDir:
     # --- derived views ------------------------------------------------------------------------------
     def window_weeks(self):
         """Boolean mask over timeseries rows: whole weeks starting at or after the warm-up (as KPIs)."""
-        ts = self.timeseries
-        return ts["week_end_days"] - DAYS_PER_WEEK >= self.warmup_days - 1e-9
+        return self.window.week_counts(self.timeseries["week_end_days"])
 
     def within_window(self, column: str):
         """Boolean mask over patients: the step `column` happened inside [warm-up, horizon]."""

@@ -198,35 +198,6 @@ def _block_drawer(spec: _Spec, rng: np.random.Generator):
     raise TypeError(f"unknown distribution {spec!r}")  # pragma: no cover
 
 
-class BufferedDraws:
-    """Callable handing out one value at a time from a block-filled buffer."""
-
-    __slots__ = ("_draw_block", "_buffer", "_next")
-
-    def __init__(self, draw_block: Callable[[], np.ndarray]):
-        self._draw_block = draw_block
-        self._buffer: list[float] = []
-        self._next = 0
-
-    def __call__(self) -> float:
-        if self._next >= len(self._buffer):
-            self._buffer = self._draw_block().tolist()
-            self._next = 0
-        value = self._buffer[self._next]
-        self._next += 1
-        return value
-
-
-def sampler(spec: _Spec, rng: np.random.Generator) -> BufferedDraws:
-    """Draws from a distribution spec."""
-    return BufferedDraws(_block_drawer(spec, rng))
-
-
-def uniforms(rng: np.random.Generator) -> BufferedDraws:
-    """U(0,1) draws: the cheap way to decide 'does this happen?' many times."""
-    return BufferedDraws(lambda: rng.random(BLOCK))
-
-
-def exponentials(rng: np.random.Generator) -> BufferedDraws:
-    """Standard exponential draws; divide by a rate to get a waiting time."""
-    return BufferedDraws(lambda: rng.standard_exponential(BLOCK))
+def sampler(spec: _Spec, rng: np.random.Generator) -> Callable[[], np.ndarray]:
+    """A function drawing the next BLOCK values of a distribution spec (see `model/streams.py`)."""
+    return _block_drawer(spec, rng)

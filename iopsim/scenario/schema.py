@@ -134,10 +134,6 @@ class Phase(_Section):
     relapse_prob_per_week: float = prob(0.05, "Weekly probability of a relapse before the self-help effect.")
     dropout_prob_per_week: float = prob(0.02, "Weekly probability of leaving treatment against advice.")
 
-    @property
-    def group_hours_per_week(self) -> float:
-        return self.group_sessions_per_week * self.session_hours
-
 
 class Attendance(_Section):
     """How patients use the program between the scheduled events."""

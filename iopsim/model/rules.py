@@ -1,0 +1,107 @@
+"""The clinical rules the pathway applies, with the random draws each one needs.
+
+How long a phase lasts, how often patients relapse (lowered by self-help meetings) and drop out,
+how soon a drug test or breathalyzer finds a relapse, what the program does then, and who takes
+up aftercare. Weekly probabilities become constant hazards, so the time to each event is
+exponential. Each purpose draws from its own stream (see `streams.py`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..scenario.schema import Phase, Scenario
+from ..scenario.vocabulary import DAYS_PER_WEEK
+from .streams import Draw, RandomStreams
+
+INF = math.inf
+
+
+def weekly_hazard_to_rate_per_day(prob_per_week: float) -> float:
+    """A constant hazard giving this probability of the event within a week."""
+    if prob_per_week <= 0:
+        return 0.0
+    return -math.log1p(-min(prob_per_week, 1 - 1e-12)) / DAYS_PER_WEEK
+
+
+def _weeks_to_days(draw: Draw) -> Draw:
+    return lambda: draw() * DAYS_PER_WEEK
+
+
+class PathwayRules:
+    def __init__(self, scenario: Scenario, streams: RandomStreams):
+        self.scenario = scenario
+        self.phases = list(scenario.phases)
+        st = streams
+        self.phase_duration_days = [
+            _weeks_to_days(st.sampler(f"phase_duration:{i}", ph.duration_weeks)) for i, ph in enumerate(self.phases)
+        ]
+        self.self_help_draws = [  # meetings a week a patient keeps up in each phase (None: no draws)
+            st.poissons(f"self_help:{i}", ph.self_help_meetings_per_week) if ph.self_help_meetings_per_week else None
+            for i, ph in enumerate(self.phases)
+        ]
+        self._relapse_rates: dict[tuple[int, float], float] = {}
+        self.dropout_rate_per_day = [weekly_hazard_to_rate_per_day(ph.dropout_prob_per_week) for ph in self.phases]
+        self.relapse_clock = st.exponentials("relapse_clock")
+        self.dropout_clock = st.exponentials("dropout_clock")
+        self.detection = st.uniforms("relapse_detection")
+        self.policy = st.uniforms("relapse_policy")
+        aftercare = scenario.aftercare
+        self.aftercare_uptake = st.uniforms("aftercare_uptake")
+        self.aftercare_duration_days = _weeks_to_days(st.sampler("aftercare_duration", aftercare.duration_weeks))
+        self.aftercare_dropout_rate = weekly_hazard_to_rate_per_day(aftercare.dropout_prob_per_week)
+        self.aftercare_relapse_rate = weekly_hazard_to_rate_per_day(aftercare.relapse_prob_per_week)
+        self.self_help_multiplier = scenario.attendance.self_help_relapse_multiplier_per_meeting
+
+    def self_help_meetings(self, phase_index: int) -> float:
+        """Meetings a week a patient entering this phase keeps up."""
+        meetings = self.self_help_draws[phase_index]
+        return meetings() if meetings is not None else 0.0
+
+    def relapse_rate_per_day(self, phase_index: int, meetings_per_week: float) -> float:
+        """Weekly relapse risk, lowered (dose-response) by each self-help meeting a week.
+
+        Meetings are whole numbers, so the few rates a run needs are computed once each.
+        """
+        key = (phase_index, meetings_per_week)
+        rate = self._relapse_rates.get(key)
+        if rate is None:
+            prob = self.phases[phase_index].relapse_prob_per_week * self.self_help_multiplier**meetings_per_week
+            rate = self._relapse_rates[key] = weekly_hazard_to_rate_per_day(prob)
+        return rate
+
+    def detection_delay_days(self, phase: Phase) -> float:
+        """Days from a relapse to the first test that catches it (inf if none does).
+
+        Tests of each kind are evenly spaced with a random offset; each test inside the
+        kind's detection window detects the use with the kind's sensitivity.
+        """
+        r = self.scenario.relapse
+        first = INF
+        for per_week, window, sensitivity in (
+            (phase.drug_tests_per_week, r.drug_test_window_days, r.drug_test_sensitivity),
+            (phase.breathalyzers_per_week, r.breathalyzer_window_days, r.breathalyzer_sensitivity),
+        ):
+            if per_week <= 0 or sensitivity <= 0:
+                continue
+            spacing = DAYS_PER_WEEK / per_week
+            t = self.detection() * spacing
+            while t <= window and t < first:
+                if self.detection() < sensitivity:
+                    first = t
+                    break
+                t += spacing
+        return first
+
+    def relapse_response(self) -> str:
+        """What the program does about a detected relapse: repeat_phase, step_back or discharge."""
+        pol = self.scenario.relapse.policy
+        u = self.policy()
+        if u < pol.repeat_phase:
+            return "repeat_phase"
+        if u < pol.repeat_phase + pol.step_back:
+            return "step_back"
+        return "discharge"
+
+    def takes_up_aftercare(self) -> bool:
+        return self.aftercare_uptake() < self.scenario.aftercare.uptake_prob

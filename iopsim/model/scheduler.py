@@ -1,0 +1,102 @@
+"""Scheduling on SimPy's own event queue without generator processes.
+
+Everything that happens in a run is a callback of a scheduled `Wake`, processed by SimPy's
+scheduler (`env.run`, `env.step`): the timetable slots and the weekly monitor re-arm
+themselves, referrals schedule the next one, and a patient sleeps in one pending wake-up at a
+time. A process would cost an Initialize and a termination event per referral and SimPy's
+resume machinery around every wake-up, which made it the largest single cost of a run.
+
+`Wake` implements the part of SimPy's event protocol its scheduler uses: `env.schedule`
+queues it and `env.step` reads `callbacks` and `_ok`, calls each callback with the event and
+sets `callbacks` to None. That protocol is internal to SimPy, so pyproject.toml pins
+`simpy>=4.1,<5`; this module is the only place that relies on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+from simpy.events import NORMAL, URGENT
+
+from ..scenario.vocabulary import DAYS_PER_WEEK
+
+LAST_AT_INSTANT = 2  # event priority after SimPy's URGENT (0) and NORMAL (1)
+
+Step = tuple[Callable[["Wake"], None], ...]  # what a wake-up calls, built once per step
+
+
+class Wake:
+    """A scheduled call: SimPy's `step()` pops it and calls each of `callbacks` with it.
+
+    The cheapest event the scheduler can process: no generator to resume and one small object
+    per wake-up. `p` is whom it is for (a patient, or a timetable slot's action), `value` what
+    it brings (as `Event.succeed(value)` would).
+    """
+
+    __slots__ = ("callbacks", "p", "value")
+    _ok = True
+
+    def __init__(self, callbacks: Step, p: Any, value: Any = None):
+        self.callbacks: Step | None = callbacks
+        self.p = p
+        self.value = value
+
+    def cancel(self) -> None:
+        """Make this pending wake-up do nothing when its time comes."""
+        self.callbacks = ()
+
+
+class Scheduler:
+    """The ways a run schedules its wake-ups, in days from now."""
+
+    def __init__(self, env: simpy.Environment):
+        self.env = env
+        # `Wake` duck-types SimPy's `Event` and LAST_AT_INSTANT is a plain int priority, neither
+        # of which SimPy's annotations (`Event`, `EventPriority`) can say.
+        self.schedule: Callable[[Wake, int, float], None] = env.schedule  # type: ignore[assignment]
+        self._on_weekly: Step = (self._weekly,)
+
+    def sleep(self, p, delay: float, then: Step) -> None:
+        """Wake the patient after `delay` days into step `then` (what `yield env.timeout(delay)` was)."""
+        ev = p.wake = Wake(then, p)
+        self.schedule(ev, NORMAL, delay)
+
+    def resume(self, p, value: Any = None) -> None:
+        """Let a patient waiting in a queue go on now, into the step the queue was given at `join`
+        (what `p.event.succeed(value)` was)."""
+        assert p.waiting_for is not None  # a queue resumes only a patient waiting in it
+        ev = p.wake = Wake(p.waiting_for, p, value)
+        self.schedule(ev, NORMAL, 0.0)
+
+    def interrupt(self, p, then: Step) -> None:
+        """Call `then` for the patient now, before anything else due at this instant (like a SimPy
+        interrupt, which is urgent)."""
+        self.schedule(Wake(then, p), URGENT, 0.0)
+
+    def after(self, delay: float, then: Step, p: Any = None, priority: int = NORMAL) -> Wake:
+        """Call `then` in `delay` days (a plain timeout with a callback)."""
+        ev = Wake(then, p)
+        self.schedule(ev, priority, delay)
+        return ev
+
+    def again(self, ev: Wake, then: Step, delay: float, priority: int = NORMAL) -> None:
+        """Re-arm a processed wake-up (SimPy set its callbacks to None) instead of making a new one."""
+        ev.callbacks = then
+        self.schedule(ev, priority, delay)
+
+    def every_week(self, offset_days: float, action: Callable[[float], None]) -> None:
+        """Call `action(now)` at `offset_days` into each week, one re-armed event per slot."""
+        self.schedule(Wake(self._on_weekly, action, offset_days), NORMAL, offset_days - self.env.now)
+
+    def _weekly(self, ev: Wake) -> None:
+        now = self.env.now
+        ev.p(now)
+        ev.value += DAYS_PER_WEEK
+        ev.callbacks = self._on_weekly
+        self.schedule(ev, NORMAL, ev.value - now)
+
+    def events_processed(self) -> float:
+        """Events scheduled so far: SimPy numbers each one (read once, at the end of a run)."""
+        return float(next(self.env._eid))

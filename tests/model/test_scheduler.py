@@ -1,0 +1,63 @@
+"""Scheduler: wake-ups on SimPy's queue at the right times, in the right order."""
+
+from __future__ import annotations
+
+import simpy
+
+from iopsim.model.pathway import Patient
+from iopsim.model.scheduler import LAST_AT_INSTANT, Scheduler
+
+
+def setup():
+    env = simpy.Environment()
+    return env, Scheduler(env), []
+
+
+def test_sleep_wakes_the_patient_into_the_given_step_after_the_delay():
+    env, s, log = setup()
+    p = Patient(7, 0.0)
+    s.sleep(p, 2.5, (lambda ev: log.append((env.now, ev.p.pid, ev.value)),))
+    assert p.wake is not None
+    env.run()
+    assert log == [(2.5, 7, None)]
+
+
+def test_resume_goes_into_the_step_the_queue_was_given_with_the_value():
+    env, s, log = setup()
+    p = Patient(1, 0.0)
+    p.waiting_for = (lambda ev: log.append((env.now, ev.value)),)
+    env.run(until=3.0)
+    s.resume(p, 0.25)
+    env.run()
+    assert log == [(3.0, 0.25)]
+
+
+def test_an_interrupt_comes_first_and_last_at_instant_comes_last():
+    env, s, log = setup()
+    p = Patient(1, 0.0)
+    s.after(1.0, (lambda ev: log.append("last"),), priority=LAST_AT_INSTANT)
+    s.sleep(p, 1.0, (lambda ev: log.append("normal"),))
+    s.after(1.0, (lambda ev: s.interrupt(p, (lambda ev: log.append("interrupt"),)),))
+    s.after(1.0, (lambda ev: log.append("normal 2"),))
+    env.run()
+    assert log == ["normal", "interrupt", "normal 2", "last"]
+
+
+def test_a_cancelled_wake_up_does_nothing():
+    env, s, log = setup()
+    p = Patient(1, 0.0)
+    s.sleep(p, 1.0, (lambda ev: log.append("woke"),))
+    assert p.wake is not None
+    p.wake.cancel()
+    env.run()
+    assert log == []
+
+
+def test_every_week_calls_at_the_offset_of_each_week_with_one_event_re_armed():
+    env, s, log = setup()
+    s.every_week(1.5, log.append)
+    for _ in range(3):
+        env.step()
+    assert log == [1.5, 8.5, 15.5]
+    assert env.peek() == 22.5
+    assert s.events_processed() == 4  # the same Wake, scheduled four times (the fourth is pending)
