@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .finance_schema import check_finance
 from .schema import DAYS, Scenario
 
 AFTERCARE = "aftercare"
@@ -22,6 +23,7 @@ def check_scenario(s: Scenario) -> list[Problem]:
     problems += _check_names(s)
     problems += _check_program_and_timetable(s)
     problems += _check_staff(s)
+    problems += check_finance(s.finance, [r.name for r in s.rooms])
     return problems
 
 

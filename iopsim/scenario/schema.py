@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from .distributions import Distribution, Fixed, Triangular
+from .finance_schema import Finance
 from .program_schema import Program
 
 
@@ -263,6 +264,9 @@ class Scenario(_Section):
     rooms: list[Room] = Field(min_length=1)
     counselors: Counselors
     closures: Closures = Field(default_factory=Closures)
+    finance: Finance | None = Field(  # left out of dumps when absent: fingerprints stay as they were
+        None, exclude_if=lambda v: v is None, description="Costs and revenue (optional; adds the money KPIs)."
+    )
 
     # --- program template (engineer E): kept together so it merges apart from the fields above.
     # exclude=True: a dumped scenario carries the generated timetable instead, so it reloads to the
