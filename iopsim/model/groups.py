@@ -237,6 +237,7 @@ class TherapySession(TimetableSlot):
         self.booking = {"group": self.hours, "documentation": self.documentation_hours}
         self.attend_prob = c.scenario.attendance.group_attendance_prob
         self.drop_prob = 0.0 if group.is_aftercare else c.scenario.attendance.dropout_prob_per_missed_session
+        self.billing = None if group.is_aftercare else c.billing  # program days count treatment groups only
 
     def meet(self, now: float) -> None:
         """Walk the roster once: who is expected, whether the session runs, who comes."""
@@ -267,12 +268,16 @@ class TherapySession(TimetableSlot):
         attend_prob = self.attend_prob
         drop_prob = self.drop_prob
         hours = self.hours
+        billing = self.billing
+        day = now // 1
         present = 0
         for p in expected:
             if attend() < attend_prob:
                 present += 1
                 p.sessions_attended += 1
                 p.group_hours_attended += hours
+                if billing is not None:
+                    billing.attend(p, day, hours)
             else:
                 p.sessions_missed += 1
                 if drop_prob and attend() < drop_prob:
