@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .analysis.kpis import KPI_UNITS, PatientTally, kpis
+from .analysis.finance import SIGNED_KPIS
+from .analysis.kpis import PatientTally, kpi_units, kpis
 from .analysis.stats import mean_ci
 from .files import fingerprint
 from .model.clinic import simulate
@@ -61,7 +62,7 @@ class RunSet:
         return [o.kpis for o in self.outputs]
 
     def summary(self) -> dict[str, dict]:
-        return summarise(self.kpi_rows())
+        return summarise(self.kpi_rows(), kpi_units(self.scenario))
 
     def kpi_frame(self):
         """KPIs as a pandas DataFrame, one row per replication (for notebooks)."""
@@ -156,13 +157,14 @@ def run_replications(
     return RunSet(scenario, seed, outputs, complete and len(outputs) == n)
 
 
-def summarise(rows: Sequence[dict[str, float]]) -> dict[str, dict]:
-    """Mean and 95% t-interval of every KPI across replications."""
+def summarise(rows: Sequence[dict[str, float]], units: dict[str, str] | None = None) -> dict[str, dict]:
+    """Mean and 95% t-interval of every KPI across replications (`units`: kpi_units(scenario);
+    default the KPIs every run has)."""
     out = {}
-    for name, unit in KPI_UNITS.items():
+    for name, unit in (units or kpi_units(None)).items():
         est = mean_ci([row[name] for row in rows])
         lo, hi = est.lo, est.hi
-        if not math.isnan(lo):  # every KPI is a count, rate, time or share: clip the interval to its range
+        if not math.isnan(lo) and name not in SIGNED_KPIS:  # counts, rates, times, shares, money: clip to their range
             lo = max(lo, 0.0)
             hi = min(hi, 100.0) if unit == "%" else hi
         out[name] = {"mean": _finite(est.mean), "ci95": [_finite(lo), _finite(hi)], "unit": unit}
