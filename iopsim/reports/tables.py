@@ -18,3 +18,13 @@ def format_value(x: float | None, decimals: int | None = None) -> str:
         return "–"
     d = decimals_for(x) if decimals is None else decimals
     return f"{x:,.{d}f}"
+
+
+def format_money(x: float | None) -> str:
+    """An amount of money: whole units with thousands separated ('1,020,000', '-35,210'); '–' if undefined.
+
+    Never e-notation, whatever the size: budgets are read digit by digit.
+    """
+    if x is None or not math.isfinite(x):
+        return "–"
+    return f"{x:,.0f}"
