@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
+from .budget import budget
 from .charts import drawable, render
 from .compare import HEADLINE_KPIS, Comparison, compare_all, comparison_chart, difference_text, relative_text
 from .rundir import RunDir
@@ -248,7 +249,7 @@ def report_context(runs: Sequence[RunDir], image_format: str = "svg") -> dict:
         "version": __version__,
         "runs": [{"letter": letter, "label": r.label, "name": r.name, "folder": r.path.name or str(r.path),
                   "description": r.scenario.get("description", ""), "facts": scenario_facts(r),
-                  "complete": r.complete, "charts": _charts(r, image_format)}
+                  "complete": r.complete, "charts": _charts(r, image_format), "budget": budget(r)}
                  for letter, r in zip(letters, runs, strict=True)],
         "headline_sections": [("", headline)],
         "kpi_sections": kpi_rows,
