@@ -32,7 +32,7 @@ def _estimate(v: dict | None) -> dict:
     """{'mean': '6.82', 'ci': '5.69–7.96'} with the mean's decimals ('–' when undefined)."""
     if not v:
         return {"mean": "–", "ci": ""}
-    d = decimals_for(v.get("mean"))
+    d = decimals_for(v.get("mean"), v.get("unit", ""))
     lo, hi = (v.get("ci95") or [None, None])[:2]
     ci = "" if lo is None or hi is None else f"{format_value(lo, d)}–{format_value(hi, d)}"
     return {"mean": format_value(v.get("mean"), d), "ci": ci}
