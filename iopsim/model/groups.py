@@ -276,8 +276,14 @@ class TherapySession(TimetableSlot):
                 present += 1
                 p.sessions_attended += 1
                 p.group_hours_attended += hours
-                if billing is not None:
-                    billing.attend(p, day, hours)
+                if billing is not None:  # the day's group hours (billing.py), written out: once per attendee
+                    if p.attend_day == day:
+                        p.day_hours += hours
+                    else:
+                        if p.day_hours:
+                            billing.close_day(p)
+                        p.attend_day = day
+                        p.day_hours = hours
             else:
                 p.sessions_missed += 1
                 if drop_prob and attend() < drop_prob:
