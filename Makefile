@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-slow lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,18 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 run: $(STAMP_RUN)
 	$(BIN)/iopsim run scenarios/baseline.yaml
 
+# Tests run on every CPU (pytest-xdist), a file per worker at a time, so that the fixtures a file
+# shares (simulated runs, rendered reports) are built once, not once per worker.
+PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadfile
+
+# The slow end-to-end tests (marked `slow`) are left to `make test-slow`; CI (.ci/run) runs both.
 test: $(STAMP_TEST)
 	$(BIN)/ruff check iopsim tests $(wildcard benchmarks)
 	$(BIN)/mypy iopsim
-	$(BIN)/python -m pytest -q
+	$(PYTEST) -m "not slow"
+
+test-slow: $(STAMP_TEST)
+	$(PYTEST) -m slow
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check iopsim tests $(wildcard benchmarks)

@@ -1,29 +1,24 @@
-"""Replications of a scenario, across processes, and the run folder they are written to.
+"""Replications of a scenario, across processes (reports/rundir_write.py writes them to a run folder).
 
 Replication r of seed s always uses the random streams of (s, r), so results do not depend on
-how many workers run them or in which order they finish. Workers get batches of replications
-and ship back only KPIs and the compact weekly series.
+how many workers run them or in which order they finish. Workers (of the execution engine,
+iopsim.execution) get batches of replications and ship back each one's KPIs, weekly series,
+sessions and, unless told not to, its per-patient table.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 
-from . import __version__
-from .analysis.finance import SIGNED_KPIS
 from .analysis.kpis import PatientTally, kpi_units, kpis
-from .analysis.stats import mean_ci
-from .files import fingerprint
+from .analysis.stats import summarise
+from .execution import Task, TaskResult, open_executor
 from .model.clinic import simulate
 from .model.records import phase_start_column
 from .scenario.schema import Scenario
@@ -81,12 +76,20 @@ class RunSet:
 
 
 def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool = False,
-            keep_patients: bool = True) -> ReplicationOutput:
+            keep_patients: bool = True, on_patients: Callable[[int], None] | None = None) -> ReplicationOutput:
     """One replication. Patients are tallied for the KPIs as they leave; `keep_patients=False`
-    skips the per-patient table, so memory does not grow with the number of referrals."""
+    skips the per-patient table, so memory does not grow with the number of referrals.
+    `on_patients(k)` hears of every chunk of k finished patients: progress inside a long replication."""
     window = Window.of(scenario)
     tally = PatientTally(window.start_days, window.end_days)
-    result = simulate(scenario, seed, replication, record_events, tally.fold, keep_patients)
+
+    def fold_and_report(rows: dict[str, np.ndarray]) -> None:
+        tally.fold(rows)
+        if on_patients is not None:
+            on_patients(len(rows["outcome"]))
+
+    sink = tally.fold if on_patients is None else fold_and_report
+    result = simulate(scenario, seed, replication, record_events, sink, keep_patients)
     patients = {}
     if keep_patients:
         patients = {name: result.records[name] for name in PATIENT_COLUMNS}
@@ -94,11 +97,6 @@ def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool
             patients[f"started_{phase.name}"] = result.records[phase_start_column(i)]
     return ReplicationOutput(replication, kpis(result, tally), result.series, result.events, result.stats,
                              result.slots, patients)
-
-
-def _run_batch(scenario: Scenario, seed: int, replications: Sequence[int], record_events: bool,
-               keep_patients: bool = True) -> list[ReplicationOutput]:
-    return [run_one(scenario, seed, r, record_events, keep_patients) for r in replications]
 
 
 def _batches(indices: Sequence[int], jobs: int) -> list[list[int]]:
@@ -114,6 +112,10 @@ def _batches(indices: Sequence[int], jobs: int) -> list[list[int]]:
     return out
 
 
+class ReplicationError(RuntimeError):
+    """A replication raised: the message names it and carries the traceback from where it ran."""
+
+
 def run_replications(
     scenario: Scenario,
     replications: int | None = None,
@@ -123,137 +125,73 @@ def run_replications(
     on_progress: Callable[[int], None] | None = None,
     indices: Sequence[int] | None = None,
     keep_patients: bool = True,
+    on_patients: Callable[[int], None] | None = None,
 ) -> RunSet:
-    """Run replications 0..n-1 (or the given indices); on Ctrl-C, return the finished ones marked incomplete."""
+    """Run replications 0..n-1 (or the given indices) on the execution engine (iopsim.execution);
+    on Ctrl-C, return the finished ones marked incomplete. One job runs them here, one at a time;
+    more run guided batches on a process pool whose workers exit if this process dies.
+    `on_patients(k)`: k more patients finished, in any replication (progress inside long ones)."""
     seed = scenario.run.seed if seed is None else seed
     if indices is None:
         indices = range(scenario.run.replications if replications is None else replications)
     indices = list(indices)
     n = len(indices)
+    jobs = max(1, min(jobs, n))
+    batches = [[r] for r in indices] if jobs == 1 else _batches(indices, jobs)
+    tasks = [Task(f"replications {b[0]}-{b[-1]}", scenario, seed, tuple(b)) for b in batches]
     done: dict[int, ReplicationOutput] = {}
+
+    def on_result(res: TaskResult) -> None:
+        if res.outputs is None:
+            raise ReplicationError(f"{scenario.name}, seed {seed}, {res.key}: {res.error}\n\n"
+                                   f"Where it ran:\n{res.traceback or ''}")
+        for out in res.outputs:
+            done[out.replication] = out
+        if on_progress:
+            on_progress(len(res.outputs))
+
     complete = True
     try:
-        if jobs <= 1 or n <= 1:
-            for r in indices:
-                done[r] = run_one(scenario, seed, r, record_events, keep_patients)
-                if on_progress:
-                    on_progress(1)
-        else:
-            with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool:
-                futures = [pool.submit(_run_batch, scenario, seed, b, record_events, keep_patients) for b in _batches(indices, jobs)]
-                try:
-                    for future in as_completed(futures):
-                        for out in future.result():
-                            done[out.replication] = out
-                        if on_progress:
-                            on_progress(len(future.result()))
-                except KeyboardInterrupt:
-                    for f in futures:
-                        f.cancel()
-                    raise
+        with _patient_counts(on_patients, jobs) as count_patients:
+            evaluate = partial(run_one, record_events=record_events, keep_patients=keep_patients,
+                               on_patients=count_patients)
+            with open_executor(jobs, evaluate) as executor:
+                executor.run(tasks, on_result)
     except KeyboardInterrupt:
         complete = False
     outputs = [done[r] for r in sorted(done)]
     return RunSet(scenario, seed, outputs, complete and len(outputs) == n)
 
 
-def summarise(rows: Sequence[dict[str, float]], units: dict[str, str] | None = None) -> dict[str, dict]:
-    """Mean and 95% t-interval of every KPI across replications (`units`: kpi_units(scenario);
-    default the KPIs every run has)."""
-    out = {}
-    for name, unit in (units or kpi_units(None)).items():
-        est = mean_ci([row[name] for row in rows])
-        lo, hi = est.lo, est.hi
-        if not math.isnan(lo) and name not in SIGNED_KPIS:  # counts, rates, times, shares, money: clip to their range
-            lo = max(lo, 0.0)
-            hi = min(hi, 100.0) if unit == "%" else hi
-        out[name] = {"mean": _finite(est.mean), "ci95": [_finite(lo), _finite(hi)], "unit": unit}
-    return out
+@contextmanager
+def _patient_counts(on_patients: Callable[[int], None] | None, jobs: int):
+    """Where replications report finished patients: `on_patients` itself when they run here; with
+    worker processes, a queue that a thread here drains into `on_patients` while they run."""
+    if on_patients is None or jobs == 1:
+        yield on_patients
+        return
+    import multiprocessing
+    import queue
+    import threading
 
+    with multiprocessing.Manager() as manager:
+        counts = manager.Queue()
+        stop = threading.Event()
 
-def _finite(x: float) -> float | None:
-    return None if x is None or math.isnan(x) or math.isinf(x) else float(x)
+        def drain() -> None:
+            while True:
+                try:
+                    on_patients(counts.get(timeout=0.25))
+                except queue.Empty:
+                    if stop.is_set():
+                        return
+                except (EOFError, OSError):  # the manager is gone (Ctrl-C reached it too)
+                    return
 
-
-def scenario_sha256(scenario: Scenario) -> str:
-    return fingerprint(scenario.model_dump(mode="json", by_alias=True))
-
-
-def summary_document(run: RunSet) -> dict:
-    return {
-        "iopsim_version": __version__,
-        "scenario": run.scenario.model_dump(mode="json", by_alias=True),
-        "scenario_sha256": scenario_sha256(run.scenario),
-        "seed": run.seed,
-        "replications": run.replications,
-        "complete": run.complete,
-        "warmup_weeks": run.scenario.run.warmup_weeks,
-        "horizon_years": run.scenario.run.horizon_years,
-        "kpis": run.summary(),
-    }
-
-
-def default_out_dir(scenario_path: str | Path, seed: int) -> Path:
-    return Path("runs") / f"{Path(scenario_path).stem}-{seed}"
-
-
-def write_run_folder(run: RunSet, out_dir: str | Path) -> Path:
-    """Write summary.json and CSVs into a temporary folder, then move it into place whole."""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-    try:
-        _write_files(run, tmp)
-        if out_dir.exists():
-            out_dir.rename(old)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out_dir.exists():  # interrupted between the two renames
-            old.rename(out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-    return out_dir
-
-
-def _write_files(run: RunSet, folder: Path) -> None:
-    import pandas as pd
-
-    (folder / "summary.json").write_text(json.dumps(summary_document(run), indent=2, allow_nan=False) + "\n")
-    run.kpi_frame().to_csv(folder / "replications.csv", float_format="%.10g")
-    frames = []
-    for o in run.outputs:
-        df = pd.DataFrame(o.series)
-        df.insert(0, "week", range(1, len(df) + 1))
-        df.insert(0, "replication", o.replication)
-        frames.append(df)
-    if frames:
-        pd.concat(frames, ignore_index=True).to_csv(folder / "timeseries.csv", index=False, float_format="%.10g")
-    pd.concat([pd.DataFrame(o.slots).assign(replication=o.replication) for o in run.outputs],
-              ignore_index=True).to_csv(folder / "sessions.csv", index=False, float_format="%.10g")
-    if any(o.patients for o in run.outputs):
-        _patients_frame(run).to_csv(folder / "patients.csv.gz", index=False, float_format="%.6f",
-                                    compression={"method": "gzip", "mtime": 0})
-    if any(o.events is not None for o in run.outputs):
-        with open(folder / "events.csv", "w") as f:
-            f.write("patient_id,replication,time_days,event,phase\n")
-            for o in run.outputs:
-                for pid, t, event, phase in o.events or ():
-                    f.write(f"{pid},{o.replication},{t:.6f},{event},{phase}\n")
-
-
-def _patients_frame(run: RunSet):
-    """One row per referral and replication: the times and end state charts are drawn from."""
-    import pandas as pd
-
-    from .model.records import AftercareStatus, Outcome
-
-    frames = []
-    for o in run.outputs:
-        df = pd.DataFrame(o.patients)
-        df["outcome"] = [Outcome(v).name.lower() for v in df["outcome"]]
-        df["aftercare_status"] = [AftercareStatus(v).name.lower() for v in df["aftercare_status"]]
-        df.insert(0, "replication", o.replication)
-        frames.append(df.rename(columns={"pid": "patient_id"}))
-    return pd.concat(frames, ignore_index=True)
+        thread = threading.Thread(target=drain, name="iopsim-patient-counts", daemon=True)
+        thread.start()
+        try:
+            yield counts.put
+        finally:
+            stop.set()
+            thread.join()

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+import iopsim.reports.rundir_write as rundir_write
 import iopsim.runner as runner
 from iopsim import __version__
 from iopsim.cli import main
@@ -40,7 +41,7 @@ REQUIRED_KPIS = [
     "length_of_stay_days_mean", "length_of_stay_days_median", "relapses_per_admission",
     "room_utilization_pct", "counselor_utilization_pct", "group_fill_pct", "reneged_per_year",
 ]
-RUN_FILES = ("summary.json", "replications.csv", "timeseries.csv", "sessions.csv", "patients.csv.gz")
+RUN_FILES = (".iopsim-output", "summary.json", "replications.csv", "timeseries.csv", "sessions.csv", "patients.csv.gz")
 EVENTS_HEADER = "patient_id,replication,time_days,event,phase"
 
 # A compact scenario that validates and runs in well under a second.
@@ -343,7 +344,7 @@ BAD = {
     ),
     "wrong_type": Bad(
         edited("count: 3", "count: three"),
-        at("count: three", "counselors.count"), ("integer", "'three'"),
+        at("count: three", "counselors.count"), ("whole number", "'three'"),
     ),
     "out_of_range": Bad(
         edited("{name: green, seats: 12}", "{name: green, seats: 0}"),
@@ -508,17 +509,17 @@ def interrupt_after_summary(monkeypatch) -> list[Path]:
 
     def write_then_interrupt(run, folder):
         folders.append(folder)
-        (folder / "summary.json").write_text(json.dumps(runner.summary_document(run)))
+        (folder / "summary.json").write_text(json.dumps(rundir_write.summary_document(run)))
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "_write_files", write_then_interrupt)
+    monkeypatch.setattr(rundir_write, "_write_files", write_then_interrupt)
     return folders
 
 
 def test_interrupted_write_leaves_no_target_and_no_temp_folder(tiny_runset, interrupt_after_summary, tmp_path):
     target = tmp_path / "runs" / "tiny-1"
     with pytest.raises(KeyboardInterrupt):
-        runner.write_run_folder(tiny_runset, target)
+        rundir_write.write_run_folder(tiny_runset, target)
     assert len(interrupt_after_summary) == 1  # the fake really ran, in a folder next to the target
     assert interrupt_after_summary[0].parent == target.parent
     assert not target.exists()
@@ -528,13 +529,14 @@ def test_interrupted_write_leaves_no_target_and_no_temp_folder(tiny_runset, inte
 def test_interrupted_write_keeps_old_run_folder_intact(tiny_runset, interrupt_after_summary, tmp_path):
     target = tmp_path / "runs" / "tiny-1"
     target.mkdir(parents=True)
+    (target / ".iopsim-output").write_text('{"kind":"run"}\n')
     (target / "summary.json").write_text("old summary\n")
     (target / "notes.txt").write_text("old notes\n")
     with pytest.raises(KeyboardInterrupt):
-        runner.write_run_folder(tiny_runset, target)
+        rundir_write.write_run_folder(tiny_runset, target, overwrite=True)
     assert len(interrupt_after_summary) == 1
     assert list(target.parent.iterdir()) == [target]
-    assert sorted(p.name for p in target.iterdir()) == ["notes.txt", "summary.json"]
+    assert sorted(p.name for p in target.iterdir()) == [".iopsim-output", "notes.txt", "summary.json"]
     assert (target / "summary.json").read_text() == "old summary\n"
     assert (target / "notes.txt").read_text() == "old notes\n"
 
@@ -542,8 +544,9 @@ def test_interrupted_write_keeps_old_run_folder_intact(tiny_runset, interrupt_af
 def test_completed_write_replaces_old_run_folder_whole(tiny_runset, tmp_path):
     target = tmp_path / "runs" / "tiny-1"
     target.mkdir(parents=True)
+    (target / ".iopsim-output").write_text('{"kind":"run"}\n')
     (target / "notes.txt").write_text("stale\n")
-    assert runner.write_run_folder(tiny_runset, target) == target
+    assert rundir_write.write_run_folder(tiny_runset, target, overwrite=True) == target
     assert list(target.parent.iterdir()) == [target]
     assert sorted(p.name for p in target.iterdir()) == sorted(RUN_FILES)
     assert json.loads((target / "summary.json").read_text())["seed"] == 1

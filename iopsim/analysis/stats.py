@@ -21,6 +21,7 @@ __all__ = [
     "interval_occupancy_mean",
     "mean_ci",
     "paired_difference_ci",
+    "summarise",
     "time_weighted_mean",
     "welch_difference_ci",
 ]
@@ -103,6 +104,29 @@ def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> E
         return Estimate(mean, _NAN, _NAN, 1)
     se = float(x.std(ddof=1)) / math.sqrt(n)
     return _interval(mean, se, n - 1, n, confidence)
+
+
+def summarise(rows: Sequence[dict[str, float]], units: dict[str, str] | None = None) -> dict[str, dict]:
+    """Mean and 95% t-interval of every KPI across replications (one row of KPIs per replication),
+    as summary.json and the sweep tables report them: JSON-ready, None where a value is undefined.
+    `units`: the KPIs to summarise and their units (kpis.kpi_units(scenario): with money when the
+    scenario has finance); default the KPIs every run has."""
+    from .finance import SIGNED_KPIS
+    from .kpis import KPI_UNITS  # here, not at the top: kpis imports the model (SimPy)
+
+    out = {}
+    for name, unit in (units or KPI_UNITS).items():
+        est = mean_ci([row[name] for row in rows])
+        lo, hi = est.lo, est.hi
+        if not math.isnan(lo) and name not in SIGNED_KPIS:  # counts, rates, times, shares, costs: clip to their range
+            lo = max(lo, 0.0)
+            hi = min(hi, 100.0) if unit == "%" else hi
+        out[name] = {"mean": _finite(est.mean), "ci95": [_finite(lo), _finite(hi)], "unit": unit}
+    return out
+
+
+def _finite(x: float) -> float | None:
+    return None if x is None or math.isnan(x) or math.isinf(x) else float(x)
 
 
 def paired_difference_ci(

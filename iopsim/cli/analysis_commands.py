@@ -123,7 +123,7 @@ def replications(scenario: Path, overrides, kpis, precision: float, min_replicat
 
 
 @main.command("validate-model")
-@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path, readable=False), required=False)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/validation.md"),
               show_default=True)
 @click.option("-n", "--replications", type=click.IntRange(min=2, max=100_000),

@@ -12,19 +12,24 @@ import click
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
+    confirm_workload,
     exit_with_problems,
     jobs_option,
     main,
+    output_or_exit,
+    overwrite_option,
     progress_bar,
     scenario_argument,
     set_option,
     worker_count,
+    write_errors,
+    yes_option,
 )
 from .common import load_or_exit as _load
 
 EXIT_POINT_FAILED = 1
 
-experiment_argument = click.argument("experiment", type=click.Path(dir_okay=True, path_type=Path))
+experiment_argument = click.argument("experiment", type=click.Path(path_type=Path, readable=False))
 dask_option = click.option(
     "--dask", metavar="ADDRESS|local",
     help="Run on a dask.distributed scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; its workers need iopsim "
@@ -53,18 +58,42 @@ def _open_executor(jobs: int, dask: str | None):
         sys.exit(EXIT_BAD_INPUT)
 
 
+PLANNING_PROGRESS_ABOVE = 500
+"""Points above which validating them (~15 ms each) gets a progress bar."""
+
+
+def _plan(loaded, raw_points, kind: str, yes: bool):
+    """Estimate the work of `raw_points` (refusing a huge one without --yes), then validate each point."""
+    from ..experiments import sweep as sw
+    from ..scenario.workload import expected_referrals
+
+    n = len(raw_points)
+    name = loaded.experiment.name
+    per_point = expected_referrals(loaded.scenario) * loaded.replications
+    confirm_workload(f"{name}: {n} points x {loaded.replications} replications (at the base scenario's rate)",
+                     per_point * n, yes)
+    if n <= PLANNING_PROGRESS_ABOVE:
+        return sw.plan(loaded, raw_points, kind=kind)
+    with progress_bar(f"{name}: checking points", n) as advance:
+        return sw.plan(loaded, raw_points, kind=kind, on_point=advance)
+
+
 def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
     """Run a sweep plan into `out` with a progress bar; handles refusal and Ctrl-C. Returns (run, seconds)."""
     from ..experiments import sweep as sw
     from ..experiments.store import ResultStore, StoreMismatch
+    from ..files import check_location
 
-    store = ResultStore(out)
+    out = output_or_exit(check_location, out)
+    store = ResultStore(out, plan.manifest)
     try:
         store.check(plan.manifest)  # before starting workers; nothing is written until they are up
     except StoreMismatch as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_BAD_INPUT)
     done = len(store.finished([p.point_id for p in plan.points]))
+    for point_id, problem in sorted(store.rejected.items()):
+        click.echo(f"{store.point_path(point_id)}: {problem}; the point is run again.", err=True)
     executor = _open_executor(jobs, dask)
     click.echo(f"{plan.name}: {len(plan.points)} points x {plan.replications} replications = "
                f"{plan.simulations} simulations, seed {plan.seed}, on {executor.description}"
@@ -72,7 +101,8 @@ def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
     start = time.perf_counter()
     try:
         with executor, progress_bar(f"{plan.name}: {what}", plan.simulations, done * plan.replications) as advance:
-            result = sw.run(plan, store, executor, advance)
+            with write_errors():
+                result = sw.run(plan, store, executor, advance)
     except KeyboardInterrupt:
         left = len(plan.points) - len(store.finished([p.point_id for p in plan.points]))
         click.echo(f"Interrupted: finished points are saved in {out}/; {left} left. "
@@ -87,7 +117,8 @@ def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
               help="Result folder (default runs/<experiment>); rerun with the same folder to resume.")
 @jobs_option
 @dask_option
-def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None) -> None:
+@yes_option
+def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None, yes: bool) -> None:
     """Run every point of an EXPERIMENT file: a grid of values and/or a LHS/Sobol sample of ranges.
 
     Each point runs the same replications and seed (common random numbers). Each finished point is
@@ -101,13 +132,14 @@ def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None) -> No
 
     loaded = _load_experiment(experiment)
     try:
-        plan = sw.plan(loaded)
+        plan = _plan(loaded, sw.design(loaded), "sweep", yes)
     except ScenarioError as err:
         exit_with_problems(experiment, err)
     out = out or Path("runs") / experiment.stem
     result, seconds = _run_plan(plan, out, jobs, dask, "simulations")
-    tables = sw.tables(plan, ResultStore(out))
-    sw.write_tables(tables, out)
+    tables = sw.tables(plan, ResultStore(out, plan.manifest))
+    with write_errors():
+        sw.write_tables(tables, out)
     _print_sweep(plan, tables)
     skipped = f"; {result.skipped} point{'s were' if result.skipped != 1 else ' was'} already done"
     click.echo(f"Ran {result.ran} points ({result.ran * plan.replications} simulations) in {seconds:.1f} s"
@@ -165,11 +197,19 @@ def _print_sweep(plan, tables) -> None:
 # --------------------------------------------------------------------------- size
 
 
+MAX_SIZING_COUNTS = 1_000
+"""Most room or counselor counts one sizing considers; checked before the list is built."""
+
+
 def _int_range(ctx, param, text: str) -> list[int]:
     """'2..15', '4' or '2,4,6' -> the counts; a BadParameter (exit 2) otherwise."""
+    from ..scenario.schema import MAX_COUNT
+
     try:
         if ".." in text:
             a, b = (int(x) for x in text.split("..", 1))
+            if b - a + 1 > MAX_SIZING_COUNTS:
+                raise click.BadParameter(f"{text!r}: {b - a + 1} counts; at most {MAX_SIZING_COUNTS} per search")
             values = list(range(a, b + 1))
         else:
             values = sorted({int(x) for x in text.split(",")})
@@ -177,7 +217,22 @@ def _int_range(ctx, param, text: str) -> list[int]:
         raise click.BadParameter(f"{text!r}: expected A..B, N or a,b,c (whole numbers)") from None
     if not values or min(values) < 0:
         raise click.BadParameter(f"{text!r}: needs at least one count, none negative")
+    if max(values) > MAX_COUNT:
+        raise click.BadParameter(f"{text!r}: counts go up to {MAX_COUNT}")
     return values
+
+
+def _confirm_sizing(s, n_rooms: int, n_counselors: int, replications: int, exhaustive: bool, yes: bool) -> None:
+    """The least work the search can do (a binary search of counselors per room count, at
+    --min-replications), or every candidate with --exhaustive, judged before anything runs."""
+    import math
+
+    from ..scenario.workload import expected_referrals
+
+    per_room = n_counselors if exhaustive else math.ceil(math.log2(n_counselors)) + 1
+    candidates = n_rooms * per_room
+    confirm_workload(f"{s.name}: at least {candidates} candidates x {replications} replications",
+                     expected_referrals(s) * candidates * replications, yes)
 
 
 def _targets(ctx, param, texts: tuple[str, ...]):
@@ -217,9 +272,12 @@ def _targets(ctx, param, texts: tuple[str, ...]):
 @jobs_option
 @dask_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default runs/<scenario>-size).")
+@overwrite_option
+@yes_option
 def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_room: float, cost_counselor: float,
          min_replications: int, max_replications: int, seed: int | None, exhaustive: bool, objective: str,
-         overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None) -> None:
+         overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None, overwrite: bool,
+         yes: bool) -> None:
     """Find the cheapest group rooms and counselors for which every --target holds.
 
     A target holds when its 95% confidence bound clears it (the lower bound for >=, the upper for
@@ -246,7 +304,10 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     if objective == "net" and s.finance is None:
         raise click.BadParameter("net needs a finance: section in the scenario", param_hint="--objective")
     seed = s.run.seed if seed is None else seed
-    out = out or Path("runs") / f"{scenario.stem}-size"
+    from ..experiments.outputs import choose_sizing_folder
+
+    out = output_or_exit(choose_sizing_folder, out or Path("runs") / f"{scenario.stem}-size", overwrite)
+    _confirm_sizing(s, len(rooms), len(counselors), min_replications, exhaustive, yes)
     executor = _open_executor(jobs, dask)
     click.echo(f"{s.name}: sizing {len(rooms)} room counts x {len(counselors)} counselor counts, targets "
                f"{', '.join(map(str, targets))}; seed {seed}, {min_replications}-{max_replications} replications "
@@ -263,7 +324,8 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     seconds = time.perf_counter() - start
     from ..experiments.outputs import write_sizing
 
-    files = write_sizing(result, sizer, s, scenario, out)
+    with write_errors():
+        files = write_sizing(result, sizer, s, scenario, out)
     _print_sizing(result, sizer)
     click.echo(f"Ran {result.simulations} simulations for {len(result.candidates)} candidates in {seconds:.1f} s "
                f"(every candidate at {max_replications} replications would be {result.brute_force}). "
@@ -295,8 +357,8 @@ def _print_sizing(result, sizer) -> None:
     from rich.table import Table
 
     from ..analysis.kpis import kpi_units
+    from ..analysis.stats import summarise
     from ..reports.tables import format_money, format_value
-    from ..runner import summarise
 
     console = Console()
     finance = sizer.scenario.finance
@@ -365,7 +427,8 @@ _SIZING_KPIS = ("admitted_within_14_days_pct", "wait_to_admission_days_mean", "w
               help="Result folder (default runs/<experiment>-<method>); rerun with the same folder to resume.")
 @jobs_option
 @dask_option
-def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask: str | None) -> None:
+@yes_option
+def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask: str | None, yes: bool) -> None:
     """Global sensitivity of the experiment's KPIs to its parameter ranges (SALib).
 
     Samples every `range` of EXPERIMENT (its `sensitivity:` section sets the sample size, Morris
@@ -385,15 +448,18 @@ def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask
     problems = [loaded.problem(where, message) for where, message in sa.check_for_sensitivity(e, method)]
     if problems:
         exit_with_problems(experiment, ScenarioError(problems))
+    from ..files import check_location
+
     out = out or Path("runs") / f"{experiment.stem}-{method}"
+    output_or_exit(check_location, out)
 
     def evaluate(X: np.ndarray) -> np.ndarray:
         try:
-            plan = sw.plan(loaded, sa.points_from(e, X), kind=f"sensitivity-{method}")
+            plan = _plan(loaded, sa.points_from(e, X), f"sensitivity-{method}", yes)
         except ScenarioError as err:
             exit_with_problems(experiment, err)
         _, seconds = _run_plan(plan, out, jobs, dask, f"{method} sample")
-        tables = sw.tables(plan, ResultStore(out))
+        tables = sw.tables(plan, ResultStore(out, plan.manifest))
         sw.write_tables(tables, out)
         click.echo(f"Simulated {len(plan.points)} points x {plan.replications} replications in {seconds:.1f} s.",
                    err=True)
@@ -403,7 +469,8 @@ def sensitivity(experiment: Path, method: str, out: Path | None, jobs: int, dask
     indices = sa.run(sa.problem_of(e), method, e.sensitivity, e.kpis, evaluate)
     from ..experiments.outputs import write_indices
 
-    write_indices(indices, loaded, out)
+    with write_errors():
+        write_indices(indices, loaded, out)
     click.echo(f"Indices written to {out}/indices-{indices.method}.csv and .png", err=True)
     _print_indices(indices, loaded)
 

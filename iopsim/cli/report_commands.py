@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, main
+from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, main, output_or_exit, overwrite_option
 
 run_dir_argument = click.argument("run_dirs", nargs=-1, required=True,
                                   type=click.Path(file_okay=False, path_type=Path), metavar="RUN_DIR...")
@@ -30,13 +30,18 @@ def _formats(ctx, param, value: str) -> list[str]:
 
 @contextmanager
 def _run_dir_errors():
-    """RunDirError -> message and exit 2; Ctrl-C -> exit 130 (files are written atomically, none is half-done)."""
+    """RunDirError, OutputError, a failed write -> message and exit 2; Ctrl-C -> exit 130 (files are
+    written atomically, none is half-done)."""
+    from ..files import OutputError, describe_os_error
     from ..reports.rundir import RunDirError
 
     try:
         yield
-    except RunDirError as err:
+    except (RunDirError, OutputError) as err:
         click.echo(f"{err}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except OSError as err:
+        click.echo(describe_os_error("output", err), err=True)
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         click.echo("Interrupted; files already written are complete, the one in progress was not written.", err=True)
@@ -54,13 +59,17 @@ def _load(paths) -> list:
 @click.option("--format", "formats", default="png", show_default=True, callback=_formats, metavar="png,svg,pdf",
               help="Image formats, comma separated.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default RUN_DIR/charts).")
-def plot(run_dir: Path, formats: list[str], out: Path | None) -> None:
-    """Draw the standard charts of a run folder (waitlist, census, waits, rooms, staff, flow, stays, groups)."""
+@overwrite_option
+def plot(run_dir: Path, formats: list[str], out: Path | None, overwrite: bool) -> None:
+    """Draw the standard charts of a run folder (waitlist, census, waits, rooms, staff, flow, stays, groups).
+
+    Earlier charts are kept (these go to OUT-2...) unless --overwrite."""
     with _run_dir_errors():
         (run,) = _load([run_dir])
-        from ..reports.charts import plot_run
+        from ..reports.charts import choose_charts_folder, write_charts
 
-        paths = plot_run(run, out, formats)
+        out = output_or_exit(choose_charts_folder, out or run.path / "charts", overwrite)
+        paths = write_charts(run, out, formats, overwrite=True)
     click.echo(f"Wrote {len(paths)} chart files to {paths[0].parent}/")
     if not run.has_patients:
         click.echo("The wait, flow and length-of-stay charts need patients.csv.gz, which this run skipped "
@@ -73,7 +82,8 @@ def plot(run_dir: Path, formats: list[str], out: Path | None) -> None:
               help="Folder for comparison.csv and the chart (default comparisons/A-vs-B).")
 @click.option("--format", "formats", default="png", show_default=True, callback=_formats, metavar="png,svg,pdf",
               help="Chart formats, comma separated.")
-def compare(run_dirs: tuple[Path, ...], out: Path | None, formats: list[str]) -> None:
+@overwrite_option
+def compare(run_dirs: tuple[Path, ...], out: Path | None, formats: list[str], overwrite: bool) -> None:
     """Compare run folders KPI by KPI: each against the first, with 95% CIs of the difference.
 
     Runs with the same seed and replications are paired by replication (common random numbers);
@@ -83,17 +93,26 @@ def compare(run_dirs: tuple[Path, ...], out: Path | None, formats: list[str]) ->
         raise click.UsageError("compare needs at least two run folders.")
     with _run_dir_errors():
         runs = _load(run_dirs)
+        from ..files import choose_output, write_output_dir
         from ..reports.compare import compare_all, comparison_chart, comparison_frame
-        from ..reports.style import atomic_write, save_figure
+        from ..reports.style import save_figure
 
+        default = Path("comparisons") / "-vs-".join(re.sub(r"[^\w.-]+", "-", r.label) for r in runs)
+        out = output_or_exit(choose_output, out or default, "comparison", overwrite, _is_legacy_comparison)
         comparisons = compare_all(runs)
         for i, c in enumerate(comparisons, start=1):
             _print_comparison(c, chr(65 + i))
-        out = out or Path("comparisons") / "-vs-".join(re.sub(r"[^\w.-]+", "-", r.label) for r in runs)
-        csv = comparison_frame(comparisons).to_csv(index=False, float_format="%.10g").encode()
-        atomic_write(out / "comparison.csv", lambda f: f.write(csv))
-        save_figure(comparison_chart(runs, comparisons), out / "comparison", formats)
+
+        def build(tmp: Path) -> None:
+            (tmp / "comparison.csv").write_text(comparison_frame(comparisons).to_csv(index=False, float_format="%.10g"))
+            save_figure(comparison_chart(runs, comparisons), tmp / "comparison", formats)
+
+        write_output_dir(out, "comparison", build)
     click.echo(f"Comparison table and chart written to {out}/")
+
+
+def _is_legacy_comparison(folder: Path) -> bool:
+    return (folder / "comparison.csv").is_file()
 
 
 def _print_comparison(c, letter_b: str) -> None:
@@ -127,15 +146,19 @@ def _print_comparison(c, letter_b: str) -> None:
               help="HTML file to write (default RUN_DIR/report.html for one run, report.html for several).")
 @click.option("--image-format", type=click.Choice(["svg", "png"]), default="svg", show_default=True,
               help="How charts are embedded: svg prints sharpest, png makes smaller files for some charts.")
-def report(run_dirs: tuple[Path, ...], out: Path | None, image_format: str) -> None:
+@overwrite_option
+def report(run_dirs: tuple[Path, ...], out: Path | None, image_format: str, overwrite: bool) -> None:
     """Write one self-contained HTML report (charts embedded, no external requests, prints to PDF).
 
-    With several run folders, it adds a comparison of each against the first.
+    With several run folders, it adds a comparison of each against the first. An earlier report
+    is kept (this one goes to NAME-2.html...) unless --overwrite; other files are never replaced.
     """
     with _run_dir_errors():
         runs = _load(run_dirs)
-        from ..reports.report import write_report
+        from ..files import free_file_name
+        from ..reports.report import is_report, write_report
 
         out = out or (runs[0].path / "report.html" if len(runs) == 1 else Path("report.html"))
+        out = output_or_exit(free_file_name, out, overwrite, is_report)
         path = write_report(runs, out, image_format)
     click.echo(f"Report written to {path}")

@@ -11,12 +11,18 @@ import click
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
+    confirm_workload,
+    exit_with_problems,
     jobs_option,
     main,
+    output_or_exit,
+    overwrite_option,
     progress_bar,
     scenario_argument,
     set_option,
     worker_count,
+    write_errors,
+    yes_option,
 )
 from .common import load_or_exit as _load
 
@@ -25,10 +31,39 @@ from .common import load_or_exit as _load
 @scenario_argument
 @set_option
 def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
-    """Check a scenario file and report every problem with its line."""
+    """Check a scenario (or experiment) file and report every problem with its line."""
+    if _is_experiment(scenario):
+        _validate_experiment(scenario, overrides)
+        return
     s = _load(scenario, overrides)
     click.echo(f"{scenario}: OK ({len(s.phases)} phases, {len(s.timetable)} timetable sessions, "
                f"{len(s.rooms)} rooms, {s.counselors.count} counselors)")
+
+
+def _is_experiment(path: Path) -> bool:
+    """An experiment file names a base `scenario:` and `parameters:` (a scenario has neither)."""
+    from ..scenario.loader import ScenarioError, load_yaml
+
+    try:
+        data, _ = load_yaml(path)
+    except ScenarioError:
+        return False  # the scenario loader reports it
+    return isinstance(data.get("scenario"), str) and "parameters" in data
+
+
+def _validate_experiment(path: Path, overrides: tuple[str, ...]) -> None:
+    from ..experiments.resolve import load_experiment
+    from ..scenario.loader import ScenarioError
+
+    if overrides:
+        click.echo(f"{path}: is an experiment file; --set applies to scenarios (use its `overrides:`)", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    try:
+        loaded = load_experiment(path)
+    except ScenarioError as err:
+        exit_with_problems(path, err)
+    e = loaded.experiment
+    click.echo(f"{path}: OK (experiment {e.name!r}: {len(e.parameters)} parameters on {loaded.scenario_path})")
 
 
 @main.command()
@@ -46,10 +81,17 @@ def init(path: Path, force: bool) -> None:
     """Write a commented starter scenario to PATH (default my-iop.yaml)."""
     from importlib.resources import files
 
+    from ..files import atomic_write_text, check_location
+
     if path.exists() and not force:
         click.echo(f"{path}: already exists; use --force to overwrite.", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    path.write_text(files("iopsim").joinpath("templates/starter.yaml").read_text())
+    if path.is_dir():
+        click.echo(f"{path}: is a folder; name a file for the scenario.", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    output_or_exit(check_location, path)
+    with write_errors():
+        atomic_write_text(path, files("iopsim").joinpath("templates/starter.yaml").read_text())
     click.echo(f"Wrote {path}. Check it with: iopsim validate {path}")
 
 
@@ -60,30 +102,50 @@ def init(path: Path, force: bool) -> None:
 @set_option
 @jobs_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default runs/<scenario>-<seed>).")
+@overwrite_option
 @click.option("--events", is_flag=True, help="Also write events.csv, the full patient event log.")
 @click.option("--no-patients", is_flag=True,
               help="Skip patients.csv.gz: memory then stays bounded on very long horizons (some charts need it).")
 @click.option("--charts", is_flag=True, help="Also draw the standard charts into OUT/charts (as `iopsim plot`).")
+@yes_option
 def run(scenario: Path, replications: int | None, seed: int | None, overrides: tuple[str, ...], jobs: int,
-        out: Path | None, events: bool, no_patients: bool, charts: bool) -> None:
-    """Run replications of SCENARIO and print its KPIs with 95% confidence intervals."""
+        out: Path | None, overwrite: bool, events: bool, no_patients: bool, charts: bool,
+        yes: bool) -> None:
+    """Run replications of SCENARIO and print its KPIs with 95% confidence intervals.
+
+    An earlier run at --out is kept (this one goes to OUT-2, OUT-3...) unless --overwrite; a folder
+    iopsim did not write is never replaced. An interrupted run never replaces a finished one.
+    """
     from rich.console import Console
 
-    from ..runner import default_out_dir, run_replications, write_run_folder
+    from ..reports.rundir_write import choose_run_folder, default_out_dir, write_run_folder
+    from ..runner import run_replications
+    from ..scenario.workload import LONG_REPLICATION, expected_referrals
 
     s = _load(scenario, overrides)
     n = replications or s.run.replications
     seed = s.run.seed if seed is None else seed
     s = s.model_copy(update={"run": s.run.model_copy(update={"replications": n, "seed": seed})})
     out = out or default_out_dir(scenario, seed)
+    planned = output_or_exit(choose_run_folder, out, overwrite)  # before simulating
     console = Console(stderr=True)
-    with progress_bar(f"{s.name}: replications", n) as advance:
-        result = run_replications(s, n, seed, worker_count(jobs), events, on_progress=advance,
-                                  keep_patients=not no_patients)
+    if planned != out:
+        console.print(f"{out} holds an earlier run; this one goes to {planned} (--overwrite replaces it).")
+    per_replication = expected_referrals(s)
+    confirm_workload(f"{s.name}: {n} replications", per_replication * n, yes)
+    if per_replication > LONG_REPLICATION:  # count patients, so the bar moves inside each replication
+        with progress_bar(f"{s.name}: patients", round(per_replication * n)) as advance:
+            result = run_replications(s, n, seed, worker_count(jobs), events, keep_patients=not no_patients,
+                                      on_patients=advance)
+    else:
+        with progress_bar(f"{s.name}: replications", n) as advance:
+            result = run_replications(s, n, seed, worker_count(jobs), events, on_progress=advance,
+                                      keep_patients=not no_patients)
     if not result.outputs:
         console.print("Interrupted before any replication finished; nothing written.")
         sys.exit(EXIT_INTERRUPTED)
-    folder = write_run_folder(result, out)
+    with write_errors():
+        folder = write_run_folder(result, planned, overwrite)
     _print_summary(result, folder)
     if not result.complete:
         console.print(f"[yellow]Interrupted: {result.replications} of {n} replications finished and were written.")
@@ -93,11 +155,11 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
 
 
 def _draw_charts(folder: Path, console) -> None:
-    from ..reports.charts import plot_run
+    from ..reports.charts import write_charts
     from ..reports.rundir import RunDir
 
     try:
-        paths = plot_run(RunDir(folder))
+        paths = write_charts(RunDir(folder), folder / "charts", ("png",))
     except KeyboardInterrupt:  # each chart file is written atomically: none is left half-written
         console.print("[yellow]Interrupted while drawing charts; the run folder is complete.")
         sys.exit(EXIT_INTERRUPTED)

@@ -2,7 +2,7 @@
 
 One module per job: `schema` (experiment files), `resolve` (experiment file -> validated point
 scenarios), `rooms` (the room-scaling rule), `design` (grid, LHS and Sobol points), `executors`
-(serial, process pool, dask), `store` (atomic, resumable results), `sweep`, `sizing`, `targets`,
-`sensitivity` and `charts`. Heavy libraries (pandas, scipy, SALib, dask, matplotlib) are imported
-inside the functions that need them.
+(KPI tasks for the execution engine in iopsim.execution: serial, process pool or dask), `store`
+(atomic, resumable results), `sweep`, `sizing`, `targets`, `sensitivity` and `charts`. Heavy
+libraries (pandas, scipy, SALib, dask, matplotlib) are imported inside the functions that need them.
 """

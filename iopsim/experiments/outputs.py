@@ -11,8 +11,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..analysis.kpis import kpi_units
-from ..files import atomic_write_text
-from ..runner import summarise
+from ..analysis.stats import summarise
+from ..files import atomic_write_text, choose_output, write_output_dir
 from .charts import frontier_chart, sensitivity_chart
 from .store import json_safe
 
@@ -34,7 +34,22 @@ def candidate_rows(result, sizer) -> list[dict]:
     return rows
 
 
+SIZING_KIND = "sizing"
+
+
+def choose_sizing_folder(out: Path, overwrite: bool = False) -> Path:
+    return choose_output(out, SIZING_KIND, overwrite, lambda folder: (folder / "recommendation.json").is_file())
+
+
 def write_sizing(result, sizer, s, scenario: Path, out: Path) -> list[Path]:
+    """The sizing folder, built beside `out` and swapped in whole (see files.write_output_dir)."""
+    names: list[str] = []
+    write_output_dir(out, SIZING_KIND,
+                     lambda tmp: names.extend(p.name for p in _write_sizing_files(result, sizer, s, scenario, tmp)))
+    return [out / name for name in names]
+
+
+def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Path]:
     import pandas as pd
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,9 +98,12 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
 
 
 def build_points(
-    loaded: LoadedExperiment, points: Sequence[tuple[dict[str, Any], dict[str, str]]], ids: Sequence[str]
+    loaded: LoadedExperiment, points: Sequence[tuple[dict[str, Any], dict[str, str]]], ids: Sequence[str],
+    on_point: Callable[[int], None] | None = None,
 ) -> list[Point]:
-    """Validated scenarios for ({path: value}, {path: where}) points; raises ScenarioError with every problem."""
+    """Validated scenarios for ({path: value}, {path: where}) points; raises ScenarioError with every problem.
+
+    `on_point(1)` after each point: validating tens of thousands of points takes a while."""
     out: list[Point] = []
     problems: list[Problem] = []
     for pid, (params, where) in zip(ids, points, strict=True):
@@ -108,6 +111,8 @@ def build_points(
             out.append(Point(pid, params, scenario_for(loaded, params, where)))
         except ScenarioError as err:
             problems += [p for p in err.problems if p not in problems]
+        if on_point is not None:
+            on_point(1)
     if problems:
         problems.sort(key=lambda p: (p.file != str(loaded.path), p.file, p.line is None, p.line or 0, p.path))
         raise ScenarioError(_capped(problems))

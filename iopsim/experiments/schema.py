@@ -32,14 +32,16 @@ DEFAULT_KPIS = (
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Strict, finite numbers, as in scenario files (`points: yes` or `high: .inf` is an error)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class ValueRange(_Section):
     """A continuous (or whole-number) interval to sample a parameter from."""
 
-    low: float
-    high: float
+    low: float = Field(ge=-1e12, le=1e12)
+    high: float = Field(ge=-1e12, le=1e12)
     integer: bool = Field(False, description="Sample whole numbers low..high inclusive (counts such as counselors).")
 
     @model_validator(mode="after")
@@ -76,7 +78,7 @@ class Sampling(_Section):
 
     method: Literal["lhs", "sobol"] = Field("lhs", description="lhs: Latin hypercube; sobol: scrambled Sobol sequence.")
     points: int = Field(ge=1, le=100_000, description="Sample size (a power of 2 for sobol).")
-    seed: int = Field(0, ge=0, description="Seed of the sampler (not of the simulation).")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the sampler (not of the simulation).")
 
 
 class SensitivitySettings(_Section):
@@ -88,7 +90,7 @@ class SensitivitySettings(_Section):
     )
     num_levels: int = Field(4, ge=2, le=20, description="Morris grid levels.")
     bootstrap: int = Field(200, ge=10, le=100_000, description="Bootstrap resamples for the confidence intervals.")
-    seed: int = Field(0, ge=0, description="Seed of the SALib sampler and bootstrap.")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the SALib sampler and bootstrap.")
 
 
 class Experiment(_Section):
@@ -103,7 +105,7 @@ class Experiment(_Section):
     parameters: list[Parameter] = Field(min_length=1)
     sampling: Sampling | None = None
     replications: int | None = Field(None, ge=1, le=100_000, description="Per point (default: run.replications).")
-    seed: int | None = Field(None, ge=0, description="Base seed for every point (default: run.seed).")
+    seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Base seed for every point (default: run.seed).")
     kpis: list[str] = Field(
         default_factory=lambda: list(DEFAULT_KPIS), min_length=1,
         description="KPIs to print and to analyse for sensitivity (every KPI is always written).",

@@ -38,9 +38,10 @@ from dataclasses import dataclass, field
 
 from ..analysis.finance import fixed_cost_per_year
 from ..analysis.stats import Estimate, mean_ci
+from ..execution import Executor, TaskResult
 from ..scenario.checks import check_scenario
 from ..scenario.schema import Scenario
-from .executors import Executor, TaskResult, make_tasks
+from .executors import make_tasks
 from .rooms import RoomScalingError, with_group_rooms
 from .targets import FAIL, PASS, UNSURE, Target
 
@@ -235,10 +236,10 @@ class Sizer:
         label = f"{cand.rooms} rooms, {cand.counselors} counselors"
 
         def on_result(res: TaskResult) -> None:
-            if res.kpis is None:
+            if res.outputs is None:
                 errors.append(res.error or "failed")
             else:
-                results.update(zip(res.replications, res.kpis, strict=True))
+                results.update(zip(res.replications, res.outputs, strict=True))
             if self.on_progress:
                 self.on_progress(len(res.replications), label)
 

@@ -16,10 +16,11 @@ from typing import Any
 
 from .. import __version__
 from ..analysis.kpis import KPI_UNITS
-from ..files import atomic_write_text, fingerprint
+from ..execution import Executor, TaskResult
+from ..files import atomic_write, atomic_write_text, fingerprint
 from ..scenario.loader import ScenarioError
 from .design import design_points, point_ids
-from .executors import Executor, TaskResult, make_tasks
+from .executors import make_tasks
 from .resolve import LoadedExperiment, Point, build_points
 from .schema import Experiment
 from .store import ResultStore
@@ -44,19 +45,24 @@ class SweepPlan:
         return len(self.points) * self.replications
 
 
+def design(loaded: LoadedExperiment) -> list[tuple[dict[str, Any], dict[str, str]]]:
+    """The experiment's own points (grid x sample), unvalidated: cheap, so their number is known
+    before `plan` validates each. Raises ScenarioError if the file cannot be swept."""
+    problems = [loaded.problem(where, message) for where, message in check_for_sweep(loaded.experiment)]
+    if problems:
+        raise ScenarioError(problems)
+    return design_points(loaded.experiment)
+
+
 def plan(loaded: LoadedExperiment, raw_points: Sequence[tuple[dict[str, Any], dict[str, str]]] | None = None,
-         kind: str = "sweep") -> SweepPlan:
+         kind: str = "sweep", on_point: Callable[[int], None] | None = None) -> SweepPlan:
     """Validate every point (raises ScenarioError) and describe the sweep for the store.
 
     `raw_points` defaults to the experiment's own design (grid x sample); sensitivity passes SALib's.
     """
     e = loaded.experiment
-    if raw_points is None:
-        problems = [loaded.problem(where, message) for where, message in check_for_sweep(e)]
-        if problems:
-            raise ScenarioError(problems)
-    raw = design_points(e) if raw_points is None else list(raw_points)
-    points = build_points(loaded, raw, point_ids(len(raw)))
+    raw = design(loaded) if raw_points is None else list(raw_points)
+    points = build_points(loaded, raw, point_ids(len(raw)), on_point)
     result = SweepPlan(e.name, kind, points, [p.path for p in e.parameters], loaded.seed, loaded.replications,
                        list(e.kpis))
     result.manifest = _manifest(loaded, result)
@@ -115,10 +121,10 @@ def run(p: SweepPlan, store: ResultStore, executor: Executor,
 
     def on_result(res: TaskResult) -> None:
         acc = pending[res.key]
-        if res.kpis is None:
+        if res.outputs is None:
             acc.error = acc.error or res
         else:
-            acc.rows.update(zip(res.replications, res.kpis, strict=True))
+            acc.rows.update(zip(res.replications, res.outputs, strict=True))
         acc.chunks -= 1
         if acc.chunks == 0:
             store.save(_record(acc, p.seed))
@@ -163,7 +169,7 @@ def _cell(v: Any) -> Any:
 def tables(p: SweepPlan, store: ResultStore) -> SweepTables:
     import pandas as pd
 
-    from ..runner import summarise
+    from ..analysis.stats import summarise
 
     rows, summary, errors, missing = [], [], [], []
     for pt in p.points:
@@ -206,18 +212,8 @@ def write_tables(t: SweepTables, folder: Path) -> list[Path]:
 
 
 def _write_parquet(frame, path: Path) -> None:
-    import os
-    import tempfile
-
     frame = frame.copy()
     for col in frame.columns:
         if frame[col].dtype == object:  # mixed-type parameter values: Parquet columns need one type
             frame[col] = frame[col].astype(str)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda f: frame.to_parquet(f, index=False))

@@ -60,4 +60,9 @@ def parse_target(text: str) -> Target:
     if kpi not in KPI_UNITS:
         hint = difflib.get_close_matches(kpi, list(KPI_UNITS), n=1)
         raise ValueError(f"unknown KPI {kpi!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
-    return Target(kpi, op, float(value))
+    threshold = float(value)
+    if not math.isfinite(threshold):
+        raise ValueError(f"threshold {value} is not a finite number")
+    if KPI_UNITS[kpi] == "%" and not 0 <= threshold <= 100:
+        raise ValueError(f"{kpi} is a percentage: the threshold must be within 0..100, got {threshold:g}")
+    return Target(kpi, op, threshold)

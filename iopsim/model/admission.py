@@ -70,7 +70,7 @@ class Waitlist:
         p.waitlist_in = now
         cap = self.spec.waitlist_capacity
         self.purge()  # so the count a newcomer joins is exact (the peak waitlist is read from it)
-        if cap is not None and len(self) >= cap:
+        if cap is not None and len(self) >= cap and not (cap == 0 and self._can_admit_now()):
             p.waitlist_out = now
             c.finish(p, Outcome.REFERRED_OUT_WAITLIST_FULL)
             return
@@ -81,6 +81,10 @@ class Waitlist:
         c.log(p, "waitlisted")
         self.admit_while_possible()
         self.meter.observe_peak(now)  # the count can only rise when someone joins
+
+    def _can_admit_now(self) -> bool:
+        """A seat and a counselor are free: with no waitlist (capacity 0) the patient is admitted at once."""
+        return self.c.seats.seat_for_phase(0) is not None and self.c.counselors.counselor_with_room() is not None
 
     def waiting(self) -> int:
         self.purge()

@@ -92,6 +92,7 @@ class Race(NamedTuple):
     relapse_undetected: Step | None  # None: every relapse counts at once (aftercare has no tests)
     dropout: Step
     completed: Step
+    redraw_dropout: bool  # a phase's dropout clock restarts with every stretch; aftercare's runs from its start
 
 
 class Pathway:
@@ -117,11 +118,13 @@ class Pathway:
         self.IN_PHASE = Race(relapse_found=(self._on_relapse_found,),
                              relapse_undetected=(self._on_relapse_undetected,),
                              dropout=(self._on_phase_dropout,),
-                             completed=(self._on_phase_completed,))
+                             completed=(self._on_phase_completed,),
+                             redraw_dropout=True)
         self.IN_AFTERCARE = Race(relapse_found=(self._on_aftercare_relapse,),
                                  relapse_undetected=None,
                                  dropout=(self._on_aftercare_dropout,),
-                                 completed=(self._on_aftercare_completed,))
+                                 completed=(self._on_aftercare_completed,),
+                                 redraw_dropout=False)
         self.n_phases = len(c.phases)
         self.max_relapses = c.scenario.relapse.max_relapses_before_discharge
         self.aftercare = c.scenario.aftercare
@@ -181,12 +184,6 @@ class Pathway:
         p.clock_end = self.env.now + rules.phase_duration_days[i]()
         p.relapse_rate = rules.relapse_rate_per_day(i, p.self_help_per_week)
         p.dropout_rate = rules.dropout_rate_per_day[i]
-        self._next_in_phase(p)
-
-    def _next_in_phase(self, p: Patient) -> None:
-        """Dropout is memoryless, so its clock restarts with every stretch of the phase."""
-        rate = p.dropout_rate
-        p.clock_dropout_at = self.env.now + self.rules.dropout_clock() / rate if rate > 0 else INF
         self._race(p, self.IN_PHASE)
 
     def _race(self, p: Patient, race: Race) -> None:
@@ -197,8 +194,11 @@ class Pathway:
         is exponential; a relapse nobody detects is counted and the clocks restart (memoryless).
         """
         now = self.env.now
-        end, dropout_at = p.clock_end, p.clock_dropout_at
         rules = self.rules
+        if race.redraw_dropout:
+            rate = p.dropout_rate
+            p.clock_dropout_at = now + rules.dropout_clock() / rate if rate > 0 else INF
+        end, dropout_at = p.clock_end, p.clock_dropout_at
         relapse_at = now + rules.relapse_clock() / p.relapse_rate if p.relapse_rate > 0 else INF
         first_other = min(end, dropout_at)
         if relapse_at < first_other:
@@ -219,7 +219,7 @@ class Pathway:
         p = ev.p
         p.relapses += 1
         self.c.log(p, "relapse_undetected")
-        self._next_in_phase(p)
+        self._race(p, self.IN_PHASE)
 
     def _on_phase_dropout(self, ev: Wake) -> None:
         self._end_treatment(ev.p, Outcome.DROPPED_OUT)

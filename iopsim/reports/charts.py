@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import choose_output, write_output_dir
 from ..scenario.vocabulary import ACCESS_TARGET_DAYS, DAYS_PER_WEEK, DAYS_PER_YEAR, group_size_cap
 from ..scenario.vocabulary import ACTIVITIES as COUNSELOR_ACTIVITIES
 from .flow import draw_flow, patient_flow
@@ -546,3 +547,25 @@ def plot_run(run: RunDir, out_dir: Path | None = None, formats: Iterable[str] = 
         paths += save_figure(fig, out_dir / chart.name, formats)
     return paths
 
+
+
+CHARTS_KIND = "charts"
+_IMAGE_SUFFIXES = {".png", ".svg", ".pdf"}
+
+
+def _is_legacy_charts(folder: Path) -> bool:
+    """A charts folder written before folders carried the iopsim marker: images only."""
+    files = list(folder.iterdir())
+    return bool(files) and all(f.is_file() and f.suffix in _IMAGE_SUFFIXES for f in files)
+
+
+def choose_charts_folder(out_dir: Path, overwrite: bool = False) -> Path:
+    return choose_output(out_dir, CHARTS_KIND, overwrite, _is_legacy_charts)
+
+
+def write_charts(run: RunDir, out_dir: Path, formats: Iterable[str] = ("png",), overwrite: bool = False) -> list[Path]:
+    """plot_run into a folder swapped in whole: out_dir, or out_dir-2... when it holds earlier charts."""
+    folder = choose_charts_folder(out_dir, overwrite)
+    names: list[str] = []
+    write_output_dir(folder, CHARTS_KIND, lambda tmp: names.extend(p.name for p in plot_run(run, tmp, formats)))
+    return [folder / name for name in names]

@@ -275,6 +275,16 @@ def render_report(runs: Sequence[RunDir], image_format: str = "svg") -> str:
     return template.render(**report_context(runs, image_format))
 
 
+def is_report(path: Path) -> bool:
+    """An HTML file iopsim wrote (its generator meta tag), which a new report may replace."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return b'<meta name="generator" content="iopsim' in head
+
+
 def write_report(runs: Sequence[RunDir], out: Path | str, image_format: str = "svg") -> Path:
     """Render and write the report atomically (a Ctrl-C never leaves half a file)."""
     html = render_report(runs, image_format).encode("utf-8")

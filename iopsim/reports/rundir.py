@@ -42,6 +42,9 @@ class RunDir:
         missing = [k for k in SUMMARY_KEYS if not isinstance(self.summary, dict) or k not in self.summary]
         if missing:
             raise RunDirError(self.path, f"summary.json lacks {', '.join(missing)}: not written by `iopsim run`?")
+        problem = summary_problem(self.summary)
+        if problem:
+            raise RunDirError(self.path / "summary.json", f"{problem} (edited by hand? re-run `iopsim run`)")
 
     # --- what the run was ------------------------------------------------------------------------
     @property
@@ -186,6 +189,68 @@ def _by_week(ts, values):
 
 def _g(x) -> str:
     return f"{float(x):g}"
+
+
+def _is_int(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_number(x) -> bool:
+    return (_is_int(x) or isinstance(x, float)) and math.isfinite(x)
+
+
+def _is_list_of_named(x) -> bool:
+    return isinstance(x, list) and all(isinstance(v, dict) and isinstance(v.get("name"), str) for v in x)
+
+
+_SUMMARY_TYPES = (  # (dotted path, test, what it should be): the fields plot, compare and report read
+    ("iopsim_version", lambda x: isinstance(x, str), "a string"),
+    ("seed", lambda x: _is_int(x) and x >= 0, "a whole number >= 0"),
+    ("replications", lambda x: _is_int(x) and x >= 1, "a whole number >= 1"),
+    ("complete", lambda x: isinstance(x, bool), "true or false"),
+    ("warmup_weeks", lambda x: _is_number(x) and x >= 0, "a number >= 0"),
+    ("horizon_years", lambda x: _is_number(x) and x > 0, "a number > 0"),
+    ("scenario", lambda x: isinstance(x, dict), "a mapping"),
+    ("scenario.name", lambda x: isinstance(x, str), "a string"),
+    ("scenario.phases", _is_list_of_named, "a list of phases with names"),
+    ("scenario.rooms", lambda x: _is_list_of_named(x) and all(_is_int(r.get("seats")) for r in x),
+     "a list of rooms with names and seats"),
+    ("scenario.counselors.count", _is_int, "a whole number"),
+    ("scenario.groups.max_size", _is_int, "a whole number"),
+    ("scenario.timetable", lambda x: isinstance(x, list) and all(isinstance(v, dict) for v in x), "a list of sessions"),
+    ("kpis", lambda x: isinstance(x, dict) and all(isinstance(v, dict) for v in x.values()),
+     "a mapping of KPI name to {mean, ci95, unit}"),
+)
+
+
+def _optional_number(x) -> bool:
+    return x is None or _is_number(x)
+
+
+def summary_problem(summary: dict) -> str | None:
+    """The first field of summary.json whose type the reports cannot use, as `path: expected ...`."""
+    for path, ok, what in _SUMMARY_TYPES:
+        value, present = summary, True
+        for part in path.split("."):
+            if isinstance(value, dict) and part in value:
+                value = value[part]
+            else:
+                present = False
+        if not present:
+            if path == "complete":  # older run folders lack it
+                continue
+            return f"{path}: missing"
+        if not ok(value):
+            return f"{path}: expected {what}, got {json.dumps(value)[:60]}"
+    for name, v in summary["kpis"].items():
+        ci = v.get("ci95")
+        if not _optional_number(v.get("mean")):
+            return f"kpis.{name}.mean: expected a number or null, got {json.dumps(v.get('mean'))[:60]}"
+        if not (isinstance(ci, list) and len(ci) == 2 and all(_optional_number(c) for c in ci)):
+            return f"kpis.{name}.ci95: expected [low, high] numbers or nulls, got {json.dumps(ci)[:60]}"
+        if not isinstance(v.get("unit", ""), str):
+            return f"kpis.{name}.unit: expected a string"
+    return None
 
 
 def load_runs(paths) -> list[RunDir]:

@@ -5,10 +5,12 @@ Kept apart from the pydantic field rules so every problem names its own path (an
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
+from .calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
 from .finance_schema import check_finance
-from .schema import DAYS, Scenario
+from .schema import DAYS, MAX_REFERRALS_PER_WEEK, Scenario
 
 AFTERCARE = "aftercare"
 INTAKE = "intake"
@@ -19,12 +21,48 @@ Problem = tuple[str, str]
 
 def check_scenario(s: Scenario) -> list[Problem]:
     problems: list[Problem] = []
+    problems += _check_run_window(s)
+    problems += _check_peak_referrals(s)
     problems += _check_shares(s)
     problems += _check_names(s)
     problems += _check_program_and_timetable(s)
     problems += _check_staff(s)
     problems += check_finance(s.finance, [r.name for r in s.rooms])
     return problems
+
+
+MIN_MEASURED_WEEKS = 1.0
+"""KPIs are tallied over whole weeks (the weekly monitor): less than one week measures nothing."""
+
+
+def _check_run_window(s: Scenario) -> list[Problem]:
+    horizon_weeks = s.run.horizon_years * DAYS_PER_YEAR / DAYS_PER_WEEK
+    measured = horizon_weeks - s.run.warmup_weeks
+    if measured >= MIN_MEASURED_WEEKS:
+        return []
+    if horizon_weeks < MIN_MEASURED_WEEKS:
+        return [("run.horizon_years", f"{s.run.horizon_years:g} years is {horizon_weeks * DAYS_PER_WEEK:.3g} days; "
+                 f"simulate at least 1 week ({DAYS_PER_WEEK / DAYS_PER_YEAR:.4f} years) after the warm-up")]
+    return [("run.warmup_weeks", f"a warm-up of {s.run.warmup_weeks:g} weeks leaves {max(measured, 0):.3g} of the "
+             f"{horizon_weeks:.4g} simulated weeks to measure; keep at least 1 week "
+             "(shorten the warm-up or lengthen run.horizon_years)")]
+
+
+def _check_peak_referrals(s: Scenario) -> list[Problem]:
+    """Seasonality and compound growth multiply the rate: bound the peak, not only the base."""
+    ref = s.referrals
+    peak_multiplier = max(ref.monthly_multipliers) if ref.monthly_multipliers else 1.0
+    if ref.rate_per_week == 0 or peak_multiplier == 0:
+        return []
+    growth = max(ref.growth_per_year_pct, 0.0)
+    log_peak = (math.log(ref.rate_per_week) + math.log(peak_multiplier)
+                + s.run.horizon_years * math.log1p(growth / 100))
+    if log_peak <= math.log(MAX_REFERRALS_PER_WEEK):
+        return []
+    peak = f"{math.exp(log_peak):.3g}" if log_peak < 700 else "more than 1e300"
+    path = "referrals.growth_per_year_pct" if growth else "referrals.monthly_multipliers"
+    return [(path, f"the referral rate would peak at {peak} per week (rate x seasonal peak x growth over "
+             f"{s.run.horizon_years:g} years); at most {MAX_REFERRALS_PER_WEEK:g} per week is supported")]
 
 
 def _check_shares(s: Scenario) -> list[Problem]:
@@ -91,6 +129,9 @@ def _check_timetable(s: Scenario) -> list[Problem]:
         if previous != kind:
             out.append((f"{path}.group", f"group {sess.group!r} mixes {previous} and {kind} sessions"))
         cap = sess.max_size or s.groups.max_size
+        if kind != INTAKE and sess.max_size is not None and sess.max_size < s.groups.min_size:
+            out.append((f"{path}.max_size", f"max_size {sess.max_size} is below groups.min_size "
+                        f"{s.groups.min_size}, so this group could never run"))
         if kind != INTAKE and sess.room in seats and cap > seats[sess.room]:
             out.append((f"{path}.room", f"group size {cap} exceeds the {seats[sess.room]} seats of {sess.room!r}"))
         if kind == INTAKE and sess.hours < s.intake.appointment_hours:

@@ -16,10 +16,31 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 BLOCK = 256
+MAX_VALUE = 1e6
+"""Upper bound of every distribution parameter (days, weeks or hours): ~2,700 years in days."""
+MAX_WEIGHT = 1e12
+MAX_EMPIRICAL_VALUES = 10_000
+MIN_CV, MAX_CV = 1e-6, 1e3
+"""Bounds of sd/mean for lognormal and gamma: outside them the samplers' parameters over- or underflow."""
+
+
+def _number_as_text(value: Any) -> Any:
+    """A name written as a number (`room: 101`) is meant as text; booleans stay an error."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_number_as_text)]
+
+Bounded = Annotated[float, Field(ge=0, le=MAX_VALUE)]
+Positive = Annotated[float, Field(gt=0, le=MAX_VALUE)]
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Strict and finite numbers (an int is fine where a float is expected), as in scenario sections."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     def mean(self) -> float:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -29,7 +50,7 @@ class Fixed(_Spec):
     """Always the same value (useful for deterministic checks)."""
 
     kind: Literal["fixed"] = "fixed"
-    value: float = Field(ge=0)
+    value: Bounded
 
     def mean(self) -> float:
         return self.value
@@ -37,9 +58,9 @@ class Fixed(_Spec):
 
 class Exponential(_Spec):
     kind: Literal["exponential"] = "exponential"
-    mean_value: float = Field(gt=0, alias="mean")
+    mean_value: Positive = Field(alias="mean")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
 
     def mean(self) -> float:
         return self.mean_value
@@ -47,8 +68,8 @@ class Exponential(_Spec):
 
 class Uniform(_Spec):
     kind: Literal["uniform"] = "uniform"
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Bounded
+    high: Bounded
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -62,9 +83,9 @@ class Uniform(_Spec):
 
 class Triangular(_Spec):
     kind: Literal["triangular"] = "triangular"
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: Bounded
+    mode: Bounded
+    high: Bounded
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -82,23 +103,37 @@ class Normal(_Spec):
     """Normal, truncated at 0 by redrawing negative values."""
 
     kind: Literal["normal"] = "normal"
-    mean_value: float = Field(ge=0, alias="mean")
-    sd: float = Field(ge=0)
+    mean_value: Bounded = Field(alias="mean")
+    sd: Bounded
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
 
     def mean(self) -> float:
         return self.mean_value  # approximately, when mean >> sd
+
+
+def _check_cv(spec: Any) -> Any:
+    """Lognormal and gamma samplers need sd/mean in MIN_CV..MAX_CV (else inf, nan or overflow)."""
+    cv = spec.sd / spec.mean_value
+    if cv < MIN_CV:
+        raise ValueError(f"sd must be at least {MIN_CV:g} x mean (use kind: fixed for a constant)")
+    if cv > MAX_CV:
+        raise ValueError(f"sd must be at most {MAX_CV:g} x mean")
+    return spec
 
 
 class Lognormal(_Spec):
     """Lognormal given by the mean and sd of the variable itself (not of its log)."""
 
     kind: Literal["lognormal"] = "lognormal"
-    mean_value: float = Field(gt=0, alias="mean")
-    sd: float = Field(gt=0)
+    mean_value: Positive = Field(alias="mean")
+    sd: Positive
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _spread(self) -> Lognormal:
+        return _check_cv(self)
 
     def mean(self) -> float:
         return self.mean_value
@@ -108,10 +143,14 @@ class Gamma(_Spec):
     """Gamma given by mean and sd (shape = (mean/sd)^2)."""
 
     kind: Literal["gamma"] = "gamma"
-    mean_value: float = Field(gt=0, alias="mean")
-    sd: float = Field(gt=0)
+    mean_value: Positive = Field(alias="mean")
+    sd: Positive
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _spread(self) -> Gamma:
+        return _check_cv(self)
 
     def mean(self) -> float:
         return self.mean_value
@@ -121,13 +160,11 @@ class Empirical(_Spec):
     """Discrete values with weights (weights are normalised)."""
 
     kind: Literal["empirical"] = "empirical"
-    values: list[float] = Field(min_length=1)
-    weights: list[float] | None = None
+    values: list[Bounded] = Field(min_length=1, max_length=MAX_EMPIRICAL_VALUES)
+    weights: list[Annotated[float, Field(ge=0, le=MAX_WEIGHT)]] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Empirical:
-        if any(v < 0 for v in self.values):
-            raise ValueError("values must be >= 0")
         if self.weights is not None:
             if len(self.weights) != len(self.values):
                 raise ValueError("weights must have as many entries as values")

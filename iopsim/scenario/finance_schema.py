@@ -17,16 +17,19 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 CURRENCY = r"^[A-Z]{3}$"  # ISO 4217 code
+MAX_AMOUNT = 1e10  # any one amount; beyond it a figure is a typo, not a budget
+MAX_FTE = 10_000.0
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # as the rest of the scenario (schema.py): no coercion, no inf or NaN
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 def money(default: float | None, description: str) -> float:
     if default is None:
-        return Field(ge=0, description=description)
-    return Field(default, ge=0, description=description)
+        return Field(ge=0, le=MAX_AMOUNT, description=description)
+    return Field(default, ge=0, le=MAX_AMOUNT, description=description)
 
 
 def pct(default: float, description: str) -> float:
@@ -47,9 +50,9 @@ class Pay(_Section):
 class StaffRole(Pay):
     """A role besides counselors (supervisor, intake/admin): fixed FTEs plus FTEs per counselor FTE."""
 
-    fte: float = Field(0.0, ge=0, description="FTEs the program needs whatever its size.")
+    fte: float = Field(0.0, ge=0, le=MAX_FTE, description="FTEs the program needs whatever its size.")
     fte_per_counselor: float = Field(
-        0.0, ge=0, description="FTEs per counselor FTE (e.g. one supervisor per 6 counselors: 0.1667)."
+        0.0, ge=0, le=100, description="FTEs per counselor FTE (e.g. one supervisor per 6 counselors: 0.1667)."
     )
 
 
@@ -57,8 +60,8 @@ class RoomCost(_Section):
     """What one room costs, overriding the defaults of `finance`."""
 
     room: str = Field(min_length=1, description="A room name from `rooms:`.")
-    cost_per_month: float | None = Field(None, ge=0, description="Rent or share of the lease per month.")
-    cost_per_booked_hour: float | None = Field(None, ge=0, description="Cost per hour the room is in use.")
+    cost_per_month: float | None = Field(None, ge=0, le=MAX_AMOUNT, description="Rent or share of the lease per month.")
+    cost_per_booked_hour: float | None = Field(None, ge=0, le=MAX_AMOUNT, description="Cost per hour the room is in use.")
 
 
 class Payer(_Section):

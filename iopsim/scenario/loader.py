@@ -64,7 +64,8 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """safe_load semantics minus YAML 1.1 base-60 numbers, so `start: 10:30` stays the text '10:30'."""
+    """safe_load semantics minus YAML 1.1 base-60 numbers, so `start: 10:30` stays the text '10:30',
+    plus YAML 1.2 exponents without a dot or sign (`1e6`), so strict number fields accept them."""
 
     yaml_implicit_resolvers = {
         first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
@@ -80,7 +81,8 @@ _Loader.add_implicit_resolver(
 _Loader.add_implicit_resolver(
     _FLOAT_TAG,
     re.compile(
-        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"  # YAML 1.2: 1e6 is a number, not the text '1e6'
         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
     ),
     list("-+0123456789."),
@@ -91,13 +93,29 @@ def _file_problem(source: str, message: str, line: int | None = None) -> Scenari
     return ScenarioError([Problem(source, line, "", message)])
 
 
+MAX_FILE_BYTES = 1_000_000
+"""Input files are hand-written: shipped scenarios are ~10 kB. PyYAML needs ~75x a file's size in
+memory and minutes for tens of MB, so anything larger is refused before parsing."""
+MAX_NESTING = 50
+"""Deepest nesting of mappings and lists accepted (scenarios need 4); deeper input would exhaust
+Python's recursion limit in the YAML constructor."""
+
+
 def _read_text(path: Path, source: str) -> str:
     if not path.exists():
         raise _file_problem(source, "file not found")
     if path.is_dir():
         raise _file_problem(source, "is a directory, not a file")
+    if not path.is_file():
+        raise _file_problem(source, "is not a regular file (a device or pipe?); give a YAML file")
     try:
-        return path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows meanwhile
+        if len(raw) > MAX_FILE_BYTES:
+            size = path.stat().st_size
+            raise _file_problem(source, f"file is too large ({size / 1e6:.1f} MB); input files are at most "
+                                f"{MAX_FILE_BYTES / 1e6:g} MB")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _file_problem(source, "file is not UTF-8 text") from None
     except OSError as exc:
@@ -153,6 +171,10 @@ class _LineWalker:
     def walk(self, node: Node, path: tuple) -> None:
         if id(node) in self._entered:
             return
+        if len(path) > MAX_NESTING:
+            dotted = ".".join(str(p) for p in path[:3])
+            raise ScenarioError([Problem(self.source, node.start_mark.line + 1, dotted + ".…",
+                                         f"nested more than {MAX_NESTING} levels deep")])
         self._entered.add(id(node))
         if isinstance(node, SequenceNode):
             for i, item in enumerate(node.value):
@@ -207,6 +229,8 @@ def load_yaml(path: str | Path) -> tuple[Any, Lines]:
         data = loader.construct_document(root)
     except yaml.YAMLError as exc:
         raise _yaml_error(source, text, exc) from None
+    except RecursionError:  # the pure-Python composer, where LibYAML is missing
+        raise _file_problem(source, f"nested more than {MAX_NESTING} levels deep") from None
     finally:
         loader.dispose()
     if data is None:
@@ -436,6 +460,37 @@ def _describe_input(value: Any) -> str:
     return ""
 
 
+_NUMBER_TYPES = {"float_type": "a number", "int_type": "a whole number", "int_from_float": "a whole number"}
+
+
+def _wrong_type(kind: str, value: Any) -> str:
+    """Strict types, said plainly: YAML turns yes/no/on/off/true/false into booleans, quotes into text."""
+    expected = _NUMBER_TYPES.get(kind, "true or false")
+    if isinstance(value, bool):
+        got = f"the boolean {str(value).lower()} (YAML reads yes/no/on/off/true/false as booleans)"
+    elif isinstance(value, str):
+        got = f"the text {value!r}" + (" (remove the quotes)" if kind in _NUMBER_TYPES and _is_number(value) else "")
+    elif isinstance(value, float) and kind != "bool_type":
+        got = f"{value!r}, which has a fractional part" if not value.is_integer() else f"{value!r} (write it without .0)"
+    elif value is None:
+        got = "an empty value"
+    else:
+        got = f"{type(value).__name__} {value!r}" if isinstance(value, (int, float)) else "a " + _kind_of(value)
+    return f"expected {expected}, got {got}"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _kind_of(value: Any) -> str:
+    return "list" if isinstance(value, list) else "mapping" if isinstance(value, dict) else type(value).__name__
+
+
 def _friendly(model_cls: type[BaseModel], err: ErrorDetails) -> str:
     """Pydantic's message reworded for someone editing YAML, not Python."""
     kind, loc, ctx = err["type"], tuple(err["loc"]), err.get("ctx") or {}
@@ -450,6 +505,10 @@ def _friendly(model_cls: type[BaseModel], err: ErrorDetails) -> str:
         return f"'kind' is missing; expected one of {tags}" if tags else err["msg"]
     if kind in ("value_error", "assertion_error"):
         return re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
+    if kind in _NUMBER_TYPES or kind == "bool_type":
+        return _wrong_type(kind, err.get("input"))
+    if kind == "finite_number":
+        return "must be a finite number (.inf and .nan are not allowed)" + _describe_input(err.get("input"))
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return _not_a_mapping(model_cls, loc) + _describe_input(err.get("input"))
     return err["msg"] + _describe_input(err.get("input"))

@@ -14,8 +14,12 @@ DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
+STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+"""As the scenario's sections: booleans are not numbers, no .inf/.nan (see schema._Section)."""
+
+
 class _Block(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     track: str | None = Field(
         None, min_length=1, description="Optional track name (e.g. day, evening); part of the group names."
@@ -53,14 +57,14 @@ def _clock_hours(text: str) -> float:
 class PhaseBlock(_Block):
     """Groups of one phase: each meets phases[].group_sessions_per_week times (one per day) for session_hours."""
 
-    max_size: int | None = Field(None, ge=1, description="Overrides groups.max_size for these groups.")
+    max_size: int | None = Field(None, ge=1, le=10_000, description="Overrides groups.max_size for these groups.")
 
 
 class AftercareBlock(_Block):
     """Aftercare (relapse-prevention) groups; their length is not a phase field, so it is given here."""
 
     hours: float = Field(gt=0, le=12, description="Length of each session, hours (e.g. 1.5).")
-    max_size: int | None = Field(None, ge=1, description="Overrides groups.max_size for these groups.")
+    max_size: int | None = Field(None, ge=1, le=10_000, description="Overrides groups.max_size for these groups.")
 
 
 class IntakeBlock(_Block):
@@ -72,7 +76,7 @@ class IntakeBlock(_Block):
 class JoinBlock(BaseModel):
     """A phase that meets inside another phase's groups (e.g. phase 3 joins phase 2 on its Thursday session)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     phase: str = Field(min_length=1, description="The phase that joins (it gets no groups of its own).")
     joins: str = Field(min_length=1, description="The phase whose generated groups it joins.")
@@ -90,7 +94,7 @@ class JoinBlock(BaseModel):
 class Program(BaseModel):
     """A week described as a planner's checklist; generates the sessions the timetable leaves out."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     phases: dict[str, list[PhaseBlock]] = Field(
         default_factory=dict, description="Phase name -> blocks of groups (one block per track or day pattern)."

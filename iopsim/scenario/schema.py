@@ -10,9 +10,10 @@ that each problem can be reported with its own dotted path and line.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,13 +23,24 @@ from pydantic import (
     model_validator,
 )
 
-from .distributions import Distribution, Fixed, Triangular
+from .calendar import day_of_year
+from .distributions import Distribution, Fixed, Text, Triangular
 from .finance_schema import Finance
 from .program_schema import Program
 
+MAX_COUNT = 10_000
+"""Upper bound of head counts, seats and group sizes: far above any program, low enough to be safe."""
+MAX_PER_WEEK = 100.0
+"""Upper bound of per-week frequencies (meetings, tests, sessions a patient attends)."""
+MAX_REFERRALS_PER_WEEK = 100_000.0
+"""Upper bound of the referral rate, also at its seasonal and growth peak (see checks.py)."""
+
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Strict, finite numbers: YAML reads yes/no/on/off as booleans, which must not pass as 1 or 0,
+    and .inf/.nan would only fail (or hang) deep inside a run. An int is fine where a float is expected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 def prob(default: float, description: str) -> float:
@@ -39,22 +51,24 @@ class RunSettings(_Section):
     """How long to simulate and how many times."""
 
     horizon_years: float = Field(10.0, gt=0, le=200, description="Simulated length of each replication, years (365 days).")
-    warmup_weeks: float = Field(52.0, ge=0, description="Initial period excluded from every KPI, weeks.")
+    warmup_weeks: float = Field(
+        52.0, ge=0, le=200 * 53, description="Initial period excluded from every KPI, weeks (must leave >= 1 week)."
+    )
     replications: int = Field(10, ge=1, le=100_000, description="Default number of independent replications.")
-    seed: int = Field(20261127, ge=0, description="Default base seed; replication r uses stream (seed, r).")
+    seed: int = Field(20261127, ge=0, le=2**63 - 1, description="Default base seed; replication r uses stream (seed, r).")
 
 
 class Referrals(_Section):
     """Who knocks on the door."""
 
-    rate_per_week: float = Field(8.0, ge=0, description="Mean referrals per week.")
+    rate_per_week: float = Field(8.0, ge=0, le=MAX_REFERRALS_PER_WEEK, description="Mean referrals per week.")
     arrival_process: Literal["poisson", "fixed_interval"] = Field(
         "poisson", description="poisson: random arrivals; fixed_interval: exactly 1/rate weeks apart (for checks)."
     )
     monthly_multipliers: list[float] | None = Field(
         None, description="Optional 12 multipliers (Jan..Dec) on the rate, for seasonality."
     )
-    growth_per_year_pct: float = Field(0.0, gt=-100, description="Compound growth of the referral rate, % per year.")
+    growth_per_year_pct: float = Field(0.0, gt=-100, le=100, description="Compound growth of the referral rate, % per year.")
 
     @field_validator("monthly_multipliers")
     @classmethod
@@ -62,8 +76,8 @@ class Referrals(_Section):
         if v is not None:
             if len(v) != 12:
                 raise ValueError(f"needs 12 values (Jan..Dec), got {len(v)}")
-            if any(m < 0 for m in v):
-                raise ValueError("multipliers must be >= 0")
+            if any(not 0 <= m <= 100 for m in v):
+                raise ValueError("multipliers must be between 0 and 100")
         return v
 
 
@@ -75,14 +89,14 @@ class Intake(_Section):
         description="timetable_slots: counselors assess in the timetable's intake sessions; "
         "dedicated_assessors: a pool of assessors, always available, serves a FIFO queue.",
     )
-    assessors: int = Field(0, ge=0, description="Size of the dedicated assessor pool (dedicated_assessors mode).")
-    appointment_hours: float = Field(2.0, gt=0, description="Length of one booked intake appointment, hours (slots mode).")
+    assessors: int = Field(0, ge=0, le=MAX_COUNT, description="Size of the dedicated assessor pool (dedicated_assessors mode).")
+    appointment_hours: float = Field(2.0, gt=0, le=12, description="Length of one booked intake appointment, hours (slots mode).")
     assessment_hours: Distribution = Field(
         default_factory=lambda: Triangular(low=1.0, mode=1.5, high=2.0),
         description="Counselor time per completed assessment incl. scoring, hours.",
     )
     no_show_prob: float = prob(0.2, "Probability a booked patient does not attend the appointment.")
-    max_rebookings: int = Field(1, ge=0, description="Rebookings offered after a no-show before the referral is closed.")
+    max_rebookings: int = Field(1, ge=0, le=100, description="Rebookings offered after a no-show before the referral is closed.")
     patience_days: Distribution | None = Field(
         None, description="Time a referral will wait for intake before giving up, days (none: waits forever)."
     )
@@ -117,21 +131,23 @@ class Admission(_Section):
     )
     detox_returners_first: bool = Field(True, description="Patients returning from detox go to the head of the waitlist.")
     waitlist_capacity: int | None = Field(
-        None, ge=0, description="Longest waitlist accepted; beyond it eligible patients are referred elsewhere."
+        None, ge=0, le=10_000_000,
+        description="Longest waitlist accepted; beyond it eligible patients are referred elsewhere "
+        "(null: no limit; 0: no waitlist, admit only when a seat and a counselor are free).",
     )
 
 
 class Phase(_Section):
     """One treatment phase: fewer group hours and more self-help as patients progress."""
 
-    name: str = Field(min_length=1)
+    name: Text = Field(min_length=1)
     duration_weeks: Distribution
     group_sessions_per_week: int = Field(ge=1, le=14)
     session_hours: float = Field(gt=0, le=12)
-    self_help_meetings_per_week: float = Field(0.0, ge=0, description="Mean AA/NA meetings attended per week.")
-    drug_tests_per_week: float = Field(1.0, ge=0)
-    breathalyzers_per_week: float = Field(1.0, ge=0)
-    individual_sessions_per_week: float = Field(0.5, ge=0)
+    self_help_meetings_per_week: float = Field(0.0, ge=0, le=MAX_PER_WEEK, description="Mean AA/NA meetings attended per week.")
+    drug_tests_per_week: float = Field(1.0, ge=0, le=MAX_PER_WEEK)
+    breathalyzers_per_week: float = Field(1.0, ge=0, le=MAX_PER_WEEK)
+    individual_sessions_per_week: float = Field(0.5, ge=0, le=MAX_PER_WEEK)
     relapse_prob_per_week: float = prob(0.05, "Weekly probability of a relapse before the self-help effect.")
     dropout_prob_per_week: float = prob(0.02, "Weekly probability of leaving treatment against advice.")
 
@@ -157,12 +173,12 @@ class Relapse(_Section):
     """How relapses come to light and what the program does about them."""
 
     drug_test_sensitivity: float = prob(0.85, "Probability one urine test detects use within its window.")
-    drug_test_window_days: float = Field(3.0, ge=0, description="How long after use a urine test can detect it.")
+    drug_test_window_days: float = Field(3.0, ge=0, le=365, description="How long after use a urine test can detect it.")
     breathalyzer_sensitivity: float = prob(0.95, "Probability a breathalyzer detects use within its window.")
-    breathalyzer_window_days: float = Field(0.5, ge=0, description="How long after drinking a breathalyzer detects it.")
+    breathalyzer_window_days: float = Field(0.5, ge=0, le=365, description="How long after drinking a breathalyzer detects it.")
     policy: RelapsePolicy = Field(default_factory=RelapsePolicy)
     max_relapses_before_discharge: int = Field(
-        3, ge=0, description="A detected relapse beyond this count always discharges."
+        3, ge=0, le=1000, description="A detected relapse beyond this count always discharges."
     )
 
 
@@ -174,12 +190,14 @@ class Aftercare(_Section):
     duration_weeks: Distribution = Field(default_factory=lambda: Fixed(value=52))
     dropout_prob_per_week: float = prob(0.02, "Weekly probability of leaving aftercare early.")
     relapse_prob_per_week: float = prob(0.01, "Weekly probability of relapse while in aftercare (recorded).")
-    patience_weeks: float = Field(4.0, ge=0, description="How long a graduate waits for an aftercare seat, weeks.")
+    patience_weeks: float = Field(
+        4.0, ge=0, le=520, description="How long a graduate waits for an aftercare seat, weeks (at most 10 years)."
+    )
 
 
 class Groups(_Section):
-    min_size: int = Field(3, ge=0, description="A session with fewer enrolled patients expected is cancelled.")
-    max_size: int = Field(12, ge=1, description="Most patients enrolled in one group (Matrix Model: 8-12).")
+    min_size: int = Field(3, ge=0, le=MAX_COUNT, description="A session with fewer enrolled patients expected is cancelled.")
+    max_size: int = Field(12, ge=1, le=MAX_COUNT, description="Most patients enrolled in one group (Matrix Model: 8-12).")
 
 
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -189,13 +207,13 @@ DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class Session(_Section):
     """One weekly slot of the timetable."""
 
-    group: str = Field(min_length=1, description="Group (roster) this session belongs to; intake sessions name a clinic.")
+    group: Text = Field(min_length=1, description="Group (roster) this session belongs to; intake sessions name a clinic.")
     day: DayName
     start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Start time HH:MM.")
     hours: float = Field(gt=0, le=12)
-    room: str
-    serves: list[str] = Field(min_length=1, description="Phase names, 'aftercare' or 'intake'.")
-    max_size: int | None = Field(None, ge=1, description="Overrides groups.max_size for this group.")
+    room: Text
+    serves: list[Text] = Field(min_length=1, description="Phase names, 'aftercare' or 'intake'.")
+    max_size: int | None = Field(None, ge=1, le=MAX_COUNT, description="Overrides groups.max_size for this group.")
 
     @property
     def start_hours(self) -> float:
@@ -208,36 +226,36 @@ class Session(_Section):
 
 
 class Room(_Section):
-    name: str = Field(min_length=1)
-    seats: int = Field(ge=1)
+    name: Text = Field(min_length=1)
+    seats: int = Field(ge=1, le=MAX_COUNT)
     available_hours_per_week: float = Field(50.0, gt=0, le=168, description="Hours the room could be booked.")
 
 
 class Counselors(_Section):
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=MAX_COUNT)
     contracted_hours_per_week: float = Field(40.0, gt=0, le=80)
     other_duties_hours_per_week: float = Field(
-        8.0, ge=0, description="Supervision, meetings, case management: not available for clinical work."
+        8.0, ge=0, le=80, description="Supervision, meetings, case management: not available for clinical work."
     )
-    max_caseload: int = Field(24, ge=1, description="Most IOP patients one counselor is primary for.")
-    documentation_minutes_per_group_hour: float = Field(15.0, ge=0)
-    individual_session_hours: float = Field(1.0, gt=0)
+    max_caseload: int = Field(24, ge=1, le=MAX_COUNT, description="Most IOP patients one counselor is primary for.")
+    documentation_minutes_per_group_hour: float = Field(15.0, ge=0, le=600)
+    individual_session_hours: float = Field(1.0, gt=0, le=12)
     allow_overtime: bool = Field(False, description="Let sessions run on counselors beyond their hours (counted).")
 
 
+def _valid_mm_dd(text: str) -> str:
+    day_of_year(text)  # raises ValueError with a clear message
+    return text
+
+
+MmDd = Annotated[str, AfterValidator(_valid_mm_dd)]
+"""A recurring date; a list of them reports every bad one under its own index."""
+
+
 class Closures(_Section):
-    dates: list[str] = Field(
-        default_factory=list, description="Recurring closed days MM-DD (nothing runs those days)."
+    dates: list[MmDd] = Field(
+        default_factory=list, max_length=366, description="Recurring closed days MM-DD (nothing runs those days)."
     )
-
-    @field_validator("dates")
-    @classmethod
-    def _mm_dd(cls, v: list[str]) -> list[str]:
-        from .calendar import day_of_year
-
-        for d in v:
-            day_of_year(d)  # raises ValueError with a clear message
-        return v
 
 
 class Scenario(_Section):
@@ -246,8 +264,8 @@ class Scenario(_Section):
     # The `type: ignore[arg-type]`s below: mypy's dataclass_transform reads a positional default,
     # `Field(10.0, ...)`, as no default, so it thinks these sections' constructors need arguments
     # (pydantic does apply the defaults).
-    name: str = Field("scenario", min_length=1)
-    description: str = ""
+    name: Text = Field("scenario", min_length=1)
+    description: Text = ""
     run: RunSettings = Field(default_factory=RunSettings)  # type: ignore[arg-type]
     referrals: Referrals = Field(default_factory=Referrals)  # type: ignore[arg-type]
     intake: Intake = Field(default_factory=Intake)  # type: ignore[arg-type]

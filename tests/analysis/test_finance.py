@@ -159,6 +159,8 @@ def test_checks_name_the_field(change, path, words):
 @pytest.mark.parametrize("change", [
     {"currency": "dollars"},
     {"counselor": {"salary_per_year": -1}},
+    {"counselor": {"salary_per_year": float("inf")}},
+    {"other_fixed_costs_per_year": "60k"},
     {"payers": [{"name": "A", "share": 0.5}, {"name": "A", "share": 0.5}]},
     {"payers": [{"name": "A", "share": 1, "denied_pct": 120}]},
 ])

@@ -42,3 +42,31 @@ def explode_on_three_counselors(scenario: Scenario, seed: int, replication: int)
     if scenario.counselors.count == 3 and replication == 1:
         raise RuntimeError("simulated failure")
     return simulate_kpis(scenario, seed, replication)
+
+
+def kill_worker_on_three_counselors(scenario: Scenario, seed: int, replication: int) -> dict[str, float]:
+    """An evaluator that kills its own worker process (as the OOM killer would) for one kind of point."""
+    import os
+    import signal
+
+    if scenario.counselors.count == 3 and replication == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _kpis(scenario, seed, replication)
+
+
+def kill_worker_once(marker: str, scenario: Scenario, seed: int, replication: int) -> dict[str, float]:
+    """An evaluator whose worker is killed from outside once (the first time a 4-counselor point runs);
+    bind `marker`, a path that does not exist yet, with functools.partial."""
+    import os
+    import signal
+
+    if scenario.counselors.count == 4 and not os.path.exists(marker):
+        open(marker, "x").close()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _kpis(scenario, seed, replication)
+
+
+def _kpis(scenario: Scenario, seed: int, replication: int) -> dict[str, float]:
+    from iopsim.experiments.executors import simulate_kpis
+
+    return simulate_kpis(scenario, seed, replication)

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from iopsim.analysis.stats import Estimate
 from iopsim.cli import main
-from iopsim.experiments.executors import Executor
+from iopsim.execution import Executor
+from iopsim.experiments.executors import simulate_kpis
 from iopsim.experiments.rooms import group_rooms
 from iopsim.experiments.sizing import FEASIBLE, INFEASIBLE, INVALID, UNDECIDED, Sizer
 from iopsim.experiments.targets import FAIL, PASS, UNSURE, Target, parse_target
@@ -40,7 +41,7 @@ def known():
 
 
 def sizer(scenario, targets=(ACCESS,), rooms=(1, 2), counselors=range(1, 9), evaluate=None, **kw) -> Sizer:
-    executor = Executor() if evaluate is None else Executor(evaluate)
+    executor = Executor(simulate_kpis if evaluate is None else evaluate)
     return Sizer(scenario, list(targets), list(rooms), list(counselors), executor, seed=1, **kw)
 
 

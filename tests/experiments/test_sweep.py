@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+import http.server
 import json
-import os
+import re
 import signal
+import socketserver
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from iopsim import execution
 from iopsim.analysis.kpis import KPI_UNITS
 from iopsim.cli import main
 from iopsim.experiments import executors, sweep
 from iopsim.experiments.resolve import load_experiment
 from iopsim.experiments.store import ResultStore
+from tests.processes import assert_gone, children
 
-from .helpers import GRID, explode_on_three_counselors, write_experiment
+from .helpers import (
+    GRID,
+    explode_on_three_counselors,
+    kill_worker_on_three_counselors,
+    kill_worker_once,
+    write_experiment,
+)
 
 # 24 points x 3 replications of a 2-year horizon: a few seconds, long enough to kill halfway.
 KILL = """\
@@ -86,14 +99,81 @@ def test_summary_has_a_95pct_ci_per_point(grid):
     assert row["census_mean_ci95_low"] < row["census_mean_mean"] < row["census_mean_ci95_high"]
 
 
-@pytest.mark.parametrize("backend", [["-j", "2"], ["--dask", "local", "-j", "2"]], ids=["process-pool", "dask-local"])
-def test_every_backend_writes_the_same_bytes(grid, backend, tmp_path):
+@pytest.mark.parametrize("backend", [
+    pytest.param(["-j", "2"], id="process-pool"),
+    pytest.param(["--dask", "local", "-j", "2"], id="dask-local", marks=pytest.mark.slow),
+])
+def test_every_backend_writes_the_same_bytes_and_leaves_no_temporary_files(grid, backend, tmp_path, monkeypatch):
     path, reference = grid
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # forget the cached one: read TMPDIR again
     result = run_cli("sweep", path, "--out", tmp_path / "out", *backend)
     assert result.exit_code == 0, result.output
     assert files(tmp_path / "out") == files(reference)
+    assert list(temp.iterdir()) == []  # e.g. no dask-scratch-space left behind
 
 
+@pytest.mark.slow
+def test_a_dask_scheduler_at_an_address(grid, tmp_path):
+    from distributed import LocalCluster
+
+    path, reference = grid
+    with LocalCluster(n_workers=1, processes=False, threads_per_worker=2, dashboard_address=None, protocol="tcp",
+                      host="127.0.0.1", local_directory=str(tmp_path / "dask")) as cluster:
+        result = run_cli("sweep", path, "--out", tmp_path / "out", "--dask", cluster.scheduler_address)
+    assert result.exit_code == 0, result.output
+    assert f"on dask scheduler {cluster.scheduler_address}, 2 threads" in result.stderr
+    assert files(tmp_path / "out") == files(reference)
+
+
+class _Silent(socketserver.BaseRequestHandler):
+    """Reads what the client sends and never answers."""
+
+    def handle(self) -> None:
+        self.request.recv(1024)
+        time.sleep(5)
+
+
+class _BadRequest(_Silent):
+    """Answers anything with an HTTP error, as most servers of another protocol would."""
+
+    def handle(self) -> None:
+        self.request.recv(1024)
+        self.request.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<h1>Bad Request</h1>")
+        time.sleep(5)
+
+
+class _QuietWebServer(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("handler", "problem"), [
+    (_QuietWebServer, "(does not speak the dask protocol|no dask scheduler answered within 2 s)"),
+    (_BadRequest, "the server there does not speak the dask protocol"),
+    (_Silent, "no dask scheduler answered within 2 s"),
+], ids=["web-server", "http-error", "silent"])
+def test_a_server_that_is_not_a_dask_scheduler_is_refused_in_time(grid, tmp_path, monkeypatch, handler, problem):
+    path, _ = grid
+    monkeypatch.setattr(execution, "CONNECT_SECONDS", 2)
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as server:
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        address = f"tcp://127.0.0.1:{server.server_address[1]}"
+        start = time.monotonic()
+        result = run_cli("sweep", path, "--out", tmp_path / "out", "--dask", address)
+        seconds = time.monotonic() - start
+        server.shutdown()
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"--dask {address}: cannot connect to the scheduler: ")
+    assert re.search(problem, result.stderr)
+    assert seconds < 30  # it used to wait forever; 2 s of timeout plus start-up on a busy machine
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
 def test_a_sweep_killed_with_sigkill_resumes_to_the_same_table(tmp_path):
     path = write_experiment(tmp_path, KILL, overrides={"run.horizon_years": 2})
     reference = run_cli("sweep", path, "--out", tmp_path / "whole", "-j", "2")
@@ -103,7 +183,7 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_table(tmp_path):
     proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         done = _wait_for_points(out / "points", proc)
-        workers = _children(proc.pid)
+        workers = children(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:
@@ -112,7 +192,7 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_table(tmp_path):
     saved = _point_files(out / "points")
     assert 1 <= done <= len(saved) < 24, f"kill came too late to test resuming ({len(saved)} of 24 points)"
     assert not (out / "results.csv").exists()
-    _assert_gone(workers)  # the pool's workers notice their parent died and exit
+    assert_gone(workers)  # the pool's workers notice their parent died and exit
 
     rerun = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
@@ -136,42 +216,11 @@ def _wait_for_points(folder: Path, proc: subprocess.Popen, timeout: float = 60) 
     raise AssertionError("no point finished in time")
 
 
-def _children(pid: int) -> list[int]:
-    """PIDs whose parent is pid (Linux /proc; empty elsewhere)."""
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
-
-
-def _assert_gone(pids: list[int], timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    alive = pids
-    while alive and time.monotonic() < deadline:
-        alive = [p for p in alive if Path(f"/proc/{p}").exists() and "Z" not in _state(p)]
-        time.sleep(0.1)
-    for p in alive:
-        os.kill(p, signal.SIGKILL)
-    assert not alive, f"orphaned workers still running: {alive}"
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "Z"
-
-
 def test_a_failing_point_is_recorded_reported_and_retried(tmp_path):
     path = write_experiment(tmp_path, GRID)
     plan = sweep.plan(load_experiment(path))
     store = ResultStore(tmp_path / "out")
-    with executors.PoolExecutor(2, explode_on_three_counselors) as pool:
+    with execution.PoolExecutor(2, explode_on_three_counselors) as pool:
         run = sweep.run(plan, store, pool)
     assert run.failed == ["p0000", "p0001", "p0002"]  # counselors.count = 3
     record = json.loads((tmp_path / "out" / "points" / "p0001.json").read_text())
@@ -184,7 +233,7 @@ def test_a_failing_point_is_recorded_reported_and_retried(tmp_path):
 
     # A rerun keeps the good points and retries the failed ones.
     calls = []
-    with executors.Executor() as serial:
+    with execution.Executor(executors.simulate_kpis) as serial:
         again = sweep.run(plan, store, serial, on_progress=calls.append)
     assert (again.skipped, again.ran, again.failed) == (3, 3, [])
     assert sum(calls) == 3 * 2
@@ -194,10 +243,43 @@ def test_a_failing_point_is_recorded_reported_and_retried(tmp_path):
     assert files(tmp_path / "out") == files(reference)
 
 
+def test_points_a_dying_worker_took_down_are_retried_on_a_fresh_pool(grid, tmp_path):
+    """One worker killed from outside (OOM killer, kill -9) breaks the whole pool: every point it
+    had not finished must be rerun, not reported as failed."""
+    path, reference = grid
+    plan = sweep.plan(load_experiment(path))
+    store = ResultStore(tmp_path / "out")
+    marker = tmp_path / "killed-once"
+    with execution.PoolExecutor(2, partial(kill_worker_once, str(marker))) as pool:
+        run = sweep.run(plan, store, pool)
+    assert marker.exists()  # a worker really died
+    assert (run.ran, run.failed) == (6, [])
+    sweep.write_tables(sweep.tables(plan, store), tmp_path / "out")
+    assert files(tmp_path / "out") == files(reference)
+
+
+def test_only_the_point_that_kills_its_worker_fails(grid, tmp_path):
+    path, reference = grid
+    plan = sweep.plan(load_experiment(path))
+    store = ResultStore(tmp_path / "out")
+    with execution.PoolExecutor(2, kill_worker_on_three_counselors) as pool:
+        run = sweep.run(plan, store, pool)
+        assert run.failed == ["p0000", "p0001", "p0002"]  # counselors.count = 3
+        record = json.loads((tmp_path / "out" / "points" / "p0001.json").read_text())
+        assert record["error"]["message"].startswith("worker process died running this task alone")
+        again = sweep.run(plan, store, pool)  # the pool recovers for the next run, as sizing needs
+        assert (again.skipped, again.ran, again.failed) == (3, 3, ["p0000", "p0001", "p0002"])
+    tables = sweep.tables(plan, store)
+    assert list(tables.summary["status"]) == ["error"] * 3 + ["ok"] * 3
+    good = pd.read_csv(reference / "results.csv")
+    good = good[good["counselors.count"] == 4].reset_index(drop=True)
+    pd.testing.assert_frame_equal(tables.results.reset_index(drop=True), good, check_dtype=False, rtol=1e-9)
+
+
 def test_the_command_reports_failed_points_and_exits_nonzero(tmp_path, monkeypatch):
     path = write_experiment(tmp_path, GRID)
     monkeypatch.setattr(executors, "open_executor",
-                        lambda jobs, dask=None: executors.PoolExecutor(2, explode_on_three_counselors))
+                        lambda jobs, dask=None: execution.PoolExecutor(2, explode_on_three_counselors))
     result = run_cli("sweep", path, "--out", tmp_path / "out")
     assert result.exit_code == 1
     assert "3 point(s) failed" in result.stderr

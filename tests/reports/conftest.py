@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from iopsim.reports.rundir import RunDir
-from iopsim.runner import run_replications, write_run_folder
+from iopsim.reports.rundir_write import write_run_folder
+from iopsim.runner import run_replications
 from iopsim.scenario.loader import load_scenario
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,8 @@ from iopsim.reports.budget import budget
 from iopsim.reports.compare import compare, difference_text
 from iopsim.reports.report import render_report
 from iopsim.reports.rundir import RunDir
-from iopsim.runner import run_replications, write_run_folder
+from iopsim.reports.rundir_write import write_run_folder
+from iopsim.runner import run_replications
 from tests.analysis.test_finance import priced
 from tests.factories import deterministic_dict
 

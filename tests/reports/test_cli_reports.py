@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from iopsim.cli import main
@@ -29,7 +30,8 @@ def test_run_with_charts_draws_them_into_the_run_folder(tmp_path):
                                        "--set", "run.warmup_weeks=8", "--out", str(out), "--charts"],
                            env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (out / "charts").iterdir()) == sorted(f"{c.name}.png" for c in CHARTS)
+    assert sorted(p.name for p in (out / "charts").iterdir()) == sorted([".iopsim-output",
+                                                                         *(f"{c.name}.png" for c in CHARTS)])
     assert f"Charts written to {out / 'charts'}/" in result.output
 
 
@@ -47,6 +49,7 @@ def test_plot_bad_input_exits_2(base_dir, tmp_path):
     assert result.exit_code == 2 and "unsupported format gif" in result.output
 
 
+@pytest.mark.slow
 def test_plot_and_report_skip_per_patient_charts_after_no_patients(tmp_path):
     from click.testing import CliRunner
 
@@ -61,7 +64,7 @@ def test_plot_and_report_skip_per_patient_charts_after_no_patients(tmp_path):
     result = runner.invoke(main, ["plot", str(out)])
     assert result.exit_code == 0, result.output
     assert sorted(p.stem for p in (out / "charts").iterdir()) == [
-        "01-waitlist", "02-census", "04-rooms", "05-counselors", "08-groups"]
+        ".iopsim-output", "01-waitlist", "02-census", "04-rooms", "05-counselors", "08-groups"]
     assert "need patients.csv.gz" in result.stdout
     result = runner.invoke(main, ["report", str(out)])
     assert result.exit_code == 0, result.output

@@ -138,7 +138,7 @@ def test_wrong_type(tmp_path):
     text = edited("count: 3", "count: three")
     p = only_problem(write(tmp_path, text))
     assert (p.path, p.line) == ("counselors.count", line_of(text, "count: three"))
-    assert "valid integer" in p.message and "'three'" in p.message
+    assert "expected a whole number" in p.message and "'three'" in p.message
 
 
 def test_out_of_range(tmp_path):
