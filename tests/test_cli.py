@@ -31,7 +31,7 @@ SHORT = ("--set", "run.horizon_years=2", "--set", "run.warmup_weeks=10", "-n", "
 
 SUMMARY_KEYS = {
     "iopsim_version", "scenario", "scenario_sha256", "seed", "replications", "complete",
-    "warmup_weeks", "horizon_years", "kpis",
+    "warmup_weeks", "horizon_years", "kpis", "bottleneck",
 }
 REQUIRED_KPIS = [
     "referrals_per_year", "admissions_per_year", "referred_out_per_year",
@@ -244,6 +244,42 @@ def test_run_prints_table_with_kpi_names_and_folder(baseline_run):
     for name in REQUIRED_KPIS:
         assert name in result.stdout, name
     assert f"Results written to {out}/" in result.stdout
+
+
+def test_run_prints_the_binding_sentence_and_writes_the_bottleneck_block(baseline_run):
+    from iopsim.analysis.bottleneck import KINDS, NONE, sentence
+
+    result, out = baseline_run
+    block = json.loads((out / "summary.json").read_text())["bottleneck"]
+    assert {"intake", "seats:early", "caseload", "counselor_hours", "room_hours"} <= set(block["resources"])
+    assert block["binding"] and all(b == NONE or b.split(":")[0] in KINDS for b in block["binding"])
+    for name, entry in block["resources"].items():
+        assert 0 <= entry["at_capacity_pct"] <= 100 and entry["queue_mean"] >= 0, name
+        assert entry["binding"] == (name in block["binding"]), name
+    printed = sentence(block)
+    assert printed.startswith("Binding: ")
+    assert printed in result.stdout  # one line, under the KPI table
+    assert result.stdout.index("census_mean") < result.stdout.index(printed) < result.stdout.index("Results written")
+
+
+def test_run_names_intake_as_binding_when_its_clinic_is_too_small(tmp_path):
+    import yaml
+
+    from tests.factories import deterministic_dict
+
+    data = deterministic_dict()
+    data["referrals"]["rate_per_week"] = 2
+    data["intake"] = {"mode": "timetable_slots", "appointment_hours": 1, "assessment_hours": 1, "no_show_prob": 0}
+    data["timetable"].append({"group": "intake", "day": "mon", "start": "13:00", "hours": 1, "room": "R",
+                              "serves": ["intake"]})
+    path = tmp_path / "intake-limited.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = invoke("run", path, "-n", "1", "-j", "1", "--out", tmp_path / "out", env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Binding: intake (at capacity 100% of the time," in result.stdout
+    assert "seats, counselor caseloads, counselor hours and group-room hours have slack." in result.stdout
+    block = json.loads((tmp_path / "out" / "summary.json").read_text())["bottleneck"]
+    assert block["binding"] == ["intake"]
 
 
 def test_run_events_csv_has_header_and_pathway_events(baseline_run):

@@ -109,13 +109,14 @@ def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> E
 def summarise(rows: Sequence[dict[str, float]], units: dict[str, str] | None = None) -> dict[str, dict]:
     """Mean and 95% t-interval of every KPI across replications (one row of KPIs per replication),
     as summary.json and the sweep tables report them: JSON-ready, None where a value is undefined.
-    `units`: the KPIs to summarise and their units (kpis.kpi_units(scenario): with money when the
-    scenario has finance); default the KPIs every run has."""
+    `units`: units of KPIs kpi_unit cannot know (kpis.kpi_units(scenario): money in the scenario's currency)."""
     from .finance import SIGNED_KPIS
-    from .kpis import KPI_UNITS  # here, not at the top: kpis imports the model (SimPy)
+    from .kpis import KPI_UNITS, kpi_unit  # here, not at the top: kpis imports the model (SimPy)
 
     out = {}
-    for name, unit in (units or KPI_UNITS).items():
+    names = list(rows[0]) if rows else list(KPI_UNITS)  # per-track, per-shift and money KPIs follow the fixed ones
+    for name in names:
+        unit = units[name] if units and name in units else kpi_unit(name)
         est = mean_ci([row[name] for row in rows])
         lo, hi = est.lo, est.hi
         if not math.isnan(lo) and name not in SIGNED_KPIS:  # counts, rates, times, shares, costs: clip to their range

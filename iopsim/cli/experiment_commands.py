@@ -327,6 +327,8 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     with write_errors():
         files = write_sizing(result, sizer, s, scenario, out)
     _print_sizing(result, sizer)
+    if result.best is None:
+        _print_still_binding(sizer, result, jobs)
     click.echo(f"Ran {result.simulations} simulations for {len(result.candidates)} candidates in {seconds:.1f} s "
                f"(every candidate at {max_replications} replications would be {result.brute_force}). "
                f"Written to {out}/ ({', '.join(f.name for f in files)})")
@@ -403,6 +405,19 @@ def _print_sizing(result, sizer) -> None:
         v = stats[name]
         kpi_table.add_row(name, _ci_text(v["mean"], *v["ci95"]).replace("\n", " "), units[name])
     console.print(kpi_table)
+
+
+def _print_still_binding(sizer, result, jobs: int) -> None:
+    """Nothing met the targets: what still binds where the search came closest."""
+    from ..analysis.bottleneck import sentence
+    from ..experiments.binding import still_binding
+
+    found = still_binding(sizer, result, worker_count(jobs))
+    if found is None:
+        return
+    c = found.candidate
+    click.echo(f"Closest candidate: {c.rooms} group rooms and {c.counselors} counselors ({found.replications} "
+               f"replications). {sentence(found.bottleneck)}")
 
 
 def _shorten(text: str, width: int = 90) -> str:

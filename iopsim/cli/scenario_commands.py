@@ -170,6 +170,7 @@ def _print_summary(result, folder: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from ..analysis.bottleneck import sentence as bottleneck_sentence
     from ..reports.tables import decimals_for, format_value
 
     table = Table(title=f"{result.scenario.name}: {result.replications} replications, seed {result.seed} "
@@ -185,4 +186,5 @@ def _print_summary(result, folder: Path) -> None:
         table.add_row(name, format_value(v["mean"], d), ci, v["unit"])
     console = Console()
     console.print(table)
+    console.print(bottleneck_sentence(result.bottleneck()), soft_wrap=True, markup=False, highlight=False)
     console.print(f"Results written to {folder}/")

@@ -119,6 +119,11 @@ def census_chart(run: RunDir):
         labels.append(label)
         fills.append(ORANGE if column == "aftercare_census" else colors[i % len(colors)])
     ax.stackplot(years, values, labels=labels, colors=fills, lw=0)
+    treatment, aftercare = seat_totals(run.scenario)
+    ax.axhline(treatment, color="black", lw=1.4, ls="--", label=f"Treatment seats ({treatment})")
+    if aftercare and "aftercare_census" in dict(series):
+        ax.axhline(treatment + aftercare, color="black", lw=1.0, ls=":",
+                   label=f"Treatment and aftercare seats ({treatment + aftercare})")
     shade_warmup(ax, run, over=True)
     _time_axis(ax, run)
     ax.set_ylabel("Patients (end of week, mean of replications)")
@@ -129,6 +134,20 @@ def census_chart(run: RunDir):
     ax.set_title(f"Average after warm-up: {_fmt(census)} in treatment, {_fmt(after)} in aftercare",
                  fontsize=11, fontweight="normal", color=GREY)
     return fig
+
+
+def seat_totals(scenario: dict) -> tuple[int, int]:
+    """Seats of the treatment groups and of the aftercare groups: the census cannot rise above them."""
+    capacity = group_capacity(scenario)
+    phases = {p["name"] for p in scenario["phases"]}
+    treatment: set[str] = set()
+    aftercare: set[str] = set()
+    for s in scenario["timetable"]:
+        if phases & set(s["serves"]):
+            treatment.add(s["group"])
+        if "aftercare" in s["serves"]:
+            aftercare.add(s["group"])
+    return sum(capacity[g] for g in treatment), sum(capacity[g] for g in aftercare - treatment)
 
 
 # --- 3. wait to admission -----------------------------------------------------------------------------
@@ -500,7 +519,8 @@ CHARTS: tuple[Chart, ...] = (
           "all replications with its 95% confidence band. The grey band is the warm-up, which no KPI includes; "
           "the dashed line is the time-averaged waitlist after it.", waitlist_chart),
     Chart("02-census", "Census by phase", "Patients in each treatment phase and in the aftercare group at the end "
-          "of each week (mean of replications), stacked: the top edge is everyone in the program.", census_chart),
+          "of each week (mean of replications), stacked: the top edge is everyone in the program. The dashed line is "
+          "the treatment groups' seats: a census pressed against it means seats are the limit.", census_chart),
     Chart("03-wait", "Wait from referral to admission", "For every admission after the warm-up, the share admitted "
           "within a given number of days (cumulative distribution), for each replication and all together. The "
           f"dashed line marks {ACCESS_TARGET_DAYS:g} days.", wait_chart, needs_patients=True),

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..analysis.bottleneck import sentence as bottleneck_sentence
 from .budget import budget
 from .charts import drawable, render
 from .compare import HEADLINE_KPIS, Comparison, compare_all, comparison_chart, difference_text, relative_text
@@ -249,7 +250,8 @@ def report_context(runs: Sequence[RunDir], image_format: str = "svg") -> dict:
         "version": __version__,
         "runs": [{"letter": letter, "label": r.label, "name": r.name, "folder": r.path.name or str(r.path),
                   "description": r.scenario.get("description", ""), "facts": scenario_facts(r),
-                  "complete": r.complete, "charts": _charts(r, image_format), "budget": budget(r)}
+                  "complete": r.complete, "charts": _charts(r, image_format), "budget": budget(r),
+                  "bottleneck": bottleneck_sentence(r.summary["bottleneck"]) if "bottleneck" in r.summary else ""}
                  for letter, r in zip(letters, runs, strict=True)],
         "headline_sections": [("", headline)],
         "kpi_sections": kpi_rows,

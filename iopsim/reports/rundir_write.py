@@ -33,6 +33,7 @@ def summary_document(run: RunSet) -> dict:
         "warmup_weeks": run.scenario.run.warmup_weeks,
         "horizon_years": run.scenario.run.horizon_years,
         "kpis": run.summary(),
+        "bottleneck": run.bottleneck(),
     }
 
 
@@ -107,6 +108,8 @@ def _patients_frame(run: RunSet):
         df = pd.DataFrame(o.patients)
         df["outcome"] = [Outcome(v).name.lower() for v in df["outcome"]]
         df["aftercare_status"] = [AftercareStatus(v).name.lower() for v in df["aftercare_status"]]
+        if "track" in df:  # the track's name rather than its index
+            df["track"] = [run.scenario.tracks[v].name for v in df["track"]]
         df.insert(0, "replication", o.replication)
         frames.append(df.rename(columns={"pid": "patient_id"}))
     return pd.concat(frames, ignore_index=True)

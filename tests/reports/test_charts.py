@@ -211,3 +211,14 @@ def test_degenerate_runs_still_draw(runs_root):
         fig = ch.render(empty, chart)
         assert fig.axes, chart.name
     assert patient_flow(empty).count == 0
+
+
+def test_census_chart_draws_the_seat_totals(base):
+    """Baseline: four treatment groups of 12 (group size 12 in rooms of 14 and 12 seats) and aftercare
+    groups of 14, 14, 14 and 12 seats."""
+    fig = ch.render(base, ch.chart_by_name("census"))
+    lines = {line.get_label(): line.get_ydata()[0] for line in fig.axes[0].lines}
+    assert lines["Treatment seats (48)"] == 48
+    assert lines["Treatment and aftercare seats (102)"] == 48 + 54
+    assert base.summary["bottleneck"]["resources"]["aftercare_seats"]["capacity"] == 54  # as the model sizes them
+    assert fig.axes[0].get_ylim()[1] >= 102
