@@ -17,7 +17,7 @@ from functools import partial
 import numpy as np
 
 from .analysis import bottleneck
-from .analysis.kpis import PatientTally, kpis
+from .analysis.kpis import PatientTally, kpi_units, kpis
 from .analysis.stats import summarise
 from .execution import Task, TaskResult, open_executor
 from .model.clinic import simulate
@@ -59,7 +59,7 @@ class RunSet:
         return [o.kpis for o in self.outputs]
 
     def summary(self) -> dict[str, dict]:
-        return summarise(self.kpi_rows())
+        return summarise(self.kpi_rows(), kpi_units(self.scenario))
 
     def bottleneck(self) -> dict:
         """Which resources bind, with each resource's measures (mean and 95% CI over replications)."""

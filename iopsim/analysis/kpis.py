@@ -26,6 +26,7 @@ from ..model.records import CHUNK_ROWS, REFERRED_OUT, TREATMENT_ENDS, AftercareS
 from ..model.staff import shift_column
 from ..model.tracks import track_column
 from ..scenario.vocabulary import ACCESS_TARGET_DAYS, ACTIVITIES
+from .finance import finance_kpis, finance_units
 from .quantiles import StreamingQuantiles
 
 # name -> unit; the order is the order of tables and files.
@@ -70,6 +71,13 @@ KPI_UNITS: dict[str, str] = {
     "group_enrollment_pct": "%",
     "sessions_cancelled_pct": "%",
 }
+
+
+def kpi_units(scenario) -> dict[str, str]:
+    """Every KPI a run of `scenario` reports -> its unit: KPI_UNITS, then the money KPIs with `finance:`."""
+    if scenario is None or scenario.finance is None:
+        return KPI_UNITS
+    return {**KPI_UNITS, **finance_units(scenario.finance)}
 
 
 def _rate(count: float, years: float) -> float:
@@ -238,7 +246,11 @@ def kpis(result: RunResult, tally: PatientTally | None = None) -> dict[str, floa
 
     # --- capacity (whole weeks after the warm-up) ----------------------------------------------
     k.update(_capacity_kpis(result))
-    return {**{name: k[name] for name in KPI_UNITS}, **_track_kpis(result, tally), **_shift_kpis(result)}
+    row = {**{name: k[name] for name in KPI_UNITS}, **_track_kpis(result, tally), **_shift_kpis(result)}
+    if result.scenario.finance is not None:  # money KPIs only when the scenario prices the program
+        completions = _rate(n(f"done_{int(Outcome.GRADUATED)}", 0), years)
+        row.update(finance_kpis(result, k["admissions_per_year"], completions, k["census_mean"]))
+    return row
 
 
 # Per-track KPIs (named track_<name>_<kpi>), only when the scenario declares tracks.

@@ -266,6 +266,8 @@ def _targets(ctx, param, texts: tuple[str, ...]):
               help="Cap for candidates whose confidence interval straddles a target.")
 @click.option("--seed", type=click.IntRange(min=0), help="Base seed (default: the scenario's run.seed).")
 @click.option("--exhaustive", is_flag=True, help="Evaluate every candidate instead of searching (slower; full chart).")
+@click.option("--objective", type=click.Choice(["cost", "net"]), default="cost", show_default=True,
+              help="With a finance: section: the least total cost per year, or the most net per year.")
 @set_option
 @jobs_option
 @dask_option
@@ -273,7 +275,7 @@ def _targets(ctx, param, texts: tuple[str, ...]):
 @overwrite_option
 @yes_option
 def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_room: float, cost_counselor: float,
-         min_replications: int, max_replications: int, seed: int | None, exhaustive: bool,
+         min_replications: int, max_replications: int, seed: int | None, exhaustive: bool, objective: str,
          overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None, overwrite: bool,
          yes: bool) -> None:
     """Find the cheapest group rooms and counselors for which every --target holds.
@@ -283,7 +285,10 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     --min-replications and double them only while a target is undecided. The search assumes more
     counselors never make the targets worse (true of waits, waitlists and workload), so it
     binary-searches counselors for each room count; --exhaustive checks every candidate instead.
-    Cost = rooms x --cost-room + counselors x --cost-counselor; ties go to fewer rooms.
+    Cost = rooms x --cost-room + counselors x --cost-counselor; ties go to fewer rooms. With a
+    finance: section the cost is money instead (the mean total cost per year: staff, rooms, other
+    fixed costs; the --cost-* options are ignored), or, with --objective net, the candidate with
+    the highest mean net per year (revenue less cost) wins.
 
     Rooms: the group rooms are the rooms holding phase or aftercare sessions. Fewer rooms than the
     scenario has keeps the first ones in `rooms:` and drops the others' sessions; more rooms adds
@@ -296,6 +301,8 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     if min_replications > max_replications:
         raise click.BadParameter("must not exceed --max-replications", param_hint="--min-replications")
     s = _load(scenario, overrides)
+    if objective == "net" and s.finance is None:
+        raise click.BadParameter("net needs a finance: section in the scenario", param_hint="--objective")
     seed = s.run.seed if seed is None else seed
     from ..experiments.outputs import choose_sizing_folder
 
@@ -309,7 +316,7 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     try:
         with executor, _counter(f"{s.name}: sizing") as advance:
             sizer = Sizer(s, targets, rooms, counselors, executor, seed, cost_room, cost_counselor,
-                          min_replications, max_replications, on_progress=advance)
+                          min_replications, max_replications, on_progress=advance, objective=objective)
             result = sizer.solve(exhaustive)
     except KeyboardInterrupt:
         click.echo("Interrupted; nothing written.", err=True)
@@ -351,18 +358,28 @@ def _print_sizing(result, sizer) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from ..analysis.kpis import KPI_UNITS
+    from ..analysis.kpis import kpi_units
     from ..analysis.stats import summarise
+    from ..reports.tables import format_money, format_value
 
     console = Console()
+    finance = sizer.scenario.finance
+
+    def cost_text(x: float) -> str:  # money in whole units; unit costs as given (4, 2.5), never e-notation
+        return format_money(x) if finance or x == round(x) else format_value(x)
+
+    cost_head = f"cost ({finance.currency}/yr)" if finance else "cost"
     table = Table(title="Candidates evaluated (in the order the search ran them)")
-    for name in ("#", "rooms", "counselors", "cost", "reps", "status"):
+    for name in ("#", "rooms", "counselors", cost_head, *(["net (mean)"] if finance else []), "reps", "status"):
         table.add_column(name, justify="right" if name != "status" else "left")
     for t in sizer.targets:
         table.add_column(str(t), justify="right", overflow="fold")
     table.add_column("note", max_width=48)
     for i, c in enumerate(result.candidates, 1):
-        cells = [str(i), str(c.rooms), str(c.counselors), f"{c.cost:g}", str(c.replications), c.status]
+        cells = [str(i), str(c.rooms), str(c.counselors), cost_text(c.cost)]
+        if finance:
+            cells.append(format_money(c.net))
+        cells += [str(c.replications), c.status]
         for t in sizer.targets:
             e = c.estimate(t.kpi) if c.rows else None
             cells.append(_ci_text(e.mean, e.lo, e.hi) if e else "")
@@ -372,17 +389,21 @@ def _print_sizing(result, sizer) -> None:
     if best is None:
         console.print("[bold red]No candidate in range meets every target at the 95% confidence bound.")
         return
+    money = (f"cost {format_money(best.cost)} {finance.currency} a year, net {format_money(best.net)}"
+             if finance else f"cost {cost_text(best.cost)}")
     console.print(f"[bold]Recommended: {best.rooms} group rooms and {best.counselors} counselors "
-                  f"(cost {best.cost:g}), {best.replications} replications.")
+                  f"({money}), {best.replications} replications.")
     kpi_table = Table(title="Recommended configuration: KPIs, mean and 95% CI")
     kpi_table.add_column("KPI")
     kpi_table.add_column("mean [95% CI]", justify="right")
     kpi_table.add_column("unit")
-    stats = summarise(best.rows)
-    shown = list(dict.fromkeys([t.kpi for t in sizer.targets] + list(_SIZING_KPIS)))
+    units = kpi_units(sizer.scenario)
+    stats = summarise(best.rows, units)
+    shown = list(dict.fromkeys([t.kpi for t in sizer.targets] + list(_SIZING_KPIS)
+                               + (list(_SIZING_MONEY_KPIS) if finance else [])))
     for name in shown:
         v = stats[name]
-        kpi_table.add_row(name, _ci_text(v["mean"], *v["ci95"]).replace("\n", " "), KPI_UNITS[name])
+        kpi_table.add_row(name, _ci_text(v["mean"], *v["ci95"]).replace("\n", " "), units[name])
     console.print(kpi_table)
 
 
@@ -404,6 +425,8 @@ def _shorten(text: str, width: int = 90) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+_SIZING_MONEY_KPIS = ("total_cost_per_year", "revenue_per_year", "net_per_year", "cost_per_admission",
+                      "break_even_census")
 _SIZING_KPIS = ("admitted_within_14_days_pct", "wait_to_admission_days_mean", "waitlist_mean", "census_mean",
                 "counselor_utilization_pct", "room_utilization_pct", "group_fill_pct", "sessions_cancelled_pct")
 

@@ -181,7 +181,7 @@ def _print_summary(result, folder: Path) -> None:
     table.add_column("unit")
     for name, v in result.summary().items():
         lo, hi = v["ci95"]
-        d = decimals_for(v["mean"])  # the interval shares the mean's decimals
+        d = decimals_for(v["mean"], v["unit"])  # the interval shares the mean's decimals
         ci = "" if lo is None else f"{format_value(lo, d)} – {format_value(hi, d)}"
         table.add_row(name, format_value(v["mean"], d), ci, v["unit"])
     console = Console()

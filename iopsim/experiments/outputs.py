@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 from .. import __version__
-from ..analysis.kpis import KPI_UNITS
+from ..analysis.kpis import kpi_units
 from ..analysis.stats import summarise
 from ..files import atomic_write_text, choose_output, write_output_dir
 from .charts import frontier_chart, sensitivity_chart
@@ -22,6 +22,8 @@ def candidate_rows(result, sizer) -> list[dict]:
     for order, c in enumerate(result.candidates, 1):
         row = {"evaluated": order, "rooms": c.rooms, "counselors": c.counselors, "cost": c.cost,
                "status": c.status, "replications": c.replications, "reason": c.reason}
+        if sizer.money:
+            row["net_per_year"] = c.net
         for t in sizer.targets:
             e = c.estimate(t.kpi) if c.rows else None
             row[f"{t.kpi}_mean"] = e.mean if e else math.nan
@@ -57,17 +59,18 @@ def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Pat
     reps = [{"rooms": c.rooms, "counselors": c.counselors, "replication": r, **row}
             for c in result.candidates for r, row in enumerate(c.rows)]
     atomic_write_text(out / "replications.csv", pd.DataFrame(
-        reps, columns=["rooms", "counselors", "replication", *KPI_UNITS]).to_csv(index=False, float_format="%.10g"))
+        reps, columns=["rooms", "counselors", "replication", *kpi_units(s)]).to_csv(index=False, float_format="%.10g"))
     best = result.best
     doc = {
         "iopsim_version": __version__, "scenario_file": str(scenario), "scenario": s.name, "seed": sizer.seed,
         "targets": [str(t) for t in sizer.targets], "rooms": list(sizer.rooms), "counselors": list(sizer.counselors),
-        "cost_room": sizer.cost_room, "cost_counselor": sizer.cost_counselor,
+        "cost_room": sizer.cost_room, "cost_counselor": sizer.cost_counselor, "objective": sizer.objective,
+        "currency": s.finance.currency if s.finance else None,
         "replications": [sizer.min_replications, sizer.max_replications],
         "simulations": result.simulations, "brute_force_simulations": result.brute_force,
         "recommended": None if best is None else {
             "rooms": best.rooms, "counselors": best.counselors, "cost": best.cost, "replications": best.replications,
-            "kpis": summarise(best.rows)},
+            "kpis": summarise(best.rows, kpi_units(s))},
         "warnings": result.warnings,
         "candidates": candidates.to_dict(orient="records"),
     }

@@ -24,6 +24,7 @@ from ..scenario.vocabulary import DAYS_PER_WEEK, DAYS_PER_YEAR
 from ..scenario.window import Window
 from .admission import Eligibility, Waitlist
 from .arrivals import Referrals
+from .billing import BillableUnits
 from .groups import Group, IntakeClinic, SeatBoard, TherapySession, TimetableSlot
 from .intake import IntakeDesk
 from .meters import StockMeter
@@ -54,6 +55,8 @@ class RunResult:
     events: list[tuple[int, float, str, str]] | None = None
     stats: dict[str, float] = field(default_factory=dict)
     slots: list[dict] = field(default_factory=list)  # per timetable slot, after the warm-up
+    billing: BillableUnits | None = None  # with `finance:` only
+
     # per resource the model meters (intake, seat pools, caseload): the share of the window at
     # capacity, the mean queue in front of it, its size (see analysis/bottleneck.py)
     capacity: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -94,6 +97,8 @@ class Clinic:
         self.referrals_total = 0
         self.meters = {name: StockMeter(self.warmup_days) for name in STOCKS}
         self.census_meter = self.meters["census"]
+        self.billing = BillableUnits(self.warmup_days, len(self.phases)) if scenario.finance is not None else None
+
         self.track_census = self.tracks.census  # empty without tracks
 
         self.rules = PathwayRules(scenario, self.streams)
@@ -166,6 +171,8 @@ class Clinic:
             p.phase_reached = phase_index
             p.phase_starts.append(now)
         self.census_by_phase[phase_index] += 1
+        if self.billing is not None:
+            self.billing.phase_meters[phase_index].enter(now)
         p.self_help_per_week = self.rules.self_help_meetings(phase_index)
         self.log(p, "phase_start")
 
@@ -179,6 +186,8 @@ class Clinic:
         p.breathalyzers += weeks * ph.breathalyzers_per_week
         p.self_help_meetings += weeks * p.self_help_per_week
         self.census_by_phase[p.phase_index] -= 1
+        if self.billing is not None:
+            self.billing.phase_meters[p.phase_index].leave(self.env.now if now is None else now)
         p.phase_started = math.nan
 
     def leave_treatment(self, p: Patient, outcome: Outcome) -> None:
@@ -188,6 +197,9 @@ class Clinic:
         p.in_treatment = False
         del self.in_treatment[p.pid]
         self.census_meter.leave(now)
+        if self.billing is not None:
+            self.billing.close_day(p)
+
         if self.track_census:
             self.track_census[p.track].leave(now)
         self.log(p, EVENT_NAME[outcome])
@@ -223,6 +235,8 @@ class Clinic:
         for p in list(self.active.values()):  # still waiting or in care: recorded as in the system
             if p.in_treatment:
                 self.close_phase(p)
+                if self.billing is not None:
+                    self.billing.close_day(p)
             self.records.add(p)
         self.active.clear()
         self.records.flush()
@@ -235,6 +249,8 @@ class Clinic:
             series=dict(self.monitor.series),
             events=self.events,
             slots=[slot.summary() for slot in self.slots],
+            billing=self.billing,
+
             capacity=self._capacity_measures(),
             stats={
                 "assessor_busy_hours": self.intake.assessor_busy_hours,

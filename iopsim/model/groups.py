@@ -334,6 +334,7 @@ class TherapySession(TimetableSlot):
         self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours)  # None: no shifts
         self.count_for_track = c.tracks.count_session if c.tracks.declared and not group.is_aftercare else None
         self.drop_prob = 0.0 if group.is_aftercare else c.scenario.attendance.dropout_prob_per_missed_session
+        self.billing = None if group.is_aftercare else c.billing  # program days count treatment groups only
 
     def meet(self, now: float) -> None:
         """Walk the roster once: who is expected, whether the session runs, who comes."""
@@ -364,12 +365,22 @@ class TherapySession(TimetableSlot):
         attend_prob = self.attend_prob
         drop_prob = self.drop_prob
         hours = self.hours
+        billing = self.billing
+        day = now // 1
         present = 0
         for p in expected:
             if attend() < attend_prob:
                 present += 1
                 p.sessions_attended += 1
                 p.group_hours_attended += hours
+                if billing is not None:  # the day's group hours (billing.py), written out: once per attendee
+                    if p.attend_day == day:
+                        p.day_hours += hours
+                    else:
+                        if p.day_hours:
+                            billing.close_day(p)
+                        p.attend_day = day
+                        p.day_hours = hours
             else:
                 p.sessions_missed += 1
                 if drop_prob and attend() < drop_prob:

@@ -44,6 +44,7 @@ class Patient:
         "pid", "waiting_for", "wake", "deadline", "in_treatment", "dropping",
         "phase_index", "phase_started", "group", "counselor", "self_help_per_week", "track", "flexible",
         "target_phase", "seat_queue", "clock_end", "clock_dropout_at", "relapse_rate", "dropout_rate", "phase_starts",
+        "attend_day", "day_hours",  # the day's attended group hours (billing.py)
         # recorded
         "referred", "assessment_start", "decided", "waitlist_in", "waitlist_out", "admitted",
         "treatment_end", "aftercare_queue_in", "aftercare_start", "aftercare_end", "ended",
@@ -83,6 +84,8 @@ class Patient:
         self.phase_reached = -1
         self.phase_starts: list[float] = []  # when each phase was first entered
         self.aftercare_relapses = 0
+        self.attend_day = -1.0
+        self.day_hours = 0.0
 
 
 class Race(NamedTuple):

@@ -9,6 +9,7 @@ import math
 from collections import defaultdict
 
 from .calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
+from .finance_schema import check_finance
 from .schema import DAYS, MAX_REFERRALS_PER_WEEK, Scenario
 
 AFTERCARE = "aftercare"
@@ -26,6 +27,8 @@ def check_scenario(s: Scenario) -> list[Problem]:
     problems += _check_names(s)
     problems += _check_program_and_timetable(s)
     problems += _check_staff(s)
+    problems += check_finance(s.finance, [r.name for r in s.rooms])
+
     problems += _check_tracks(s)
     problems += _check_shifts(s)
     return problems

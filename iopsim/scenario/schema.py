@@ -27,6 +27,7 @@ from pydantic import (
 
 from .calendar import day_of_year
 from .distributions import Distribution, Fixed, Text, Triangular
+from .finance_schema import Finance
 from .program_schema import Program
 
 MAX_COUNT = 10_000
@@ -389,6 +390,9 @@ class Scenario(_Section):
     rooms: list[Room] = Field(min_length=1)
     counselors: Counselors
     closures: Closures = Field(default_factory=Closures)
+    finance: Finance | None = Field(  # left out of dumps when absent: fingerprints stay as they were
+        None, exclude_if=lambda v: v is None, description="Costs and revenue (optional; adds the money KPIs)."
+    )
     tracks: list[Track] = Field(
         default_factory=list,
         description="Tracks (e.g. day, evening): every phase group belongs to one and each patient stays in theirs; "
