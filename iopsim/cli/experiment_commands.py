@@ -307,6 +307,10 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     from ..experiments.outputs import choose_sizing_folder
 
     out = output_or_exit(choose_sizing_folder, out or Path("runs") / f"{scenario.stem}-size", overwrite)
+    if s.program is not None:  # a program template: search its levers instead of copying rooms
+        _size_levers(scenario, s, overrides, targets, seed, cost_room, cost_counselor, min_replications,
+                     max_replications, jobs, out, yes)
+        return
     _confirm_sizing(s, len(rooms), len(counselors), min_replications, exhaustive, yes)
     executor = _open_executor(jobs, dask)
     click.echo(f"{s.name}: sizing {len(rooms)} room counts x {len(counselors)} counselor counts, targets "
@@ -338,6 +342,54 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     for c in errors:
         click.echo(f"Error: {c.rooms} rooms, {c.counselors} counselors: {c.reason}", err=True)
     if result.best is None or result.best.status != FEASIBLE or errors:
+        sys.exit(EXIT_POINT_FAILED)
+
+
+def _size_levers(path: Path, s, overrides, targets, seed: int, cost_room: float, cost_counselor: float,
+                 min_replications: int, max_replications: int, jobs: int, out: Path, yes: bool) -> None:
+    """`size` on a scenario with a program template: the greedy lever search (experiments/lever_search.py)."""
+    from ..experiments.lever_outputs import write_lever_sizing
+    from ..experiments.lever_search import MAX_STEPS, LeverSizer, binding_report
+    from ..experiments.levers import find_levers
+    from ..scenario.loader import apply_overrides, load_yaml
+    from ..scenario.workload import expected_referrals
+
+    data, _ = load_yaml(path)
+    data = apply_overrides(data, list(overrides))
+    levers = find_levers(data)
+    candidates = 2 * MAX_STEPS + len(levers)  # a full greedy run and one pass of removals
+    confirm_workload(f"{s.name}: up to about {candidates} candidates x {min_replications} replications",
+                     expected_referrals(s) * candidates * min_replications, yes)
+    click.echo(f"{s.name}: sizing the program template over {len(levers)} levers "
+               f"({', '.join(lv.path for lv in levers)}), targets {', '.join(map(str, targets))}; seed {seed}, "
+               f"{min_replications}-{max_replications} replications per candidate", err=True)
+    start = time.perf_counter()
+    try:
+        with _counter(f"{s.name}: sizing") as advance:
+            sizer = LeverSizer(data, levers, targets, seed, worker_count(jobs), cost_room, cost_counselor,
+                               min_replications, max_replications, on_progress=advance)
+            result = sizer.solve()
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing written.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    with write_errors():
+        files = write_lever_sizing(result, sizer, s.name, path, out)
+    for i, c in enumerate(result.candidates, 1):
+        click.echo(f"{i:>3}. {c.step}: {c.status} ({c.replications} reps, cost {c.cost:.6g})"
+                   + (f"; binding {', '.join(c.binding)}" if c.binding else "") + (f"; {_shorten(c.reason)}" if c.reason else ""))
+    if result.invalid:
+        click.echo(f"Skipped {sum(result.invalid.values())} invalid candidates: "
+                   + "; ".join(f"{n} x {_shorten(r)}" for r, n in result.invalid.items()))
+    best = result.best
+    if best is None:
+        click.echo("No candidate meets every target at the 95% confidence bound.")
+        for line in binding_report(result):
+            click.echo(line)
+    else:
+        click.echo(f"Recommended: {best.change} (cost {best.cost:.6g}, {best.replications} replications).")
+    click.echo(f"Ran {result.simulations} simulations for {len(result.candidates)} candidates in "
+               f"{time.perf_counter() - start:.1f} s. Written to {out}/ ({', '.join(f.name for f in files)})")
+    if best is None or any(c.status == "error" for c in result.candidates):
         sys.exit(EXIT_POINT_FAILED)
 
 
