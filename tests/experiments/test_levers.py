@@ -1,0 +1,128 @@
+"""Sizing a program template over its levers: the levers, the intake-limited answer, the runnable recommendation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from iopsim.analysis.stats import mean_ci
+from iopsim.cli import main
+from iopsim.experiments.lever_search import LeverSizer, binding_report
+from iopsim.experiments.levers import apply_levers, build_candidate, find_levers
+from iopsim.experiments.sizing import FEASIBLE
+from iopsim.experiments.targets import PASS, parse_target
+from iopsim.runner import run_replications
+from iopsim.scenario.loader import apply_overrides, load_scenario, load_yaml
+
+from .helpers import REPO
+
+TEMPLATE = REPO / "scenarios" / "template-example.yaml"
+SHORT = ["run.horizon_years=2", "run.warmup_weeks=12"]
+ACCESS = parse_target("admitted_within_14_days_pct>=90")
+
+
+def template_data(*overrides: str) -> dict:
+    data, _ = load_yaml(TEMPLATE)
+    return apply_overrides(data, [*SHORT, *overrides])
+
+
+def test_levers_of_the_template_example_and_their_values():
+    data = template_data()
+    levers = {lv.path: lv for lv in find_levers(data)}
+    assert levers["program.phases.early.1.groups"].base == 2  # the two evening phase-1 groups as written
+    assert levers["program.intake.0.days"].base == 4 and levers["program.intake.0.days"].high == 6  # + fri, sat
+    assert {"counselors.count", "rooms.extra", "program.intake.0.rooms.extra", "program.aftercare.0.groups"} <= set(levers)
+    values = {"program.intake.0.days": 5, "program.intake.0.groups": 2, "program.intake.0.rooms.extra": 1,
+              "counselors.count": 6, "program.phases.early.1.groups": 3, "rooms.extra": 1}
+    changed = apply_levers(data, list(levers.values()), values)
+    assert data["program"]["intake"][0]["days"] == ["mon", "tue", "wed", "thu"]  # the base is left alone
+    intake = changed["program"]["intake"][0]
+    assert intake["days"] == ["mon", "tue", "wed", "thu", "fri"] and intake["groups"] == 2
+    assert intake["rooms"] == ["Office", "Office #2"]
+    assert changed["program"]["phases"]["early"][1]["groups"] == 3
+    s = build_candidate(changed)
+    assert s.counselors.count == 6
+    assert {r.name for r in s.rooms} == {"Room A", "Room B", "Office", "Office #2", "Room A #2"}
+    clinics = [x for x in s.timetable if "intake" in x.serves]
+    assert len(clinics) == 10 and {x.room for x in clinics} == {"Office", "Office #2"}
+    early_evening = {x.group for x in s.timetable if "early" in x.serves and x.start == "18:00"}
+    assert len(early_evening) == 3
+
+
+def test_shift_counts_are_levers_and_keep_the_total():
+    data = template_data()
+    data["counselors"].pop("count")
+    data["counselors"]["shifts"] = [{"name": "day", "count": 2, "start": "08:00", "end": "17:00",
+                                     "days": ["mon", "tue", "wed", "thu", "fri", "sat"]},
+                                    {"name": "evening", "count": 2, "start": "12:00", "end": "21:00"}]
+    levers = find_levers(data)
+    paths = [lv.path for lv in levers]
+    assert "counselors.shifts.1.count" in paths and "counselors.count" not in paths
+    s = build_candidate(apply_levers(data, levers, {"counselors.shifts.1.count": 3}))
+    assert [x.count for x in s.counselors.shifts] == [2, 3] and s.counselors.count == 5
+
+
+def test_an_intake_limited_program_gets_intake_sessions_first():
+    """At 6 referrals a week the template's intake clinics bind (77% at capacity, ~7 waiting): the first
+    unit the search adds is intake, and the recommendation has more intake clinic time than written."""
+    data = template_data()
+    sizer = LeverSizer(data, find_levers(data), [ACCESS], seed=20261127, min_replications=3, max_replications=12)
+    result = sizer.solve()
+    first = result.candidates[0]
+    assert first.status != FEASIBLE and first.binding[0] == "intake"
+    assert "intake" in result.candidates[1].step
+    best = result.best
+    assert best is not None and best.status == FEASIBLE
+    written = 4 * 1  # clinic days x parallel clinics
+    assert best.values["program.intake.0.days"] * best.values["program.intake.0.groups"] > written
+    assert best.verdicts == {str(ACCESS): PASS}
+
+
+def test_when_nothing_meets_the_targets_it_says_what_binds_and_which_lever_ran_out():
+    data = template_data("referrals.rate_per_week=14")
+    sizer = LeverSizer(data, find_levers(data, max_added=0), [ACCESS], seed=1, min_replications=3,
+                       max_replications=6)
+    result = sizer.solve()
+    assert result.best is None
+    lines = binding_report(result)
+    assert result.closest is not None and lines[0].startswith("Closest candidate")
+    assert any("at its limit" in line for line in lines[1:]), lines
+
+
+def _run_size(tmp_path, rate: int):
+    out = tmp_path / f"size-{rate}"
+    args = ["size", str(TEMPLATE), "--target", str(ACCESS), "--min-replications", "3", "--max-replications", "12",
+            "--out", str(out), "--yes", "--set", f"referrals.rate_per_week={rate}"]
+    for o in SHORT:
+        args += ["--set", o]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+def _check_recommended(out) -> None:
+    """recommended.yaml loads, runs, and meets the target at its confidence bound."""
+    doc = json.loads((out / "sizing.json").read_text())
+    assert doc["search"] == "levers" and doc["recommended"] is not None
+    text = (out / "recommended.yaml").read_text()
+    assert text.startswith("# iopsim") and "Targets, at the 95% confidence bound" in text
+    scenario = load_scenario(out / "recommended.yaml")
+    assert scenario.program is not None  # the template, not a generated timetable, is written
+    run = run_replications(scenario, keep_patients=False)
+    assert ACCESS.verdict(mean_ci([row[ACCESS.kpi] for row in run.kpi_rows()])) == PASS
+
+
+def test_size_on_the_template_writes_a_recommendation_that_runs_and_meets_the_targets(tmp_path):
+    out, output = _run_size(tmp_path, 6)
+    assert "Recommended:" in output
+    _check_recommended(out)
+
+
+@pytest.mark.slow
+def test_size_at_14_referrals_a_week_adds_capacity_and_the_recommendation_meets_the_targets(tmp_path):
+    out, _ = _run_size(tmp_path, 14)
+    rec = json.loads((out / "sizing.json").read_text())["recommended"]["levers"]
+    assert rec["counselors.count"] > 4
+    _check_recommended(out)
