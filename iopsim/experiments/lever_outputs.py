@@ -102,3 +102,29 @@ def write_lever_sizing(result: LeverResult, sizer: LeverSizer, scenario_name: st
 
     write_output_dir(out, SIZING_KIND, build)
     return [out / n for n in names]
+
+
+GROWTH_JSON = "growth.json"
+GROWN = "grown.yaml"
+
+
+def write_growth(steps, grown: dict, targets, seed: int, scenario_file: Path, out: Path) -> list[Path]:
+    """growth.json (one entry per rate) and grown.yaml (the program after the last step, runnable)."""
+    from dataclasses import asdict
+
+    from .growth import growth_lines
+
+    lines = growth_lines(steps)
+    doc = {"iopsim_version": __version__, "search": "growth", "scenario_file": str(scenario_file), "seed": seed,
+           "targets": [str(t) for t in targets], "steps": [asdict(s) for s in steps], "plan": lines}
+    header = [f"iopsim {__version__} size --growth: {scenario_file} grown rate by rate",
+              f"Targets, at the 95% confidence bound: {', '.join(map(str, targets))}", *lines]
+    body = yaml.safe_dump(grown, sort_keys=False, allow_unicode=True, width=110)
+
+    def build(tmp: Path) -> None:
+        tmp.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(tmp / GROWTH_JSON, json.dumps(json_safe(doc), indent=2, allow_nan=False) + "\n")
+        atomic_write_text(tmp / GROWN, "".join(f"# {line}\n" for line in header) + body)
+
+    write_output_dir(out, SIZING_KIND, build)
+    return [out / GROWTH_JSON, out / GROWN]

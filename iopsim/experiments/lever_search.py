@@ -108,7 +108,8 @@ class LeverSizer:
 
     # ------------------------------------------------------------------ search
 
-    def solve(self) -> LeverResult:
+    def solve(self, remove: bool = True) -> LeverResult:
+        """The cheapest candidate found; `remove=False` only adds (growth: what to add to the program as it is)."""
         cand = self.evaluate(self.base, "as written")
         stuck: list[Stuck] = []
         for _ in range(self.max_steps):
@@ -118,7 +119,7 @@ class LeverSizer:
             if nxt is None:
                 break
             cand = nxt
-        if cand.status == FEASIBLE:
+        if cand.status == FEASIBLE and remove:
             cand = self._remove_units(cand)
         feasible = [c for c in self._order if c.status == FEASIBLE]
         best = min(feasible, key=lambda c: (c.cost, sum(c.values.values())), default=None)

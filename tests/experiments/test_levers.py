@@ -126,3 +126,27 @@ def test_size_at_14_referrals_a_week_adds_capacity_and_the_recommendation_meets_
     rec = json.loads((out / "sizing.json").read_text())["recommended"]["levers"]
     assert rec["counselors.count"] > 4
     _check_recommended(out)
+
+
+def test_growth_gives_the_rate_at_which_the_program_stops_meeting_the_targets_and_what_to_add(tmp_path):
+    out = tmp_path / "growth"
+    args = ["size", str(TEMPLATE), "--target", "admitted_within_14_days_pct>=85", "--min-replications", "3",
+            "--max-replications", "8", "--growth", "4,6,8", "--out", str(out), "--yes"]
+    for o in SHORT:
+        args += ["--set", o]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    steps = json.loads((out / "growth.json").read_text())["steps"]
+    assert [s["rate"] for s in steps] == [4, 6, 8]
+    assert steps[0]["status"] == "meets the targets"
+    assert steps[1]["status"] == "add" and "intake" in steps[1]["binding"] and "intake" in steps[1]["change"]
+    assert "At 6 referrals/week: it stops meeting them" in res.output
+    grown = load_scenario(out / "grown.yaml")  # the grown program is a runnable scenario at the last rate
+    assert grown.referrals.rate_per_week == 8 and grown.program is not None
+
+
+def test_growth_needs_a_program_template(tmp_path):
+    res = CliRunner().invoke(main, ["size", str(REPO / "scenarios" / "baseline.yaml"), "--target", str(ACCESS),
+                                    "--growth", "4..6", "--out", str(tmp_path / "g"), "--yes"])
+    assert res.exit_code == 2 and "program: template" in res.output
+    assert not (tmp_path / "g").exists()
