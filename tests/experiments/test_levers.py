@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import pytest
@@ -150,3 +151,24 @@ def test_growth_needs_a_program_template(tmp_path):
                                     "--growth", "4..6", "--out", str(tmp_path / "g"), "--yes"])
     assert res.exit_code == 2 and "program: template" in res.output
     assert not (tmp_path / "g").exists()
+
+
+def test_report_of_a_sizing_folder_shows_the_recommendation_the_frontier_and_what_binds(tmp_path):
+    out, _ = _run_size(tmp_path, 6)
+    res = CliRunner().invoke(main, ["report", str(out)])
+    assert res.exit_code == 0, res.output
+    page = (out / "report.html").read_text()
+    rec = json.loads((out / "sizing.json").read_text())["recommended"]
+    assert "<h2>Recommendation</h2>" in page and html.escape(rec["change"]) in page
+    assert "<h2>Frontier</h2>" in page and "data:image/svg+xml;base64," in page
+    assert "Still binding: " + ", ".join(rec["binding"]) in page
+    assert page.count("<tr>") >= 1 + len(json.loads((out / "sizing.json").read_text())["candidates"])
+
+
+def test_report_of_a_folder_with_a_broken_sizing_file_exits_2(tmp_path):
+    folder = tmp_path / "size"
+    folder.mkdir()
+    (folder / "sizing.json").write_text("{not json")
+    res = CliRunner().invoke(main, ["report", str(folder)])
+    assert res.exit_code == 2 and "sizing.json" in res.output
+    assert not (folder / "report.html").exists()
