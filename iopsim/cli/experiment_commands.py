@@ -315,6 +315,11 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     copies of the group rooms in turn, each with all its group sessions at the same days and
     times under new group names (a whole extra track). A variant that fails the scenario checks
     (e.g. a phase left without a session) is listed as invalid, never run.
+
+    A scenario with a program: template is sized over its levers instead (groups per block, intake
+    clinics, counselors per shift, rooms), greedily where the bottleneck binds; the folder gets
+    sizing.json and a runnable recommended.yaml. --growth R1,R2,... says at which referral rate the
+    program stops meeting the targets and what to add (see the README).
     """
     from ..experiments.sizing import FEASIBLE, Sizer
 
@@ -327,6 +332,8 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     from ..experiments.outputs import choose_sizing_folder
 
     out = output_or_exit(choose_sizing_folder, out or Path("runs") / f"{scenario.stem}-size", overwrite)
+    if s.program is not None:
+        _refuse_room_options(exhaustive, objective, dask)
     if growth and s.program is None:
         raise click.BadParameter("needs a scenario with a program: template (its levers are what grows)",
                                  param_hint="--growth")
@@ -370,6 +377,20 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
         click.echo(f"Error: {c.rooms} rooms, {c.counselors} counselors: {c.reason}", err=True)
     if result.best is None or result.best.status != FEASIBLE or errors:
         sys.exit(EXIT_POINT_FAILED)
+
+
+def _refuse_room_options(exhaustive: bool, objective: str, dask: str | None) -> None:
+    """Options of the rooms x counselors search that the lever search does not take: an error, not ignored."""
+    ctx = click.get_current_context()
+    for name in ("rooms", "counselors"):
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
+            raise click.BadParameter("a program template is sized over its levers (groups, intake clinics, "
+                                     "counselors, rooms; see the README), not over a list of counts",
+                                     param_hint=f"--{name}")
+    for flag, given in (("--exhaustive", exhaustive), ("--objective", objective != "cost"), ("--dask", dask)):
+        if given:
+            raise click.BadParameter("not available for a program template (its lever search runs locally, "
+                                     "greedy, by cost)", param_hint=flag)
 
 
 def _size_levers(path: Path, s, overrides, targets, seed: int, cost_room: float, cost_counselor: float,

@@ -172,3 +172,12 @@ def test_report_of_a_folder_with_a_broken_sizing_file_exits_2(tmp_path):
     res = CliRunner().invoke(main, ["report", str(folder)])
     assert res.exit_code == 2 and "sizing.json" in res.output
     assert not (folder / "report.html").exists()
+
+
+@pytest.mark.parametrize("extra, flag", [(["--rooms", "1..3"], "--rooms"), (["--counselors", "2..5"], "--counselors"),
+                                         (["--exhaustive"], "--exhaustive")])
+def test_options_of_the_room_search_are_refused_for_a_template(tmp_path, extra, flag):
+    res = CliRunner().invoke(main, ["size", str(TEMPLATE), "--target", str(ACCESS), "--out", str(tmp_path / "s"),
+                                    "--yes", *extra])
+    assert res.exit_code == 2 and flag in res.output
+    assert not (tmp_path / "s").exists()
