@@ -17,9 +17,9 @@ diagnosis to choose where to add:
 Each candidate is judged as in `sizing`: replications 0, 1, ... of one seed (common random
 numbers), starting with a few and doubling while a target's confidence interval straddles it, and
 a target holds only when its 95% bound clears it. The result is the cheapest evaluated candidate
-that meets every target: money with `finance:` (the mean total cost per year), otherwise counselors
-x cost per counselor + rooms in use x cost per room + weekly group and clinic hours at the
-counselor-hour rate (the staff time they take).
+that meets every target: money with `finance:` (the mean total cost per year), otherwise
+(counselors + dedicated intake assessors) x cost per counselor + rooms in use x cost per room +
+weekly group and clinic hours at the counselor-hour rate (the staff time they take).
 
 Greedy is a heuristic: it finds a program that meets the targets and that no single removal
 improves, not a proven optimum.
@@ -207,7 +207,8 @@ class LeverSizer:
         c = scenario.counselors
         rooms = {s.room for s in scenario.timetable}
         hours = sum(s.hours for s in scenario.timetable)
-        return (c.count * self.cost_counselor + len(rooms) * self.cost_room
+        assessors = scenario.intake.assessors if scenario.intake.mode == "dedicated_assessors" else 0
+        return ((c.count + assessors) * self.cost_counselor + len(rooms) * self.cost_room
                 + hours / c.contracted_hours_per_week * self.cost_counselor)
 
     def evaluate(self, values: Mapping[str, int], step: str) -> LeverCandidate:

@@ -3,8 +3,8 @@
 A scenario with a `program:` template is sized by changing whole numbers in it, never by editing
 the generated timetable: the groups of each phase block (`program.phases.<phase>.<i>.groups`), the
 aftercare groups, the intake clinics (parallel clinics `program.intake.<i>.groups` and clinic days
-`program.intake.<i>.days`, and for clinics kept to named offices, copies of the first office),
-counselors (`counselors.count`, or each `counselors.shifts.<k>.count`)
+`program.intake.<i>.days`, and for clinics kept to named offices, copies of the first office;
+`intake.assessors` with dedicated assessors), counselors (`counselors.count`, or each `counselors.shifts.<k>.count`)
 and extra group rooms (copies of the first group room, appended to `rooms:`). A candidate is the
 base scenario's data with some lever values changed; the template then generates its timetable, so
 a candidate that does not fit (no room hours, no counselor on shift) fails validation like a
@@ -38,7 +38,7 @@ class Lever:
 
     path: str
     label: str
-    kind: str  # phase_groups | aftercare_groups | intake_groups | intake_days | intake_rooms | counselors | rooms
+    kind: str  # phase_groups | aftercare_groups | intake_groups | intake_days | intake_rooms | assessors | counselors | rooms
     base: int
     low: int
     high: int
@@ -49,7 +49,7 @@ class Lever:
         """Whether one more unit of this lever adds capacity to the (binding) resource."""
         kind = kind_of(resource)
         if kind == "intake":
-            return self.kind in ("intake_groups", "intake_days")
+            return self.kind in ("intake_groups", "intake_days", "assessors")
         if kind == "seats":
             parts = resource.split(":")
             phase = parts[1] if len(parts) > 1 else None
@@ -91,6 +91,10 @@ def find_levers(data: Mapping, max_added: int = ADDED) -> list[Lever]:
         more = len(set(WEEK_ORDER) - set(block["days"]))
         out.append(Lever(f"program.intake.{i}.days", f"intake clinic days ({block['start']})", "intake_days",
                          days, 1, days + more))
+    intake = data.get("intake") or {}
+    if intake.get("mode") == "dedicated_assessors":
+        n = int(intake.get("assessors", 0))
+        out.append(Lever("intake.assessors", "intake assessors", "assessors", n, 1, n + max_added))
     counselors = data.get("counselors") or {}
     shifts = counselors.get("shifts") or []
     if shifts:

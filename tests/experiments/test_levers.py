@@ -181,3 +181,13 @@ def test_options_of_the_room_search_are_refused_for_a_template(tmp_path, extra, 
                                     "--yes", *extra])
     assert res.exit_code == 2 and flag in res.output
     assert not (tmp_path / "s").exists()
+
+
+def test_dedicated_assessors_are_the_intake_lever_when_intake_has_no_clinics():
+    data = template_data("intake.mode=dedicated_assessors", "intake.assessors=1")
+    del data["program"]["intake"]
+    levers = find_levers(data)
+    intake = [lv for lv in levers if lv.relieves("intake")]
+    assert [lv.path for lv in intake] == ["intake.assessors"]
+    s = build_candidate(apply_levers(data, levers, {"intake.assessors": 3}))
+    assert s.intake.assessors == 3
