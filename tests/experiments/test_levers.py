@@ -191,3 +191,21 @@ def test_dedicated_assessors_are_the_intake_lever_when_intake_has_no_clinics():
     assert [lv.path for lv in intake] == ["intake.assessors"]
     s = build_candidate(apply_levers(data, levers, {"intake.assessors": 3}))
     assert s.intake.assessors == 3
+
+
+def test_with_finance_candidates_are_costed_in_money_and_copied_rooms_cost_what_their_original_costs():
+    from iopsim.analysis.finance import fixed_cost_per_year
+
+    data = template_data()
+    baseline, _ = load_yaml(REPO / "scenarios" / "baseline.yaml")
+    data["finance"] = baseline["finance"]  # its rooms have the template's names (Room A, Room B, Office)
+    levers = find_levers(data)
+    base = build_candidate(data)
+    more = build_candidate(apply_levers(data, levers, {"rooms.extra": 1, "program.intake.0.rooms.extra": 1}))
+    monthly = {r["room"]: r["cost_per_month"] for r in data["finance"]["rooms"]}
+    assert fixed_cost_per_year(more) - fixed_cost_per_year(base) == pytest.approx(
+        12 * (monthly["Room A"] + monthly["Office"]))
+    sizer = LeverSizer(data, levers, [ACCESS], seed=1, min_replications=3, max_replications=6)
+    cand = sizer.evaluate(sizer.base, "as written")
+    assert cand.cost == pytest.approx(cand.estimate("total_cost_per_year").mean)
+    assert cand.cost >= fixed_cost_per_year(base) - 1e-6
