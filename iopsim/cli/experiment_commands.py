@@ -235,6 +235,23 @@ def _confirm_sizing(s, n_rooms: int, n_counselors: int, replications: int, exhau
                      expected_referrals(s) * candidates * replications, yes)
 
 
+def _rates(ctx, param, text: str | None) -> list[float] | None:
+    """'6,8,10' or '6..14' (every whole rate) -> referral rates a week; a BadParameter (exit 2) otherwise."""
+    if text is None:
+        return None
+    try:
+        if ".." in text:
+            a, b = (int(x) for x in text.split("..", 1))
+            values = [float(r) for r in range(a, b + 1)]
+        else:
+            values = sorted({float(x) for x in text.split(",")})
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: expected A..B (whole numbers) or r1,r2,... (numbers)") from None
+    if not values or len(values) > 100 or min(values) <= 0 or max(values) > 10_000:
+        raise click.BadParameter(f"{text!r}: needs 1 to 100 rates, each above 0 and at most 10000")
+    return values
+
+
 def _targets(ctx, param, texts: tuple[str, ...]):
     from ..experiments.targets import parse_target
 
@@ -268,6 +285,9 @@ def _targets(ctx, param, texts: tuple[str, ...]):
 @click.option("--exhaustive", is_flag=True, help="Evaluate every candidate instead of searching (slower; full chart).")
 @click.option("--objective", type=click.Choice(["cost", "net"]), default="cost", show_default=True,
               help="With a finance: section: the least total cost per year, or the most net per year.")
+@click.option("--growth", callback=_rates, metavar="R1,R2,...|A..B",
+              help="Program template only: referral rates a week to step through; says at which rate the program "
+                   "stops meeting the targets and what to add then (and at each later rate).")
 @set_option
 @jobs_option
 @dask_option
@@ -276,8 +296,8 @@ def _targets(ctx, param, texts: tuple[str, ...]):
 @yes_option
 def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_room: float, cost_counselor: float,
          min_replications: int, max_replications: int, seed: int | None, exhaustive: bool, objective: str,
-         overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None, overwrite: bool,
-         yes: bool) -> None:
+         growth: list[float] | None, overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None,
+         overwrite: bool, yes: bool) -> None:
     """Find the cheapest group rooms and counselors for which every --target holds.
 
     A target holds when its 95% confidence bound clears it (the lower bound for >=, the upper for
@@ -295,6 +315,11 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     copies of the group rooms in turn, each with all its group sessions at the same days and
     times under new group names (a whole extra track). A variant that fails the scenario checks
     (e.g. a phase left without a session) is listed as invalid, never run.
+
+    A scenario with a program: template is sized over its levers instead (groups per block, intake
+    clinics, counselors per shift, rooms), greedily where the bottleneck binds; the folder gets
+    sizing.json and a runnable recommended.yaml. --growth R1,R2,... says at which referral rate the
+    program stops meeting the targets and what to add (see the README).
     """
     from ..experiments.sizing import FEASIBLE, Sizer
 
@@ -307,6 +332,19 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     from ..experiments.outputs import choose_sizing_folder
 
     out = output_or_exit(choose_sizing_folder, out or Path("runs") / f"{scenario.stem}-size", overwrite)
+    if s.program is not None:
+        _refuse_room_options(exhaustive, objective, dask)
+    if growth and s.program is None:
+        raise click.BadParameter("needs a scenario with a program: template (its levers are what grows)",
+                                 param_hint="--growth")
+    if growth:
+        _size_growth(scenario, s, overrides, targets, seed, growth, cost_room, cost_counselor, min_replications,
+                     max_replications, jobs, out, yes)
+        return
+    if s.program is not None:  # a program template: search its levers instead of copying rooms
+        _size_levers(scenario, s, overrides, targets, seed, cost_room, cost_counselor, min_replications,
+                     max_replications, jobs, out, yes)
+        return
     _confirm_sizing(s, len(rooms), len(counselors), min_replications, exhaustive, yes)
     executor = _open_executor(jobs, dask)
     click.echo(f"{s.name}: sizing {len(rooms)} room counts x {len(counselors)} counselor counts, targets "
@@ -338,6 +376,102 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     for c in errors:
         click.echo(f"Error: {c.rooms} rooms, {c.counselors} counselors: {c.reason}", err=True)
     if result.best is None or result.best.status != FEASIBLE or errors:
+        sys.exit(EXIT_POINT_FAILED)
+
+
+def _refuse_room_options(exhaustive: bool, objective: str, dask: str | None) -> None:
+    """Options of the rooms x counselors search that the lever search does not take: an error, not ignored."""
+    ctx = click.get_current_context()
+    for name in ("rooms", "counselors"):
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
+            raise click.BadParameter("a program template is sized over its levers (groups, intake clinics, "
+                                     "counselors, rooms; see the README), not over a list of counts",
+                                     param_hint=f"--{name}")
+    for flag, given in (("--exhaustive", exhaustive), ("--objective", objective != "cost"), ("--dask", dask)):
+        if given:
+            raise click.BadParameter("not available for a program template (its lever search runs locally, "
+                                     "greedy, by cost)", param_hint=flag)
+
+
+def _size_levers(path: Path, s, overrides, targets, seed: int, cost_room: float, cost_counselor: float,
+                 min_replications: int, max_replications: int, jobs: int, out: Path, yes: bool) -> None:
+    """`size` on a scenario with a program template: the greedy lever search (experiments/lever_search.py)."""
+    from ..experiments.lever_outputs import write_lever_sizing
+    from ..experiments.lever_search import MAX_STEPS, LeverSizer, binding_report
+    from ..experiments.levers import find_levers
+    from ..scenario.loader import apply_overrides, load_yaml
+    from ..scenario.workload import expected_referrals
+
+    data, _ = load_yaml(path)
+    data = apply_overrides(data, list(overrides))
+    levers = find_levers(data)
+    candidates = 2 * MAX_STEPS + len(levers)  # a full greedy run and one pass of removals
+    confirm_workload(f"{s.name}: up to about {candidates} candidates x {min_replications} replications",
+                     expected_referrals(s) * candidates * min_replications, yes)
+    click.echo(f"{s.name}: sizing the program template over {len(levers)} levers "
+               f"({', '.join(lv.path for lv in levers)}), targets {', '.join(map(str, targets))}; seed {seed}, "
+               f"{min_replications}-{max_replications} replications per candidate", err=True)
+    start = time.perf_counter()
+    try:
+        with _counter(f"{s.name}: sizing") as advance:
+            sizer = LeverSizer(data, levers, targets, seed, worker_count(jobs), cost_room, cost_counselor,
+                               min_replications, max_replications, on_progress=advance)
+            result = sizer.solve()
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing written.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    with write_errors():
+        files = write_lever_sizing(result, sizer, s.name, path, out)
+    for i, c in enumerate(result.candidates, 1):
+        click.echo(f"{i:>3}. {c.step}: {c.status} ({c.replications} reps, cost {c.cost:.6g})"
+                   + (f"; binding {', '.join(c.binding)}" if c.binding else "") + (f"; {_shorten(c.reason)}" if c.reason else ""))
+    if result.invalid:
+        click.echo(f"Skipped {sum(result.invalid.values())} invalid candidates: "
+                   + "; ".join(f"{n} x {_shorten(r)}" for r, n in result.invalid.items()))
+    best = result.best
+    if best is None:
+        click.echo("No candidate meets every target at the 95% confidence bound.")
+        for line in binding_report(result):
+            click.echo(line)
+    else:
+        click.echo(f"Recommended: {best.change} (cost {best.cost:.6g}, {best.replications} replications).")
+    click.echo(f"Ran {result.simulations} simulations for {len(result.candidates)} candidates in "
+               f"{time.perf_counter() - start:.1f} s. Written to {out}/ ({', '.join(f.name for f in files)})")
+    if best is None or any(c.status == "error" for c in result.candidates):
+        sys.exit(EXIT_POINT_FAILED)
+
+
+def _size_growth(path: Path, s, overrides, targets, seed: int, rates: list[float], cost_room: float,
+                 cost_counselor: float, min_replications: int, max_replications: int, jobs: int, out: Path,
+                 yes: bool) -> None:
+    """`size --growth`: the referral rate at which the program stops meeting the targets, and what to add."""
+    from ..experiments.growth import STUCK, grow, growth_lines
+    from ..experiments.lever_outputs import write_growth
+    from ..experiments.lever_search import MAX_STEPS
+    from ..scenario.loader import apply_overrides, load_yaml
+    from ..scenario.workload import expected_referrals
+
+    data, _ = load_yaml(path)
+    data = apply_overrides(data, list(overrides))
+    per_rate = MAX_STEPS // 3 + 1  # typically a few units a rate
+    confirm_workload(f"{s.name}: {len(rates)} rates x about {per_rate} candidates x {min_replications} replications",
+                     expected_referrals(s) * max(rates) / s.referrals.rate_per_week * len(rates) * per_rate
+                     * min_replications, yes)
+    start = time.perf_counter()
+    try:
+        with _counter(f"{s.name}: growth") as advance:
+            steps, grown = grow(data, rates, targets, seed, worker_count(jobs), cost_room, cost_counselor,
+                                min_replications, max_replications, on_progress=advance)
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing written.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    with write_errors():
+        files = write_growth(steps, grown, targets, seed, path, out)
+    for line in growth_lines(steps):
+        click.echo(line)
+    click.echo(f"Ran {sum(st.simulations for st in steps)} simulations in {time.perf_counter() - start:.1f} s. "
+               f"Written to {out}/ ({', '.join(f.name for f in files)})")
+    if steps and steps[-1].status == STUCK:
         sys.exit(EXIT_POINT_FAILED)
 
 
