@@ -45,7 +45,7 @@ def seat_totals(scenario: dict) -> tuple[int, int]:
     return sum(capacity[g] for g in treatment), sum(capacity[g] for g in aftercare - treatment)
 
 
-# --- patients (patients.csv.gz) -------------------------------------------------------------------------
+# --- patients (the per-patient table) -------------------------------------------------------------------
 def admission_waits(run: RunDir):
     """Waits (days) of admissions inside the window, with their replication."""
     p = run.patients

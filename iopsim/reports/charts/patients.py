@@ -1,6 +1,6 @@
-"""Charts of individual patients (patients.csv.gz): wait to admission, where referrals end up, length of stay.
+"""Charts of individual patients (the per-patient table): wait to admission, where referrals end up, length of stay.
 
-`iopsim run --no-patients` skips that file, so the registry marks these charts needs_patients.
+`iopsim run --no-patients` skips that table, so the registry marks these charts needs_patients.
 """
 
 from __future__ import annotations
