@@ -13,7 +13,7 @@ from ...scenario.vocabulary import ACCESS_TARGET_DAYS, group_size_cap
 from ...scenario.vocabulary import ACTIVITIES as COUNSELOR_ACTIVITIES
 from ..rundir import TREATMENT_OUTCOMES, RunDir
 
-# Where counselor hours go, in the order they are stacked: the model's clinical activities, then the rest of the week.
+# Where counselor hours go, in stacking order: the model's clinical activities, then the rest of the week.
 HOUR_KINDS = (*COUNSELOR_ACTIVITIES, "other_duties", "idle")
 
 
@@ -93,7 +93,7 @@ def group_sessions(run: RunDir):
     slots = slots[~slots["serves"].astype(str).str.split("+").apply(lambda s: "intake" in s)]
     g = slots.groupby("group", sort=False).sum(numeric_only=True)
     if "full" not in g:
-        g["full"] = float("nan")  # older run folders: known only for the whole program (see full_share_program)
+        g["full"] = float("nan")  # older run folders: only a program-wide count (full_share_program)
     g["run_below"] = g["run"] - g["full"].fillna(0)
     g["capacity"] = [group_capacity(run.scenario).get(name, float("nan")) for name in g.index]
     return g
