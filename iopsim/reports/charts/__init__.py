@@ -40,8 +40,8 @@ from .weekly import census_chart, counselor_chart, waitlist_chart
 _slots = session_slots  # the name before the split into modules (tests/reports/test_charts.py)
 
 __all__ = [
-    "CHARTS", "Chart", "admission_waits", "census_chart", "chart_by_name", "choose_charts_folder", "counselor_chart",
-    "counselor_hours", "drawable", "flow_chart", "full_share_program", "group_capacity", "group_chart",
-    "group_sessions", "plot_run", "render", "rooms_chart", "seat_totals", "session_slots", "share_within_target",
-    "stay_chart", "stays", "wait_chart", "waitlist_chart", "write_charts",
+    "CHARTS", "Chart", "admission_waits", "census_chart", "chart_by_name", "choose_charts_folder",
+    "counselor_chart", "counselor_hours", "drawable", "flow_chart", "full_share_program", "group_capacity",
+    "group_chart", "group_sessions", "plot_run", "render", "rooms_chart", "seat_totals", "session_slots",
+    "share_within_target", "stay_chart", "stays", "wait_chart", "waitlist_chart", "write_charts",
 ]
