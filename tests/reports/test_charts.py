@@ -222,3 +222,21 @@ def test_census_chart_draws_the_seat_totals(base):
     assert lines["Treatment and aftercare seats (102)"] == 48 + 54
     assert base.summary["bottleneck"]["resources"]["aftercare_seats"]["capacity"] == 54  # as the model sizes them
     assert fig.axes[0].get_ylim()[1] >= 102
+
+
+def test_chart_numbers_come_without_matplotlib(base_dir):
+    """The data behind the charts is plain tables and arrays: reading it never imports matplotlib."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from iopsim.reports import charts as ch\n"
+        "from iopsim.reports.rundir import RunDir\n"
+        f"run = RunDir({str(base_dir)!r})\n"
+        "ch.admission_waits(run); ch.share_within_target(run); ch.stays(run); ch.counselor_hours(run)\n"
+        "ch.session_slots(run); ch.group_sessions(run); ch.full_share_program(run); ch.seat_totals(run.scenario)\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr
