@@ -9,7 +9,6 @@ Everything is built in a scratch folder and swapped in whole (files.write_output
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import yaml
@@ -20,7 +19,7 @@ from ..analysis.stats import summarise
 from ..files import atomic_write_text, write_output_dir
 from .lever_search import LeverCandidate, LeverResult, LeverSizer, binding_report
 from .levers import apply_levers
-from .outputs import SIZING_KIND
+from .outputs import SIZING_KIND, target_columns
 from .store import json_safe
 
 SIZING_JSON = "sizing.json"
@@ -31,13 +30,7 @@ def candidate_row(order: int, c: LeverCandidate, sizer: LeverSizer) -> dict:
     row: dict = {"evaluated": order, "step": c.step, "change": c.change, "status": c.status, "cost": c.cost,
                  "replications": c.replications, "binding": " ".join(c.binding), "reason": c.reason,
                  **{lv.path: c.values[lv.path] for lv in sizer.levers}}
-    for t in sizer.targets:
-        e = c.estimate(t.kpi) if c.rows else None
-        row[f"{t.kpi}_mean"] = e.mean if e else math.nan
-        row[f"{t.kpi}_ci95_low"] = e.lo if e else math.nan
-        row[f"{t.kpi}_ci95_high"] = e.hi if e else math.nan
-        row[f"{t} verdict"] = c.verdicts.get(str(t), "")
-    return row
+    return row | target_columns(c, sizer.targets)
 
 
 def sizing_document(result: LeverResult, sizer: LeverSizer, scenario_name: str, scenario_file: Path) -> dict:

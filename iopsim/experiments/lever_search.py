@@ -38,8 +38,8 @@ from ..analysis.stats import Estimate, mean_ci
 from ..runner import run_replications
 from ..scenario.schema import Scenario
 from .levers import Lever, apply_levers, build_candidate, describe
-from .sizing import ERROR, FEASIBLE, INFEASIBLE, INVALID, UNDECIDED
-from .targets import FAIL, PASS, UNSURE, Target
+from .sizing import ERROR, FEASIBLE, INFEASIBLE, INVALID, OBJECTIVE_KPI, UNDECIDED, settle
+from .targets import FAIL, Target
 
 MAX_STEPS = 15
 ROOM_KINDS = ("rooms", "intake_rooms")  # tried one more of each when no move for a binding resource fits  # most units the greedy phase adds before giving up
@@ -227,31 +227,12 @@ class LeverSizer:
             self._invalid[_first_problem(str(exc))] += 1
             return cand
         cand.cost = self.cost(scenario)
-        want = self.min_replications
-        while True:
-            error = self._run(cand, scenario, range(cand.replications, want))
-            if error:
-                cand.status, cand.reason = ERROR, error
-                return cand
-            if scenario.finance is not None:
-                cand.cost = cand.estimate("total_cost_per_year").mean
-            cand.verdicts = {str(t): t.verdict(cand.estimate(t.kpi)) for t in self.targets}
-            verdicts = set(cand.verdicts.values())
-            if verdicts == {PASS}:
-                cand.status = FEASIBLE
-            elif FAIL in verdicts:
-                cand.status = INFEASIBLE
-                cand.reason = "clearly fails " + ", ".join(t for t, v in cand.verdicts.items() if v == FAIL)
-            elif want >= self.max_replications:
-                cand.status = UNDECIDED
-                cand.reason = (f"still undecided after {want} replications: "
-                               + ", ".join(t for t, v in cand.verdicts.items() if v == UNSURE))
-            else:
-                want = min(self.max_replications, 2 * want)
-                continue
+        settle(cand, lambda reps: self._run(cand, scenario, reps), self.targets, self.min_replications,
+               self.max_replications, OBJECTIVE_KPI["cost"] if scenario.finance is not None else None)
+        if cand.status != ERROR:
             block = bottleneck.summarise(cand.measures, scenario)
             cand.binding = [b for b in block["binding"] if b != bottleneck.NONE]
-            return cand
+        return cand
 
     def _block(self, cand: LeverCandidate) -> dict:
         return bottleneck.summarise(cand.measures, self.scenario_of(cand.values))

@@ -24,14 +24,20 @@ def candidate_rows(result, sizer) -> list[dict]:
                "status": c.status, "replications": c.replications, "reason": c.reason}
         if sizer.money:
             row["net_per_year"] = c.net
-        for t in sizer.targets:
-            e = c.estimate(t.kpi) if c.rows else None
-            row[f"{t.kpi}_mean"] = e.mean if e else math.nan
-            row[f"{t.kpi}_ci95_low"] = e.lo if e else math.nan
-            row[f"{t.kpi}_ci95_high"] = e.hi if e else math.nan
-            row[f"{t} verdict"] = c.verdicts.get(str(t), "")
-        rows.append(row)
+        rows.append(row | target_columns(c, sizer.targets))
     return rows
+
+
+def target_columns(c, targets) -> dict:
+    """A candidate's estimate of each target KPI (NaN if never simulated) and its verdict."""
+    row: dict = {}
+    for t in targets:
+        e = c.estimate(t.kpi) if c.rows else None
+        row[f"{t.kpi}_mean"] = e.mean if e else math.nan
+        row[f"{t.kpi}_ci95_low"] = e.lo if e else math.nan
+        row[f"{t.kpi}_ci95_high"] = e.hi if e else math.nan
+        row[f"{t} verdict"] = c.verdicts.get(str(t), "")
+    return row
 
 
 SIZING_KIND = "sizing"

@@ -83,6 +83,40 @@ class SizingResult:
     warnings: list[str]
 
 
+def settle(cand, run_more: Callable[[range], str | None], targets: Sequence[Target], min_replications: int,
+           max_replications: int, cost_kpi: str | None = None) -> None:
+    """Simulate a candidate until every target's verdict is clear at its CI bound: `min_replications`
+    first, doubling up to `max_replications` only while some target is undecided (the sequential
+    rule both searches share). Sets status, reason, verdicts and, with `cost_kpi`, the cost in money.
+
+    `run_more(reps)` simulates the replications in `reps` into the candidate and returns an error
+    message, or None."""
+    want = min_replications
+    while True:
+        error = run_more(range(cand.replications, want))
+        if error:
+            cand.status, cand.reason = ERROR, error
+            return
+        if cost_kpi is not None:
+            cand.cost = cand.estimate(cost_kpi).mean
+        cand.verdicts = {str(t): t.verdict(cand.estimate(t.kpi)) for t in targets}
+        verdicts = set(cand.verdicts.values())
+        if verdicts == {PASS}:
+            cand.status = FEASIBLE
+        elif FAIL in verdicts:
+            cand.status = INFEASIBLE
+            cand.reason = "clearly fails " + ", ".join(t for t, v in cand.verdicts.items() if v == FAIL)
+        elif want >= max_replications:
+            cand.status = UNDECIDED
+            cand.reason = (f"still undecided after {want} replications: "
+                           + ", ".join(t for t, v in cand.verdicts.items() if v == UNSURE))
+        else:
+            want = min(max_replications, 2 * want)
+            continue
+        return
+
+
+
 @dataclass
 class Sizer:
     scenario: Scenario
@@ -206,29 +240,9 @@ class Sizer:
         except ValueError as exc:
             cand.status, cand.reason = INVALID, str(exc)
             return cand
-        want = self.min_replications
-        while True:
-            error = self._run(cand, scenario, range(cand.replications, want))
-            if error:
-                cand.status, cand.reason = ERROR, error
-                return cand
-            if self.money:
-                cand.cost = cand.estimate(OBJECTIVE_KPI["cost"]).mean
-            cand.verdicts = {str(t): t.verdict(cand.estimate(t.kpi)) for t in self.targets}
-            verdicts = set(cand.verdicts.values())
-            if verdicts == {PASS}:
-                cand.status = FEASIBLE
-            elif FAIL in verdicts:
-                cand.status = INFEASIBLE
-                cand.reason = "clearly fails " + ", ".join(t for t, v in cand.verdicts.items() if v == FAIL)
-            elif want >= self.max_replications:
-                cand.status = UNDECIDED
-                cand.reason = (f"still undecided after {want} replications: "
-                               + ", ".join(t for t, v in cand.verdicts.items() if v == UNSURE))
-            else:
-                want = min(self.max_replications, 2 * want)
-                continue
-            return cand
+        settle(cand, lambda reps: self._run(cand, scenario, reps), self.targets, self.min_replications,
+               self.max_replications, OBJECTIVE_KPI["cost"] if self.money else None)
+        return cand
 
     def _run(self, cand: Candidate, scenario: Scenario, reps: range) -> str | None:
         results: dict[int, dict[str, float]] = {}
