@@ -48,7 +48,7 @@ class Chart:
     title: str
     caption: str  # how to read it, for the report
     draw: Callable[[RunDir], object]
-    needs_patients: bool = False  # drawn from patients.csv.gz, which `iopsim run --no-patients` skips
+    needs_patients: bool = False  # drawn from patients.parquet, which `iopsim run --no-patients` skips
 
 
 def _fmt(x: float | None, unit: str = "") -> str:

@@ -45,11 +45,38 @@ def test_unreadable_or_foreign_summary(tmp_path):
 def test_missing_csv_is_named_when_needed(tmp_path, base_dir):
     folder = tmp_path / "partial"
     shutil.copytree(base_dir, folder)
-    (folder / "patients.csv.gz").unlink()
+    (folder / "patients.parquet").unlink()
     run = RunDir(folder)  # the summary alone is enough to open it
     assert run.replication_kpis.shape[0] == 3
-    with pytest.raises(RunDirError, match=r"partial: patients\.csv\.gz is missing"):
+    with pytest.raises(RunDirError, match=r"partial: patients\.parquet is missing"):
         run.patients  # noqa: B018
+
+
+def test_older_run_folder_with_csv_tables_reads_the_same(tmp_path, base_dir, base):
+    """Run folders written before Parquet hold timeseries.csv and patients.csv.gz: still read, same values."""
+    folder = tmp_path / "older"
+    shutil.copytree(base_dir, folder)
+    base.timeseries.to_csv(folder / "timeseries.csv", index=False, float_format="%.10g")
+    base.patients.to_csv(folder / "patients.csv.gz", index=False, float_format="%.6f")
+    (folder / "timeseries.parquet").unlink()
+    (folder / "patients.parquet").unlink()
+    older = RunDir(folder)
+    assert older.has_patients
+    assert list(older.timeseries.columns) == list(base.timeseries.columns)
+    np.testing.assert_allclose(older.timeseries.to_numpy(dtype=float), base.timeseries.to_numpy(dtype=float),
+                               rtol=1e-9)
+    assert list(older.patients.columns) == list(base.patients.columns)
+    assert (older.patients["outcome"] == base.patients["outcome"]).all()
+    np.testing.assert_allclose(older.patients["admitted"], base.patients["admitted"], atol=1e-6)
+    assert older.weekly_mean("waitlist")[1] == pytest.approx(base.weekly_mean("waitlist")[1])
+
+
+def test_unreadable_parquet_is_named(tmp_path, base_dir):
+    folder = tmp_path / "broken"
+    shutil.copytree(base_dir, folder)
+    (folder / "timeseries.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(RunDirError, match=r"broken: timeseries\.parquet is not readable"):
+        RunDir(folder).timeseries  # noqa: B018
 
 
 def test_window_weeks_start_at_the_warmup(base):
