@@ -97,3 +97,18 @@ def test_weekly_band_is_mean_and_t_interval_across_replications(base):
     t = 4.302652729911275  # t(0.975, df=2)
     np.testing.assert_allclose(hi - mean, t * sd / np.sqrt(3), atol=1e-9)
     np.testing.assert_allclose(mean - lo, t * sd / np.sqrt(3), atol=1e-9)
+
+
+def test_a_series_whole_in_one_replication_and_fractional_in_another_is_written_as_floats(tmp_path):
+    from types import SimpleNamespace
+
+    import pyarrow.parquet as pq
+
+    from iopsim.reports.rundir_write import _timeseries_table, _write_parquet
+    from iopsim.runner import ReplicationOutput
+
+    run = SimpleNamespace(outputs=[ReplicationOutput(0, {}, {"room_hours": [0, 0]}),
+                                   ReplicationOutput(1, {}, {"room_hours": [0.5, 3.0]})])
+    _write_parquet(_timeseries_table(run), tmp_path / "timeseries.parquet")
+    table = pq.read_table(tmp_path / "timeseries.parquet").to_pydict()
+    assert table == {"replication": [0, 0, 1, 1], "week": [1, 2, 1, 2], "room_hours": [0.0, 0.0, 0.5, 3.0]}
