@@ -16,7 +16,8 @@ from functools import partial
 
 import numpy as np
 
-from .analysis.kpis import PatientTally, kpis
+from .analysis import bottleneck
+from .analysis.kpis import PatientTally, kpi_units, kpis
 from .analysis.stats import summarise
 from .execution import Task, TaskResult, open_executor
 from .model.clinic import simulate
@@ -38,6 +39,7 @@ class ReplicationOutput:
     stats: dict[str, float] = field(default_factory=dict)
     slots: list[dict] = field(default_factory=list)
     patients: dict[str, np.ndarray] = field(default_factory=dict)
+    bottleneck: dict[str, dict[str, float]] = field(default_factory=dict)  # per resource (analysis/bottleneck.py)
 
 
 @dataclass
@@ -57,7 +59,11 @@ class RunSet:
         return [o.kpis for o in self.outputs]
 
     def summary(self) -> dict[str, dict]:
-        return summarise(self.kpi_rows())
+        return summarise(self.kpi_rows(), kpi_units(self.scenario))
+
+    def bottleneck(self) -> dict:
+        """Which resources bind, with each resource's measures (mean and 95% CI over replications)."""
+        return bottleneck.summarise([o.bottleneck for o in self.outputs], self.scenario)
 
     def kpi_frame(self):
         """KPIs as a pandas DataFrame, one row per replication (for notebooks)."""
@@ -95,8 +101,10 @@ def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool
         patients = {name: result.records[name] for name in PATIENT_COLUMNS}
         for i, phase in enumerate(scenario.phases):  # when each phase was first entered
             patients[f"started_{phase.name}"] = result.records[phase_start_column(i)]
+        if "track" in result.records:  # index into scenario.tracks, only when tracks are declared
+            patients["track"] = result.records["track"]
     return ReplicationOutput(replication, kpis(result, tally), result.series, result.events, result.stats,
-                             result.slots, patients)
+                             result.slots, patients, bottleneck.measure(result))
 
 
 def _batches(indices: Sequence[int], jobs: int) -> list[list[int]]:

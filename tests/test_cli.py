@@ -25,6 +25,7 @@ import iopsim.runner as runner
 from iopsim import __version__
 from iopsim.cli import main
 from iopsim.scenario.loader import load_scenario
+from tests.scenario_texts import VALID, edited, line_of
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
@@ -32,7 +33,7 @@ SHORT = ("--set", "run.horizon_years=2", "--set", "run.warmup_weeks=10", "-n", "
 
 SUMMARY_KEYS = {
     "iopsim_version", "scenario", "scenario_sha256", "seed", "replications", "complete",
-    "warmup_weeks", "horizon_years", "kpis",
+    "warmup_weeks", "horizon_years", "kpis", "bottleneck",
 }
 REQUIRED_KPIS = [
     "referrals_per_year", "admissions_per_year", "referred_out_per_year",
@@ -45,58 +46,11 @@ REQUIRED_KPIS = [
 RUN_FILES = (".iopsim-output", "summary.json", "replications.csv", "timeseries.parquet", "sessions.csv", "patients.parquet")
 EVENTS_HEADER = "patient_id,replication,time_days,event,phase"
 
-# A compact scenario that validates and runs in well under a second.
-VALID = """\
-name: cli test clinic
-run:
-  horizon_years: 1
-  warmup_weeks: 4
-  replications: 2
-  seed: 11
-referrals:
-  rate_per_week: 6
-eligibility:
-  severity_mix: {mild: 0.2, moderate: 0.4, severe: 0.4}
-relapse:
-  policy: {repeat_phase: 0.5, step_back: 0.3, discharge: 0.2}
-phases:
-  - name: early
-    duration_weeks: {kind: triangular, low: 4, mode: 6, high: 8}
-    group_sessions_per_week: 2
-    session_hours: 3
-  - name: late
-    duration_weeks: 8
-    group_sessions_per_week: 1
-    session_hours: 2
-timetable:
-  - {group: A, day: mon, start: "09:00", hours: 3, room: blue, serves: [early]}
-  - {group: A, day: wed, start: "09:00", hours: 3, room: blue, serves: [early]}
-  - {group: B, day: tue, start: "18:00", hours: 2, room: blue, serves: [late]}
-  - {group: AC, day: thu, start: "18:00", hours: 1.5, room: green, serves: [aftercare]}
-  - {group: clinic, day: fri, start: "09:00", hours: 4, room: green, serves: [intake]}
-rooms:
-  - {name: blue, seats: 12}
-  - {name: green, seats: 12}
-counselors:
-  count: 3
-"""
-
-
 # --------------------------------------------------------------------------- helpers
 
 
 def invoke(*args: str | Path, **kwargs) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args], **kwargs)
-
-
-def edited(old: str, new: str) -> str:
-    assert old in VALID, old
-    return VALID.replace(old, new, 1)
-
-
-def line_of(text: str, needle: str) -> int:
-    """1-based line of the first line containing `needle` (worked out independently of the loader)."""
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -266,6 +220,42 @@ def test_run_prints_table_with_kpi_names_and_folder(baseline_run):
     for name in REQUIRED_KPIS:
         assert name in result.stdout, name
     assert f"Results written to {out}/" in result.stdout
+
+
+def test_run_prints_the_binding_sentence_and_writes_the_bottleneck_block(baseline_run):
+    from iopsim.analysis.bottleneck import KINDS, NONE, sentence
+
+    result, out = baseline_run
+    block = json.loads((out / "summary.json").read_text())["bottleneck"]
+    assert {"intake", "seats:early", "caseload", "counselor_hours", "room_hours"} <= set(block["resources"])
+    assert block["binding"] and all(b == NONE or b.split(":")[0] in KINDS for b in block["binding"])
+    for name, entry in block["resources"].items():
+        assert 0 <= entry["at_capacity_pct"] <= 100 and entry["queue_mean"] >= 0, name
+        assert entry["binding"] == (name in block["binding"]), name
+    printed = sentence(block)
+    assert printed.startswith("Binding: ")
+    assert printed in result.stdout  # one line, under the KPI table
+    assert result.stdout.index("census_mean") < result.stdout.index(printed) < result.stdout.index("Results written")
+
+
+def test_run_names_intake_as_binding_when_its_clinic_is_too_small(tmp_path):
+    import yaml
+
+    from tests.factories import deterministic_dict
+
+    data = deterministic_dict()
+    data["referrals"]["rate_per_week"] = 2
+    data["intake"] = {"mode": "timetable_slots", "appointment_hours": 1, "assessment_hours": 1, "no_show_prob": 0}
+    data["timetable"].append({"group": "intake", "day": "mon", "start": "13:00", "hours": 1, "room": "R",
+                              "serves": ["intake"]})
+    path = tmp_path / "intake-limited.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = invoke("run", path, "-n", "1", "-j", "1", "--out", tmp_path / "out", env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Binding: intake (at capacity 100% of the time," in result.stdout
+    assert "seats, counselor caseloads, counselor hours and group-room hours have slack." in result.stdout
+    block = json.loads((tmp_path / "out" / "summary.json").read_text())["bottleneck"]
+    assert block["binding"] == ["intake"]
 
 
 def test_run_events_csv_has_header_and_pathway_events(baseline_run):

@@ -56,7 +56,7 @@ def test_ctrl_c_returns_the_finished_replications_marked_incomplete(short, seria
     assert_gone(workers, timeout=5)  # stopped at once, not left to finish their batches
 
 
-def fail_on_replication_two(scenario, seed, replication, record_events=False, keep_patients=True):
+def fail_on_replication_two(scenario, seed, replication, record_events=False, keep_patients=True, on_patients=None):
     """Stands in for run_one (module-level, so pool workers can unpickle it)."""
     if replication == 2:
         raise ValueError("no such clinic")

@@ -23,7 +23,10 @@ import numpy as np
 
 from ..model.clinic import RunResult
 from ..model.records import CHUNK_ROWS, REFERRED_OUT, TREATMENT_ENDS, AftercareStatus, Outcome
+from ..model.staff import shift_column
+from ..model.tracks import track_column
 from ..scenario.vocabulary import ACCESS_TARGET_DAYS, ACTIVITIES
+from .finance import finance_kpis, finance_units
 from .quantiles import StreamingQuantiles
 
 # name -> unit; the order is the order of tables and files.
@@ -68,6 +71,13 @@ KPI_UNITS: dict[str, str] = {
     "group_enrollment_pct": "%",
     "sessions_cancelled_pct": "%",
 }
+
+
+def kpi_units(scenario) -> dict[str, str]:
+    """Every KPI a run of `scenario` reports -> its unit: KPI_UNITS, then the money KPIs with `finance:`."""
+    if scenario is None or scenario.finance is None:
+        return KPI_UNITS
+    return {**KPI_UNITS, **finance_units(scenario.finance)}
 
 
 def _rate(count: float, years: float) -> float:
@@ -141,6 +151,8 @@ class PatientTally:
         add("admitted_within_14", (wait <= ACCESS_TARGET_DAYS).sum())
         add("waitlist_wait", (r["admitted"][admitted] - r["waitlist_in"][admitted]).sum())
         self.wait_to_admission.add(wait)
+        if "track" in r:  # only when the scenario declares tracks
+            self._fold_tracks(r, admitted, wait, ended)
 
         done = _within(r["treatment_end"], start, end) & np.isin(outcome, TREATMENT_ENDS)
         stay = r["treatment_end"][done] - r["admitted"][done]
@@ -162,6 +174,20 @@ class PatientTally:
         add("aftercare_finished", finished.sum())
         add("aftercare_completed", (status[finished] == AftercareStatus.COMPLETED).sum())
         add("aftercare_relapsed", (r["aftercare_relapses"][graduated][started] > 0).sum())
+
+    def _fold_tracks(self, r: dict[str, np.ndarray], admitted: np.ndarray, wait: np.ndarray,
+                     ended: np.ndarray) -> None:
+        """Admissions, waits and reneging per track (the track a patient was admitted into, or
+        waited in)."""
+        add = self._add
+        admitted_track = r["track"][admitted]
+        reneged = r["track"][ended & (r["outcome"] == Outcome.RENEGED_WAITLIST)]
+        for t in np.unique(r["track"]).tolist():
+            mine = admitted_track == t
+            add(f"track{t}_admitted", mine.sum())
+            add(f"track{t}_admission_wait", wait[mine].sum())
+            add(f"track{t}_admitted_within_14", (wait[mine] <= ACCESS_TARGET_DAYS).sum())
+            add(f"track{t}_reneged_waitlist", (reneged == t).sum())
 
     def fold_all(self, r: dict[str, np.ndarray]) -> None:
         """Fold a whole table in the model's chunk sizes (so the sums match a chunked run's)."""
@@ -220,7 +246,81 @@ def kpis(result: RunResult, tally: PatientTally | None = None) -> dict[str, floa
 
     # --- capacity (whole weeks after the warm-up) ----------------------------------------------
     k.update(_capacity_kpis(result))
-    return {name: k[name] for name in KPI_UNITS}
+    row = {**{name: k[name] for name in KPI_UNITS}, **_track_kpis(result, tally), **_shift_kpis(result)}
+    if result.scenario.finance is not None:  # money KPIs only when the scenario prices the program
+        completions = _rate(n(f"done_{int(Outcome.GRADUATED)}", 0), years)
+        row.update(finance_kpis(result, k["admissions_per_year"], completions, k["census_mean"]))
+    return row
+
+
+# Per-track KPIs (named track_<name>_<kpi>), only when the scenario declares tracks.
+TRACK_KPIS = ("admissions_per_year", "reneged_waitlist_per_year", "wait_to_admission_days_mean",
+              "admitted_within_14_days_pct", "waitlist_mean", "census_mean", "group_fill_pct",
+              "group_enrollment_pct")
+
+
+def track_kpi(track: str, kpi: str) -> str:
+    return f"track_{track}_{kpi}"
+
+
+def kpi_unit(name: str) -> str:
+    """The unit of a KPI, per-track and per-shift ones included (those of the KPI they break down)."""
+    if name in KPI_UNITS:
+        return KPI_UNITS[name]
+    for base, unit in KPI_UNITS.items():
+        if name.endswith("_" + base) and name.startswith(("track_", "shift_")):
+            return unit
+    raise KeyError(name)
+
+
+def _track_kpis(result: RunResult, tally: PatientTally) -> dict[str, float]:
+    tracks = result.scenario.tracks
+    if not tracks:
+        return {}
+    n = tally.n.get
+    years = result.window.years
+    s = {name: np.asarray(v, dtype=float) for name, v in result.series.items()}
+    w = _window_weeks(result)
+    out: dict[str, float] = {}
+    for t, track in enumerate(tracks):
+        admitted = n(f"track{t}_admitted", 0)
+        k = {
+            "admissions_per_year": _rate(admitted, years),
+            "reneged_waitlist_per_year": _rate(n(f"track{t}_reneged_waitlist", 0), years),
+            "wait_to_admission_days_mean": _ratio(n(f"track{t}_admission_wait", 0), admitted),
+            "admitted_within_14_days_pct": _ratio(n(f"track{t}_admitted_within_14", 0), admitted, 100.0),
+            "waitlist_mean": result.stats[f"waitlist_track_{track.name}_time_average"],
+            "census_mean": result.stats[f"census_track_{track.name}_time_average"],
+            "group_fill_pct": _pct(s[track_column(track.name, "attendees")][w],
+                                   s[track_column(track.name, "seat_capacity")][w]),
+            "group_enrollment_pct": _pct(s[track_column(track.name, "enrolled")][w],
+                                         s[track_column(track.name, "seat_capacity")][w]),
+        }
+        out.update({track_kpi(track.name, name): k[name] for name in TRACK_KPIS})
+    return out
+
+
+def shift_kpi(shift: str, kpi: str) -> str:
+    return f"shift_{shift}_{kpi}"
+
+
+def _shift_kpis(result: RunResult) -> dict[str, float]:
+    """Utilisation and overtime of each shift's counselors (only when shifts are declared)."""
+    c = result.scenario.counselors
+    if not c.shifts:
+        return {}
+    s = result.series
+    w = _window_weeks(result)
+    n_weeks = int(w.sum())
+    out: dict[str, float] = {}
+    for shift in c.shifts:
+        contracted, other = c.shift_hours(shift)
+        worked = np.asarray(s[shift_column(shift.name, "hours")], dtype=float)[w]
+        overtime = np.asarray(s[shift_column(shift.name, "overtime_hours")], dtype=float)[w]
+        available = shift.count * (contracted - other) * n_weeks
+        out[shift_kpi(shift.name, "counselor_utilization_pct")] = _pct(worked, available) if n_weeks else math.nan
+        out[shift_kpi(shift.name, "counselor_overtime_hours_per_week")] = float(overtime.mean()) if n_weeks else math.nan
+    return out
 
 
 def _window_weeks(result: RunResult) -> np.ndarray:
@@ -237,7 +337,11 @@ def _capacity_kpis(result: RunResult) -> dict[str, float]:
     out["room_utilization_pct"] = _pct(s["room_hours"][w], room_available) if n_weeks else math.nan
     clinical = sum(s[f"counselor_hours_{a}"][w].sum() for a in ACTIVITIES)
     c = spec.counselors
-    available = c.count * (c.contracted_hours_per_week - c.other_duties_hours_per_week) * n_weeks
+    if c.shifts:
+        contracted, other = c.team_hours()
+        available = (contracted - other) * n_weeks
+    else:
+        available = c.count * (c.contracted_hours_per_week - c.other_duties_hours_per_week) * n_weeks
     out["counselor_utilization_pct"] = _pct(clinical, available) if n_weeks else math.nan
     out["counselor_overtime_hours_per_week"] = float(s["counselor_overtime_hours"][w].mean()) if n_weeks else math.nan
     out["individual_sessions_delivered_pct"] = _pct(s["individual_hours_delivered"][w], s["individual_hours_demanded"][w])

@@ -150,9 +150,16 @@ def _print_comparison(c, letter_b: str) -> None:
 def report(run_dirs: tuple[Path, ...], out: Path | None, image_format: str, overwrite: bool) -> None:
     """Write one self-contained HTML report (charts embedded, no external requests, prints to PDF).
 
-    With several run folders, it adds a comparison of each against the first. An earlier report
+    With several run folders, it adds a comparison of each against the first. A sizing folder (of
+    `iopsim size`) gets its own report: the recommendation, the frontier of candidates and what
+    still binds. An earlier report
     is kept (this one goes to NAME-2.html...) unless --overwrite; other files are never replaced.
     """
+    from ..reports.sizing_report import is_sizing_folder
+
+    if len(run_dirs) == 1 and is_sizing_folder(run_dirs[0]):  # a sizing folder: recommendation, frontier, binding
+        _sizing_report(run_dirs[0], out, image_format, overwrite)
+        return
     with _run_dir_errors():
         runs = _load(run_dirs)
         from ..files import free_file_name
@@ -162,3 +169,18 @@ def report(run_dirs: tuple[Path, ...], out: Path | None, image_format: str, over
         out = output_or_exit(free_file_name, out, overwrite, is_report)
         path = write_report(runs, out, image_format)
     click.echo(f"Report written to {path}")
+
+
+def _sizing_report(folder: Path, out: Path | None, image_format: str, overwrite: bool) -> None:
+    from ..files import free_file_name
+    from ..reports.report import is_report
+    from ..reports.sizing_report import SizingFolderError, write_sizing_report
+
+    out = output_or_exit(free_file_name, out or folder / "report.html", overwrite, is_report)
+    with _run_dir_errors():
+        try:
+            path = write_sizing_report(folder, out, image_format)
+        except SizingFolderError as err:
+            click.echo(str(err), err=True)
+            sys.exit(EXIT_BAD_INPUT)
+    click.echo(f"Sizing report written to {path}")

@@ -170,6 +170,7 @@ def _print_summary(result, folder: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from ..analysis.bottleneck import sentence as bottleneck_sentence
     from ..reports.tables import decimals_for, format_value
 
     table = Table(title=f"{result.scenario.name}: {result.replications} replications, seed {result.seed} "
@@ -180,9 +181,10 @@ def _print_summary(result, folder: Path) -> None:
     table.add_column("unit")
     for name, v in result.summary().items():
         lo, hi = v["ci95"]
-        d = decimals_for(v["mean"])  # the interval shares the mean's decimals
+        d = decimals_for(v["mean"], v["unit"])  # the interval shares the mean's decimals
         ci = "" if lo is None else f"{format_value(lo, d)} – {format_value(hi, d)}"
         table.add_row(name, format_value(v["mean"], d), ci, v["unit"])
     console = Console()
     console.print(table)
+    console.print(bottleneck_sentence(result.bottleneck()), soft_wrap=True, markup=False, highlight=False)
     console.print(f"Results written to {folder}/")

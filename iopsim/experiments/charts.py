@@ -73,25 +73,31 @@ def _gap(a: float, b: float) -> float:
 
 
 def sensitivity_chart(indices, method: str, footer: str, path: Path) -> Path:
-    """Per KPI, bars per parameter: S1 and ST (Sobol) or mu* and sigma (Morris), with bootstrap CIs."""
+    """Per KPI, bars per parameter: S1 and ST (Sobol), mu* and sigma (Morris), or the given-data
+    method's indices (sensitivity.COLUMNS), with bootstrap CIs where the method has them."""
     from ..reports.style import BLUE, ORANGE, kpi_label, new_figure, save_figure, style_context
+    from .sensitivity import COLUMNS
 
     kpis = list(dict.fromkeys(indices["kpi"]))
     params = list(dict.fromkeys(indices["parameter"]))
     rows, cols = _grid(len(kpis))
-    first, second = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma")
+    shown = [value for value, _ in COLUMNS[method]]
     labels = {"S1": "first order (S1)", "ST": "total (ST)", "mu_star": "mu* (mean |effect|)",
-              "sigma": "sigma (spread of effects)"}
-    title = "Sobol sensitivity indices" if method == "sobol" else "Morris elementary effects"
-    xlabel = "share of KPI variance" if method == "sobol" else "change in KPI over the full range"
+              "sigma": "sigma (spread of effects)",
+              "pawn_median": "PAWN median KS", "pawn_max": "PAWN maximum KS"}
+    title = {"sobol": "Sobol sensitivity indices", "morris": "Morris elementary effects",
+             "rbd-fast": "RBD-FAST first-order indices", "pawn": "PAWN indices"}[method]
+    xlabel = "change in KPI over the full range" if method == "morris" else \
+        "KS distance" if method == "pawn" else "share of KPI variance (S1) / index"
     with style_context():
         fig, axes = new_figure(footer, title, figsize=(5.2 * cols + 2.5, (0.5 * len(params) + 1.6) * rows + 1.2),
                                nrows=rows, ncols=cols, sharey=True)
         for ax, kpi in zip(_flat(axes, len(kpis)), kpis, strict=True):
             part = indices[indices["kpi"] == kpi].set_index("parameter").reindex(params)
             y = list(range(len(params)))
-            h = 0.38
-            for offset, col, color in ((-h / 2, first, BLUE), (h / 2, second, ORANGE)):
+            h = 0.76 / len(shown)
+            offsets = [h * (i - (len(shown) - 1) / 2) for i in range(len(shown))]
+            for offset, col, color in zip(offsets, shown, (BLUE, ORANGE), strict=False):
                 conf = part.get(f"{col}_conf")
                 ax.barh([v + offset for v in y], part[col], height=h, color=color, label=labels[col],
                         xerr=None if conf is None else conf.fillna(0).to_numpy(), capsize=2)

@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 from .. import __version__
-from ..analysis.kpis import KPI_UNITS
+from ..analysis.kpis import kpi_units
 from ..analysis.stats import summarise
 from ..files import atomic_write_text, choose_output, write_output_dir
 from .charts import frontier_chart, sensitivity_chart
@@ -22,6 +22,8 @@ def candidate_rows(result, sizer) -> list[dict]:
     for order, c in enumerate(result.candidates, 1):
         row = {"evaluated": order, "rooms": c.rooms, "counselors": c.counselors, "cost": c.cost,
                "status": c.status, "replications": c.replications, "reason": c.reason}
+        if sizer.money:
+            row["net_per_year"] = c.net
         for t in sizer.targets:
             e = c.estimate(t.kpi) if c.rows else None
             row[f"{t.kpi}_mean"] = e.mean if e else math.nan
@@ -57,17 +59,18 @@ def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Pat
     reps = [{"rooms": c.rooms, "counselors": c.counselors, "replication": r, **row}
             for c in result.candidates for r, row in enumerate(c.rows)]
     atomic_write_text(out / "replications.csv", pd.DataFrame(
-        reps, columns=["rooms", "counselors", "replication", *KPI_UNITS]).to_csv(index=False, float_format="%.10g"))
+        reps, columns=["rooms", "counselors", "replication", *kpi_units(s)]).to_csv(index=False, float_format="%.10g"))
     best = result.best
     doc = {
         "iopsim_version": __version__, "scenario_file": str(scenario), "scenario": s.name, "seed": sizer.seed,
         "targets": [str(t) for t in sizer.targets], "rooms": list(sizer.rooms), "counselors": list(sizer.counselors),
-        "cost_room": sizer.cost_room, "cost_counselor": sizer.cost_counselor,
+        "cost_room": sizer.cost_room, "cost_counselor": sizer.cost_counselor, "objective": sizer.objective,
+        "currency": s.finance.currency if s.finance else None,
         "replications": [sizer.min_replications, sizer.max_replications],
         "simulations": result.simulations, "brute_force_simulations": result.brute_force,
         "recommended": None if best is None else {
             "rooms": best.rooms, "counselors": best.counselors, "cost": best.cost, "replications": best.replications,
-            "kpis": summarise(best.rows)},
+            "kpis": summarise(best.rows, kpi_units(s))},
         "warnings": result.warnings,
         "candidates": candidates.to_dict(orient="records"),
     }
@@ -78,10 +81,32 @@ def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Pat
     return [out / "recommendation.json", out / "candidates.csv", out / "replications.csv", chart]
 
 
-def write_indices(indices, loaded, out: Path) -> None:
-    atomic_write_text(out / f"indices-{indices.method}.csv", indices.frame.to_csv(index=False, float_format="%.6g"))
+def write_indices(indices, loaded, out: Path) -> list[Path]:
+    """indices-<method>[-k].csv (with N, replications, bootstrap and seed in every row), the checks in
+    diagnostics-<method>[-k].csv and the chart; k is the first number free, so a re-analysis never
+    replaces an earlier one."""
+    stem = _free_stem(out, f"indices-{indices.method}")
+    suffix = stem[len("indices-"):]
+    frame = indices.frame.assign(**indices.meta())
+    files = [atomic_write_text(out / f"{stem}.csv", frame.to_csv(index=False, float_format="%.6g"))]
+    import pandas as pd
+
+    conv = indices.convergence.assign(check="convergence_at_N", ok=True)  # the indices the check compared
+    checks = pd.concat([indices.diagnostics, conv], ignore_index=True) if len(conv) else indices.diagnostics
+    files.append(atomic_write_text(out / f"diagnostics-{suffix}.csv", checks.to_csv(index=False, float_format="%.6g")))
     if len(indices.frame):
-        footer = (f"iopsim {__version__} · {loaded.experiment.name} · {indices.points} points x "
-                  f"{loaded.replications} replications, seed {loaded.seed}\n"
-                  f"Bootstrap 95% CIs ({loaded.experiment.sensitivity.bootstrap} resamples)")
-        sensitivity_chart(indices.frame, indices.method, footer, out / f"indices-{indices.method}.png")
+        footer = (f"iopsim {__version__} · {loaded.experiment.name} · N={indices.samples}, {indices.points} points x "
+                  f"{indices.replications} replications, seed {loaded.seed}\n"
+                  f"Bootstrap 95% CIs ({indices.bootstrap} resamples, seed {indices.seed})")
+        main = indices.frame[indices.frame["S1"].notna()] if "S2" in indices.frame else indices.frame
+        files.append(sensitivity_chart(main, indices.method, footer, out / f"{stem}.png"))
+    return files
+
+
+def _free_stem(out: Path, stem: str) -> str:
+    k = 1
+    name = stem
+    while (out / f"{name}.csv").exists():
+        k += 1
+        name = f"{stem}-{k}"
+    return name

@@ -62,6 +62,9 @@ def _fewer(data: dict, base: list[str], count: int) -> dict:
     data["timetable"] = [s for s in data["timetable"] if not (s["room"] in dropped and _is_group_session(s))]
     still_used = {s["room"] for s in data["timetable"]}
     data["rooms"] = [r for r in data["rooms"] if r["name"] not in dropped or r["name"] in still_used]
+    kept = {r["name"] for r in data["rooms"]}
+    if data.get("finance"):  # a dropped room costs nothing any more
+        data["finance"]["rooms"] = [r for r in data["finance"]["rooms"] if r["room"] in kept]
     return data
 
 
@@ -70,11 +73,13 @@ def _more(data: dict, base: list[str], count: int) -> dict:
     names = set(rooms)
     groups = {s["group"] for s in data["timetable"]}
     added_rooms, added_sessions = [], []
+    copies: list[tuple[str, str]] = []  # (template room, its copy)
     for k in range(len(base), count):
         template = base[k % len(base)]
         copy_no = k // len(base) + 1
         name = _unique(f"{template} #{copy_no}", names)
         added_rooms.append({**rooms[template], "name": name})
+        copies.append((template, name))
         renamed: dict[str, str] = {}
         for s in data["timetable"]:
             if s["room"] == template and _is_group_session(s):
@@ -83,6 +88,10 @@ def _more(data: dict, base: list[str], count: int) -> dict:
                 added_sessions.append({**s, "room": name, "group": renamed[s["group"]]})
     data["rooms"] = data["rooms"] + added_rooms
     data["timetable"] = data["timetable"] + added_sessions
+    if data.get("finance"):  # a copied room costs what its template costs
+        costs = {r["room"]: r for r in data["finance"]["rooms"]}
+        data["finance"]["rooms"] += [{**costs[template], "room": name}
+                                     for template, name in copies if template in costs]
     return data
 
 

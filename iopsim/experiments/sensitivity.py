@@ -1,29 +1,62 @@
 """Global sensitivity analysis with SALib: Sobol indices (Saltelli sampling) or Morris screening.
 
-`run` samples the parameter ranges, hands the sample to a pluggable `evaluate(X) -> Y`, and
-analyses Y; the command passes an evaluator that runs the points as a resumable sweep and returns
-each point's mean KPI over its replications, while tests pass an analytic function with known
-indices (Ishigami), so both go through exactly the same sampling and analysis.
+`run` samples the parameter ranges, hands the values to simulate to a pluggable `evaluate(V) -> Y`,
+and analyses Y; the command passes an evaluator that runs the points as a resumable sweep, while
+tests pass analytic functions with known indices, so both go through exactly the same sampling,
+analysis and diagnostics. `evaluate` returns one value per point and output, (n, k), or one per
+replication, (n, k, r): then the point means are analysed and the replications measure how much of
+their variance is simulation noise.
 
 Every point runs the same replications and seed (common random numbers), so simulation noise
-varies little from point to point and inflates the indices less. Whole-number parameters are
-simulated at the integer their sample falls on (equal shares of the range), but analysed as the
-continuous sample, so their index describes the effect of that step function.
+varies little from point to point and inflates the indices less.
+
+Whole-number parameters are sampled so that every pair of levels is equally represented: see
+`sensitivity_design.py` (the sample) and `sensitivity_checks.py` (the checks run on every analysis).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .design import round_significant, scale
+from . import sensitivity_checks as checks
 from .schema import Experiment, SensitivitySettings
+from .sensitivity_checks import noise_share
+from .sensitivity_design import (
+    balanced_pairs,
+    design_warnings,
+    levels_of,
+    points_from,
+    problem_of,
+    saltelli_sample,
+    sample,
+    values_of,
+)
+from .sensitivity_design import (
+    salib_problem as _salib,
+)
+
+__all__ = [  # the design and the noise measure are part of this module's interface, as before the split
+    "Indices", "analyse", "analyse_given", "balanced_pairs", "check_for_sensitivity", "design_warnings", "levels_of",
+    "noise_share", "points_from", "problem_of", "run", "saltelli_sample", "sample", "values_of",
+]
 
 METHODS = ("sobol", "morris")
-Evaluate = Callable[[np.ndarray], np.ndarray]  # (n, d) inputs -> (n, k) outputs
+# indices from any sample of independent inputs, such as an existing sweep. SALib's delta is left out:
+# its bootstrap takes minutes on a few hundred points.
+GIVEN_DATA = ("rbd-fast", "pawn")
+COLUMNS = {  # (value, its CI or None) pairs printed and charted per method
+    "sobol": (("S1", "S1_conf"), ("ST", "ST_conf")),
+    "morris": (("mu_star", "mu_star_conf"), ("sigma", None)),
+    "rbd-fast": (("S1", "S1_conf"),),
+    "pawn": (("pawn_median", None), ("pawn_max", None)),
+}
+CONVERGENCE_KEYS = ("S1", "S1_conf", "ST", "ST_conf")
+Evaluate = Callable[[np.ndarray], np.ndarray]  # (n, d) values -> (n, k) or (n, k, replications) outputs
 
 
 @dataclass
@@ -32,6 +65,18 @@ class Indices:
     frame: Any  # pandas DataFrame: kpi, parameter, S1, S1_conf, ST, ST_conf | mu_star, mu_star_conf, sigma, mu
     points: int
     skipped: dict[str, str] = field(default_factory=dict)  # kpi -> why it has no indices
+    samples: int = 0  # N: Sobol base sample or Morris trajectories
+    replications: int = 1
+    bootstrap: int = 0
+    seed: int = 0
+    warnings: list[str] = field(default_factory=list)  # about the design, before any output is seen
+    diagnostics: Any = None  # pandas DataFrame: kpi, check, ok, value, message (see sensitivity_checks)
+    convergence: Any = None  # pandas DataFrame: kpi, parameter, N, S1, S1_conf, ST, ST_conf (Sobol only)
+
+    def meta(self) -> dict[str, int]:
+        """What the indices were computed from; written into every row of indices-*.csv."""
+        return {"N": self.samples, "points": self.points, "replications": self.replications,
+                "bootstrap": self.bootstrap, "seed": self.seed}
 
 
 def check_for_sensitivity(e: Experiment, method: str) -> list[tuple[str, str]]:
@@ -44,79 +89,153 @@ def check_for_sensitivity(e: Experiment, method: str) -> list[tuple[str, str]]:
     return out
 
 
-def problem_of(e: Experiment) -> dict:
-    """SALib's problem definition from the experiment's ranged parameters, in file order."""
-    ranged = [p for _, p in e.range_parameters()]
-    return {"num_vars": len(ranged), "names": [p.path for p in ranged],
-            "bounds": [[p.value_range.low, p.value_range.high] for p in ranged]}
+# --------------------------------------------------------------------------- sampling
 
 
-def sample(problem: dict, method: str, settings: SensitivitySettings) -> np.ndarray:
-    if method == "sobol":
-        from SALib.sample import sobol
-
-        return sobol.sample(problem, settings.samples, calc_second_order=False, seed=settings.seed)
-    from SALib.sample import morris
-
-    return morris.sample(problem, settings.samples, num_levels=settings.num_levels, seed=settings.seed)
-
-
-def points_from(e: Experiment, X: np.ndarray) -> list[tuple[dict[str, Any], dict[str, str]]]:
-    """Sample rows -> ({path: simulated value}, {path: where in the file}) for the sweep machinery."""
-    ranged = e.range_parameters()
-    out = []
-    for row in X:
-        params, where = {}, {}
-        for (i, p), x in zip(ranged, row, strict=True):
-            r = p.value_range
-            u = (float(x) - r.low) / (r.high - r.low)
-            params[p.path] = scale(u, r) if r.integer else round_significant(float(x))
-            where[p.path] = f"parameters.{i}.range"
-        out.append((params, where))
-    return out
+# --------------------------------------------------------------------------- analysis
 
 
 def analyse(problem: dict, method: str, X: np.ndarray, Y: np.ndarray, names: Sequence[str],
-            settings: SensitivitySettings) -> Indices:
-    """Indices with bootstrap 95% CIs for each output column (named by `names`)."""
+            settings: SensitivitySettings, second_order: bool = False) -> Indices:
+    """Indices with bootstrap 95% CIs for each output column (named by `names`), and their diagnostics.
+
+    Y is (n, k) point values or (n, k, r) replications, whose means are analysed.
+    """
     import pandas as pd
 
-    rows, skipped = [], {}
+    Y = np.asarray(Y, dtype=float)
+    reps = Y if Y.ndim == 3 else Y[:, :, None]
+    means = reps.mean(axis=2)
+    rows, skipped, conv, diags = [], {}, [], []
     for k, name in enumerate(names):
-        y = np.asarray(Y[:, k], dtype=float)
+        y = means[:, k]
         if not np.all(np.isfinite(y)):
             skipped[name] = f"undefined at {int((~np.isfinite(y)).sum())} of {y.size} points"
             continue
         if np.ptp(y) == 0:
             skipped[name] = "the same at every point (no variance to apportion)"
             continue
-        rows += _indices(problem, method, X, y, settings, name)
-    return Indices(method, pd.DataFrame(rows), int(X.shape[0]), skipped)
+        part = _indices(problem, method, X, y, settings, name, second_order)
+        rows += part
+        if method == "sobol":
+            conv += _convergence(problem, y, settings, name, second_order)
+        diags += checks.run_checks(problem, method, X, y, reps[:, k, :], part, conv, name, second_order)
+    n = settings.samples
+    result = Indices(method, pd.DataFrame(rows), int(X.shape[0]), skipped, n, int(reps.shape[2]),
+                     settings.bootstrap, settings.seed, design_warnings(problem, method, settings))
+    diags += [("*", "design", False, math.nan, warning) for warning in result.warnings]
+    result.diagnostics = pd.DataFrame(diags, columns=checks.COLUMNS)
+    result.convergence = pd.DataFrame(conv, columns=["kpi", "parameter", "N", *CONVERGENCE_KEYS])
+    return result
 
 
 def _indices(problem: dict, method: str, X: np.ndarray, y: np.ndarray, settings: SensitivitySettings,
-             name: str) -> list[dict]:
+             name: str, second_order: bool = False) -> list[dict]:
     if method == "sobol":
-        from SALib.analyze import sobol
-
-        si = sobol.analyze(problem, y, calc_second_order=False, num_resamples=settings.bootstrap,
-                           conf_level=0.95, seed=settings.seed)
+        si = _sobol(problem, y, settings, second_order)
         keys = ("S1", "S1_conf", "ST", "ST_conf")
     else:
         from SALib.analyze import morris
 
-        si = morris.analyze(problem, X, y, num_resamples=settings.bootstrap, conf_level=0.95,
+        si = morris.analyze(_salib(problem), X, y, num_resamples=settings.bootstrap, conf_level=0.95,
                             num_levels=settings.num_levels, seed=settings.seed)
         keys = ("mu_star", "mu_star_conf", "sigma", "mu")
-    return [{"kpi": name, "parameter": p, **{key: float(si[key][j]) for key in keys}}
+    rows = [{"kpi": name, "parameter": p, **{key: float(si[key][j]) for key in keys}}
             for j, p in enumerate(problem["names"])]
+    if method == "sobol" and second_order:
+        for j, p in enumerate(problem["names"]):
+            for m, q in enumerate(problem["names"]):
+                if m > j:
+                    rows.append({"kpi": name, "parameter": f"{p} x {q}", "S2": float(si["S2"][j, m]),
+                                 "S2_conf": float(si["S2_conf"][j, m])})
+    return rows
+
+
+def _sobol(problem: dict, y: np.ndarray, settings: SensitivitySettings, second_order: bool) -> Any:
+    from SALib.analyze import sobol
+
+    return sobol.analyze(_salib(problem), y, calc_second_order=second_order, num_resamples=settings.bootstrap,
+                         conf_level=0.95, seed=settings.seed)
+
+
+def _convergence(problem: dict, y: np.ndarray, settings: SensitivitySettings, name: str,
+                 second_order: bool) -> list[dict]:
+    """S1 and ST with CIs from the first N/4 and N/2 base rows, and from all N (prefixes are valid samples)."""
+    d = problem["num_vars"]
+    step = 2 * d + 2 if second_order else d + 2
+    n = y.size // step
+    out = []
+    for size in sorted({max(n // 4, 1), max(n // 2, 1), n}):
+        if size < 4 and size != n:
+            continue
+        si = _sobol(problem, y[: size * step], settings, second_order)
+        out += [{"kpi": name, "parameter": p, "N": size, **{key: float(si[key][j]) for key in CONVERGENCE_KEYS}}
+                for j, p in enumerate(problem["names"])]
+    return out
 
 
 def run(problem: dict, method: str, settings: SensitivitySettings, names: Sequence[str],
-        evaluate: Evaluate) -> Indices:
+        evaluate: Evaluate, second_order: bool = False) -> Indices:
     """Sample, evaluate, analyse: the one code path for simulations and test functions alike."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    X = sample(problem, method, settings)
-    Y = np.asarray(evaluate(X), dtype=float).reshape(X.shape[0], len(names))
-    return analyse(problem, method, X, Y, names, settings)
+    if second_order and method != "sobol":
+        raise ValueError("second-order indices need the Sobol method")
+    X = sample(problem, method, settings, second_order)
+    Y = np.asarray(evaluate(values_of(problem, X)), dtype=float)
+    Y = Y.reshape(X.shape[0], len(names), *Y.shape[2:])
+    return analyse(problem, method, X, Y, names, settings, second_order)
+
+
+# --------------------------------------------------------------------------- given data
+
+
+def analyse_given(problem: dict, method: str, X: np.ndarray, Y: np.ndarray, names: Sequence[str],
+                  settings: SensitivitySettings) -> Indices:
+    """Indices from points that were already simulated (e.g. an `iopsim sweep` Latin hypercube), no new runs.
+
+    RBD-FAST gives S1, PAWN the median and maximum Kolmogorov-Smirnov distance of conditional
+    output distributions (moment-independent). They assume independent inputs
+    spread over their ranges, which a LHS or Sobol sweep design provides. Y as for `analyse`.
+    """
+    import pandas as pd
+
+    if method not in GIVEN_DATA:
+        raise ValueError(f"method must be one of {', '.join(GIVEN_DATA)}, got {method!r}")
+    Y = np.asarray(Y, dtype=float)
+    reps = Y if Y.ndim == 3 else Y[:, :, None]
+    means = reps.mean(axis=2)
+    rows, skipped, diags = [], {}, []
+    for k, name in enumerate(names):
+        y = means[:, k]
+        if not np.all(np.isfinite(y)):
+            skipped[name] = f"undefined at {int((~np.isfinite(y)).sum())} of {y.size} points"
+            continue
+        if np.ptp(y) == 0:
+            skipped[name] = "the same at every point (no variance to apportion)"
+            continue
+        part = _given_indices(problem, method, X, y, settings, name)
+        rows += part
+        diags += checks.run_checks(problem, method, X, y, reps[:, k, :], part, [], name)
+    result = Indices(method, pd.DataFrame(rows), int(X.shape[0]), skipped, int(X.shape[0]), int(reps.shape[2]),
+                     settings.bootstrap, settings.seed)
+    result.diagnostics = pd.DataFrame(diags, columns=checks.COLUMNS)
+    result.convergence = pd.DataFrame([], columns=["kpi", "parameter", "N", *CONVERGENCE_KEYS])
+    return result
+
+
+def _given_indices(problem: dict, method: str, X: np.ndarray, y: np.ndarray, settings: SensitivitySettings,
+                   name: str) -> list[dict]:
+    salib = _salib(problem)
+    if method == "rbd-fast":
+        from SALib.analyze import rbd_fast
+
+        si = rbd_fast.analyze(salib, X, y, num_resamples=settings.bootstrap, conf_level=0.95, seed=settings.seed)
+        pick = {"S1": "S1", "S1_conf": "S1_conf"}
+    else:
+        from SALib.analyze import pawn
+
+        si = pawn.analyze(salib, X, y, S=10, seed=settings.seed)
+        pick = {"pawn_median": "median", "pawn_max": "maximum"}
+    return [{"kpi": name, "parameter": p, **{col: float(si[key][j]) for col, key in pick.items()}}
+            for j, p in enumerate(problem["names"])]

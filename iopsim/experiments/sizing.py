@@ -22,13 +22,21 @@ Two things keep the number of simulations far below brute force:
   candidates near the boundary get many.
 
 The error rate is per decision, not a formal ranking-and-selection guarantee over the whole search.
+
+Money: with `finance:` in the scenario the cost is money, not counts. Objective "cost" ranks
+candidates by the mean `total_cost_per_year`; the costs known before simulating (staff, monthly
+room costs, other fixed costs: `fixed_cost_per_year`) are a lower bound of it, so pruning stays
+safe. Objective "net" ranks by the mean `net_per_year`, highest first; revenue may grow with staff,
+so every count from the fewest that meets the targets upwards is evaluated (no pruning by cost).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ..analysis.finance import fixed_cost_per_year
 from ..analysis.stats import Estimate, mean_ci
 from ..execution import Executor, TaskResult
 from ..scenario.checks import check_scenario
@@ -38,6 +46,8 @@ from .rooms import RoomScalingError, with_group_rooms
 from .targets import FAIL, PASS, UNSURE, Target
 
 FEASIBLE, INFEASIBLE, UNDECIDED, INVALID, ERROR = "meets targets", "fails a target", "undecided", "invalid", "error"
+OBJECTIVES = ("cost", "net")  # with finance: least total cost per year, or most net per year
+OBJECTIVE_KPI = {"cost": "total_cost_per_year", "net": "net_per_year"}
 ROOMS_INVALID = "the timetable does not scale to this many rooms: "
 
 
@@ -45,7 +55,7 @@ ROOMS_INVALID = "the timetable does not scale to this many rooms: "
 class Candidate:
     rooms: int
     counselors: int
-    cost: float
+    cost: float  # counts x unit costs; with finance the mean total cost per year once simulated
     status: str = ""
     reason: str = ""
     rows: list[dict[str, float]] = field(default_factory=list)  # KPIs of replications 0..n-1
@@ -57,6 +67,11 @@ class Candidate:
 
     def estimate(self, kpi: str) -> Estimate:
         return mean_ci([r[kpi] for r in self.rows])
+
+    @property
+    def net(self) -> float:
+        """Mean net per year (NaN without finance or before any replication)."""
+        return self.estimate("net_per_year").mean if self.rows and "net_per_year" in self.rows[0] else math.nan
 
 
 @dataclass
@@ -81,12 +96,35 @@ class Sizer:
     min_replications: int = 5
     max_replications: int = 40
     on_progress: Callable[[int, str], None] | None = None
+    objective: str = "cost"  # with finance: "cost" or "net" (see OBJECTIVES)
     _seen: dict[tuple[int, int], Candidate] = field(default_factory=dict, init=False, repr=False)
     _order: list[Candidate] = field(default_factory=list, init=False, repr=False)
     _simulations: int = field(default=0, init=False)
 
+    @property
+    def money(self) -> bool:
+        """Whether candidates are costed in money (the scenario has `finance:`)."""
+        return self.scenario.finance is not None
+
+    def __post_init__(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}")
+        if self.objective == "net" and not self.money:
+            raise ValueError("objective 'net' needs a finance: section in the scenario")
+
     def cost(self, rooms: int, counselors: int) -> float:
-        return rooms * self.cost_room + counselors * self.cost_counselor
+        """Counts x unit costs; with finance, the cost known before simulating (a lower bound of the
+        mean total cost; infinite for a candidate that is not a valid scenario)."""
+        if not self.money:
+            return rooms * self.cost_room + counselors * self.cost_counselor
+        try:
+            return fixed_cost_per_year(self.candidate_scenario(rooms, counselors))
+        except ValueError:
+            return math.inf
+
+    def _rank(self, c: Candidate) -> tuple[float, int, int]:
+        """Smaller is better: cost (or minus net), then fewer rooms, then fewer counselors."""
+        return (-c.net if self.objective == "net" else c.cost, c.rooms, c.counselors)
 
     # ------------------------------------------------------------------ search
 
@@ -95,14 +133,16 @@ class Sizer:
         best: Candidate | None = None
         for r in sorted(self.rooms):
             found = self._sweep_counselors(r) if exhaustive else self._search_counselors(r, best)
-            if found is not None and (best is None or _rank(found) < _rank(best)):
+            if found is not None and (best is None or self._rank(found) < self._rank(best)):
                 best = found
         brute = len(self.rooms) * len(self.counselors) * self.max_replications
         return SizingResult(best, list(self._order), self._simulations, brute, self._monotonicity_warnings())
 
     def _search_counselors(self, rooms: int, best: Candidate | None) -> Candidate | None:
-        """Binary search for the fewest counselors meeting the targets, within the cost still worth paying."""
-        counts = sorted(c for c in self.counselors if best is None or self.cost(rooms, c) < best.cost)
+        """Binary search for the fewest counselors meeting the targets, within the cost still worth paying
+        (objective net: then every larger count too, best net first)."""
+        net = self.objective == "net"
+        counts = sorted(c for c in self.counselors if net or best is None or self.cost(rooms, c) < best.cost)
         if not counts:
             return None
         # The largest affordable count first: if even it does not meet the targets (or the room count is
@@ -118,11 +158,14 @@ class Sizer:
                 found, hi = cand, mid - 1
             else:
                 lo = mid + 1
+        if net:  # more staff may bring in more than it costs: the feasible counts above are candidates too
+            above = [self.evaluate(rooms, c) for c in counts if c > found.counselors]
+            found = min([found, *(c for c in above if c.status == FEASIBLE)], key=self._rank)
         return found
 
     def _sweep_counselors(self, rooms: int) -> Candidate | None:
         feasible = [c for c in (self.evaluate(rooms, n) for n in sorted(self.counselors)) if c.status == FEASIBLE]
-        return min(feasible, key=_rank, default=None)
+        return min(feasible, key=self._rank, default=None)
 
     def _monotonicity_warnings(self) -> list[str]:
         out = []
@@ -169,6 +212,8 @@ class Sizer:
             if error:
                 cand.status, cand.reason = ERROR, error
                 return cand
+            if self.money:
+                cand.cost = cand.estimate(OBJECTIVE_KPI["cost"]).mean
             cand.verdicts = {str(t): t.verdict(cand.estimate(t.kpi)) for t in self.targets}
             verdicts = set(cand.verdicts.values())
             if verdicts == {PASS}:
@@ -206,6 +251,3 @@ class Sizer:
         cand.rows += [results[r] for r in reps]
         return None
 
-
-def _rank(c: Candidate) -> tuple[float, int, int]:
-    return (c.cost, c.rooms, c.counselors)

@@ -33,10 +33,6 @@ class Target:
     def at_least(self) -> bool:
         return self.op == ">="
 
-    def bound(self, est: Estimate) -> float:
-        """The confidence bound that must clear the threshold."""
-        return est.lo if self.at_least else est.hi
-
     def verdict(self, est: Estimate) -> str:
         if est.n == 0 or math.isnan(est.mean):
             return FAIL  # undefined everywhere (e.g. nobody admitted): cannot be shown to hold

@@ -17,6 +17,7 @@ from .records import Outcome
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
+    from .groups import Group
     from .pathway import Patient
     from .scheduler import Step
 
@@ -48,22 +49,48 @@ class Eligibility:
         return self.detox_return() < self.spec.detox_return_prob
 
 
-class Waitlist:
-    def __init__(self, c: Clinic):
-        self.c = c
-        self.spec = c.scenario.admission
+class Lane:
+    """One track's waitlist: detox returners (when they go first), then everyone else, each FIFO."""
+
+    __slots__ = ("priority", "regular", "flexible")
+
+    def __init__(self) -> None:
         self.regular: deque[Patient] = deque()
         self.priority: deque[Patient] = deque()  # detox returners, when they go first
-        self.meter = c.meters["waitlist"]
-        patience = self.spec.patience_days
-        self.patience_days = c.streams.sampler("waitlist_patience", patience) if patience is not None else None
+        self.flexible = 0  # patients here who accept a seat in another track
 
     def __len__(self) -> int:
         return len(self.regular) + len(self.priority)
 
+
+class Waitlist:
+    """One lane per track (a single lane without tracks). The cap counts every lane."""
+
+    def __init__(self, c: Clinic):
+        self.c = c
+        self.spec = c.scenario.admission
+        self.lanes = [Lane() for _ in range(c.tracks.n)]
+        self.meter = c.meters["waitlist"]
+        self.track_meters = c.tracks.waitlist  # empty without tracks
+        patience = self.spec.patience_days
+        self.patience_days = c.streams.sampler("waitlist_patience", patience) if patience is not None else None
+
+    @property
+    def regular(self) -> deque[Patient]:
+        """The first track's regular queue (the only one without tracks)."""
+        return self.lanes[0].regular
+
+    @property
+    def priority(self) -> deque[Patient]:
+        return self.lanes[0].priority
+
+    def __len__(self) -> int:
+        return sum(len(lane) for lane in self.lanes)
+
     def join(self, p: Patient, then: Step) -> None:
-        """Join the waitlist, or be turned away if it is full. Admission (`Clinic.admit`) resumes
-        the patient into `then`; one who gives up is finished when noticed, at their deadline."""
+        """Join the waitlist of the patient's track, or be turned away if the waitlist is full.
+        Admission (`Clinic.admit`) resumes the patient into `then`; one who gives up is finished
+        when noticed, at their deadline."""
         c = self.c
         now = c.env.now
         p.waiting_for = then
@@ -75,9 +102,13 @@ class Waitlist:
             c.finish(p, Outcome.REFERRED_OUT_WAITLIST_FULL)
             return
         p.deadline = now + self.patience_days() if self.patience_days is not None else math.inf
-        queue = self.priority if (p.detox_returner and self.spec.detox_returners_first) else self.regular
-        queue.append(p)
+        lane = self.lanes[p.track]
+        (lane.priority if (p.detox_returner and self.spec.detox_returners_first) else lane.regular).append(p)
+        if p.flexible:
+            lane.flexible += 1
         self.meter.enter(now)
+        if self.track_meters:
+            self.track_meters[p.track].enter(now)
         c.log(p, "waitlisted")
         self.admit_while_possible()
         self.meter.observe_peak(now)  # the count can only rise when someone joins
@@ -92,17 +123,27 @@ class Waitlist:
 
     def purge(self) -> None:
         now = self.c.env.now
-        self.priority = without_expired(self.priority, now, self._gave_up)
-        self.regular = without_expired(self.regular, now, self._gave_up)
+        for lane in self.lanes:
+            lane.priority = without_expired(lane.priority, now, self._gave_up)
+            lane.regular = without_expired(lane.regular, now, self._gave_up)
+
+    def _left(self, p: Patient, at: float | None = None) -> None:
+        """Out of the lane's counts and meters (admitted now, or gave up at `at`)."""
+        now = self.c.env.now
+        self.meter.leave(now, at=at)
+        if self.track_meters:
+            self.track_meters[p.track].leave(now, at=at)
+        if p.flexible:
+            self.lanes[p.track].flexible -= 1
 
     def _gave_up(self, p: Patient) -> None:
-        self.meter.leave(self.c.env.now, at=p.deadline)
+        self._left(p, at=p.deadline)
         p.waitlist_out = p.deadline
         self.c.log(p, "reneged_waitlist", at=p.deadline)
         self.c.finish(p, Outcome.RENEGED_WAITLIST, at=p.deadline)
 
-    def _head(self, now: float) -> Patient | None:
-        for queue in (self.priority, self.regular):
+    def _head(self, lane: Lane, now: float) -> Patient | None:
+        for queue in (lane.priority, lane.regular):
             while queue:
                 if queue[0].deadline < now:
                     self._gave_up(queue.popleft())
@@ -110,20 +151,70 @@ class Waitlist:
                 return queue[0]
         return None
 
+    def _own_track_admission(self, now: float) -> tuple[Patient, Group] | None:
+        """The head of a track's lane, where that track has a free phase-1 seat. Across tracks, detox
+        returners who go first come first, then the longest waiting."""
+        seats = self.c.seats
+        best: tuple[Patient, Group] | None = None
+        for track, lane in enumerate(self.lanes):
+            head = self._head(lane, now)
+            if head is None:
+                continue
+            group = seats.seat_for_phase(0, track)
+            if group is None:
+                continue
+            if best is None or self._before(head, best[0]):
+                best = (head, group)
+        return best
+
+    def _before(self, a: Patient, b: Patient) -> bool:
+        rank_a = bool(a.detox_returner and self.spec.detox_returners_first)
+        rank_b = bool(b.detox_returner and self.spec.detox_returners_first)
+        return (not rank_a, a.waitlist_in, a.pid) < (not rank_b, b.waitlist_in, b.pid)
+
+    def _flexible_admission(self, now: float) -> tuple[Patient, Group] | None:
+        """A patient who accepts another track, for a track with a free phase-1 seat and nobody
+        of its own waiting (the earliest such patient, detox returners first)."""
+        seats = self.c.seats
+        best: tuple[Patient, Group] | None = None
+        for track, lane in enumerate(self.lanes):
+            if len(lane):
+                continue  # its own patients come first (and got the seat, if there was one)
+            group = seats.seat_for_phase(0, track)
+            if group is None:
+                continue
+            for other in self.lanes:
+                if not other.flexible:
+                    continue
+                for queue in (other.priority, other.regular):
+                    p = next((q for q in queue if q.flexible and q.deadline >= now), None)
+                    if p is not None and (best is None or self._before(p, best[0])):
+                        best = (p, group)
+        return best
+
     def admit_while_possible(self) -> None:
-        """Admit from the head of the waitlist while a seat and a counselor are both free."""
-        if not (self.regular or self.priority):
+        """Admit while a phase-1 seat the waiting patient can take and a counselor are both free."""
+        if not any(self.lanes):
             return
         c = self.c
         now = c.env.now
         while True:
-            head = self._head(now)
-            if head is None:
+            pick = self._own_track_admission(now)
+            if pick is None and len(self.lanes) > 1:
+                pick = self._flexible_admission(now)
+            if pick is None:
                 return
-            group = c.seats.seat_for_phase(0)
             counselor = c.counselors.counselor_with_room()
-            if group is None or counselor is None:
+            if counselor is None:
                 return
-            (self.priority if self.priority and self.priority[0] is head else self.regular).popleft()
-            self.meter.leave(now)
-            c.admit(head, group, counselor)
+            p, group = pick
+            lane = self.lanes[p.track]
+            if lane.priority and lane.priority[0] is p:
+                lane.priority.popleft()
+            elif lane.regular and lane.regular[0] is p:
+                lane.regular.popleft()
+            else:  # a flexible patient from further back
+                (lane.priority if p in lane.priority else lane.regular).remove(p)
+            self._left(p)
+            p.track = group.track  # a flexible patient stays in the track that took them
+            c.admit(p, group, counselor)

@@ -24,6 +24,7 @@ from ..scenario.vocabulary import DAYS_PER_WEEK, DAYS_PER_YEAR
 from ..scenario.window import Window
 from .admission import Eligibility, Waitlist
 from .arrivals import Referrals
+from .billing import BillableUnits
 from .groups import Group, IntakeClinic, SeatBoard, TherapySession, TimetableSlot
 from .intake import IntakeDesk
 from .meters import StockMeter
@@ -34,6 +35,7 @@ from .rules import PathwayRules
 from .scheduler import LAST_AT_INSTANT, Scheduler, Wake
 from .staff import CounselorTeam
 from .streams import RandomStreams
+from .tracks import Tracks
 
 STOCKS = ("intake_queue", "waitlist", "census", "aftercare")
 EVENT_NAME = {o: o.name.lower() for o in Outcome}  # event-log name of each outcome
@@ -53,6 +55,11 @@ class RunResult:
     events: list[tuple[int, float, str, str]] | None = None
     stats: dict[str, float] = field(default_factory=dict)
     slots: list[dict] = field(default_factory=list)  # per timetable slot, after the warm-up
+    billing: BillableUnits | None = None  # with `finance:` only
+
+    # per resource the model meters (intake, seat pools, caseload): the share of the window at
+    # capacity, the mean queue in front of it, its size (see analysis/bottleneck.py)
+    capacity: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def warmup_days(self) -> float:
@@ -80,7 +87,9 @@ class Clinic:
         self.horizon_days = self.window.end_days
         self.closed_days = frozenset(day_of_year(d) for d in scenario.closures.dates)
 
-        self.records = Records(len(scenario.phases), patient_sink, keep_patients)
+        self.tracks = Tracks(self)
+        self.records = Records(len(scenario.phases), patient_sink, keep_patients,
+                               extra=("track",) if self.tracks.declared else ())
         self.events: list[tuple[int, float, str, str]] | None = [] if record_events else None
         self.active: dict[int, Patient] = {}
         self.in_treatment: dict[int, Patient] = {}
@@ -88,10 +97,13 @@ class Clinic:
         self.referrals_total = 0
         self.meters = {name: StockMeter(self.warmup_days) for name in STOCKS}
         self.census_meter = self.meters["census"]
+        self.billing = BillableUnits(self.warmup_days, len(self.phases)) if scenario.finance is not None else None
+
+        self.track_census = self.tracks.census  # empty without tracks
 
         self.rules = PathwayRules(scenario, self.streams)
         self.attendance = self.streams.uniforms("attendance")
-        self.counselors = CounselorTeam(scenario.counselors)
+        self.counselors = CounselorTeam(scenario.counselors, self.warmup_days)
         self.eligibility = Eligibility(self)
         self.intake = IntakeDesk(self)
         self.waitlist = Waitlist(self)
@@ -125,6 +137,7 @@ class Clinic:
     def _referral_arrives(self) -> None:
         p = Patient(self.referrals_total, self.env.now)
         self.referrals_total += 1
+        self.tracks.assign(p)
         self.active[p.pid] = p
         self.pathway.start(p)
 
@@ -139,10 +152,12 @@ class Clinic:
         p.waitlist_out = p.admitted = now
         p.counselor = counselor
         p.in_treatment = True
-        self.counselors.take_on(counselor)
+        self.counselors.take_on(counselor, now)
         self.seats.sit(p, group)
         self.in_treatment[p.pid] = p
         self.census_meter.enter(now)
+        if self.track_census:
+            self.track_census[p.track].enter(now)
         self.log(p, "admitted")
         self.enter_phase(p, 0)
         self.scheduler.resume(p, True)
@@ -156,6 +171,8 @@ class Clinic:
             p.phase_reached = phase_index
             p.phase_starts.append(now)
         self.census_by_phase[phase_index] += 1
+        if self.billing is not None:
+            self.billing.phase_meters[phase_index].enter(now)
         p.self_help_per_week = self.rules.self_help_meetings(phase_index)
         self.log(p, "phase_start")
 
@@ -169,6 +186,8 @@ class Clinic:
         p.breathalyzers += weeks * ph.breathalyzers_per_week
         p.self_help_meetings += weeks * p.self_help_per_week
         self.census_by_phase[p.phase_index] -= 1
+        if self.billing is not None:
+            self.billing.phase_meters[p.phase_index].leave(self.env.now if now is None else now)
         p.phase_started = math.nan
 
     def leave_treatment(self, p: Patient, outcome: Outcome) -> None:
@@ -178,8 +197,13 @@ class Clinic:
         p.in_treatment = False
         del self.in_treatment[p.pid]
         self.census_meter.leave(now)
+        if self.billing is not None:
+            self.billing.close_day(p)
+
+        if self.track_census:
+            self.track_census[p.track].leave(now)
         self.log(p, EVENT_NAME[outcome])
-        self.counselors.release(p.counselor)
+        self.counselors.release(p.counselor, now)
         self.seats.stand_up(p)
         self.waitlist.admit_while_possible()
 
@@ -211,6 +235,8 @@ class Clinic:
         for p in list(self.active.values()):  # still waiting or in care: recorded as in the system
             if p.in_treatment:
                 self.close_phase(p)
+                if self.billing is not None:
+                    self.billing.close_day(p)
             self.records.add(p)
         self.active.clear()
         self.records.flush()
@@ -223,14 +249,46 @@ class Clinic:
             series=dict(self.monitor.series),
             events=self.events,
             slots=[slot.summary() for slot in self.slots],
+            billing=self.billing,
+
+            capacity=self._capacity_measures(),
             stats={
                 "assessor_busy_hours": self.intake.assessor_busy_hours,
                 "peak_caseload": self.counselors.peak_caseload,
                 "scheduler_events": self.scheduler.events_processed(),
                 **{f"{name}_time_average": m.mean(self.horizon_days) for name, m in self.meters.items()},
                 "waitlist_peak": self.meters["waitlist"].peak,
+                **self.tracks.stats(self.horizon_days),
             },
         )
+
+
+    def _capacity_measures(self) -> dict[str, dict[str, float]]:
+        """What the bottleneck diagnosis needs from the model: exact time shares and queue means."""
+        end = self.horizon_days
+        waitlist = self.meters["waitlist"].mean(end)
+        intake = self.scenario.intake
+        if intake.mode == "dedicated_assessors":
+            intake_size = float(intake.assessors)
+        else:
+            intake_size = sum(int(s.hours // intake.appointment_hours + 1e-9)
+                              for s in self.scenario.timetable if INTAKE in s.serves)
+        out = {"intake": {"at_capacity": self.intake.capacity_meter.share(end),
+                          "queue_mean": self.meters["intake_queue"].mean(end), "capacity": intake_size}}
+        seats = self.seats
+        for pool, meter in zip(seats.pools, seats.pool_meters, strict=True):
+            if pool.phase < 0:
+                queue = seats.aftercare_queue_meter.mean(end)
+            else:
+                queue = seats.transfer_meters[pool.track][pool.phase].mean(end)
+                if pool.phase == 0:  # the waitlist waits for first-phase seats (of its own track)
+                    queue += self.tracks.waitlist[pool.track].mean(end) if self.tracks.declared else waitlist
+            out[pool.name] = {"at_capacity": meter.share(end), "queue_mean": queue,
+                              "capacity": float(sum(g.capacity for g in pool.groups))}
+        team = self.counselors
+        out["caseload"] = {"at_capacity": team.caseload_meter.share(end), "queue_mean": waitlist,
+                           "capacity": float(team.size * team.spec.max_caseload)}
+        return out
 
 
 def simulate(scenario: Scenario, seed: int, replication: int = 0, record_events: bool = False,

@@ -5,6 +5,10 @@ Waiting patients who give up are removed lazily: each carries the time it stops 
 (`deadline`), and whoever looks at the queue (a clinic, an assessor, the weekly monitor) first
 takes out those whose deadline has passed, recording their departure at that deadline. That is
 exact and costs no event per patient.
+
+The intake is at capacity (`capacity_meter`, for the bottleneck diagnosis) while every dedicated
+assessor is busy, or, with timetable clinics, from a clinic that could not see everyone waiting
+(all its appointments booked, no counselor, or closed) until the next one that could.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from ..scenario.vocabulary import HOURS_PER_DAY
+from .meters import CapacityMeter
 from .queues import without_expired
 from .records import Outcome
 
@@ -33,6 +38,8 @@ class IntakeDesk:
         self.patience_days = c.streams.sampler("intake_patience", patience) if patience is not None else None
         self.assessor_busy_hours = 0.0  # dedicated assessors, for utilisation
         self.meter = c.meters["intake_queue"]
+        dedicated = self.spec.mode == "dedicated_assessors"
+        self.capacity_meter = CapacityMeter(c.warmup_days, self.free_assessors if dedicated else 1)
         self._on_assessment_done = (self._assessment_done,)
 
     def join(self, p: Patient, then: Step) -> None:
@@ -83,22 +90,26 @@ class IntakeDesk:
             self.queue.append(p)
 
     # --- timetable intake clinics ------------------------------------------------------------
-    def hold_clinic(self, hours: float, now: float) -> str:
+    def hold_clinic(self, hours: float, now: float, on_shift: tuple[int, ...] | None = None) -> str:
         """An intake session of the timetable: book consecutive appointments from the queue.
 
-        Returns what became of the slot ('run', 'empty' or 'cancelled_no_counselor').
+        Returns what became of the slot ('run', 'empty' or 'cancelled_no_counselor'). `on_shift`:
+        the counselors whose shift covers the clinic (None: anyone).
         """
         c = self.c
         self.purge(now)
         if not self.queue:
+            self.capacity_meter.set_full(now, False)
             return "empty"
         appointment = self.spec.appointment_hours
         slots = int(hours // appointment + 1e-9)
-        counselor = c.counselors.facilitator(now, appointment)
+        counselor = c.counselors.facilitator(now, appointment, on_shift)
         if counselor is None:
+            self.capacity_meter.set_full(now, True)
             return "cancelled_no_counselor"
         if not c.counselors.spec.allow_overtime:
             slots = min(slots, int(c.counselors.budget[counselor] // appointment + 1e-9))
+        self.capacity_meter.set_full(now, len(self.queue) > slots)  # someone waiting cannot be seen
         slots = min(slots, len(self.queue))
         used_hours = 0.0
         for k in range(slots):
@@ -119,6 +130,10 @@ class IntakeDesk:
         c.week.intake_appointments += slots
         return "run"
 
+    def clinic_closed(self, now: float) -> None:
+        """A closed clinic sees no one: anyone still waiting (patience left) is a backlog."""
+        self.capacity_meter.set_full(now, any(p.deadline >= now for p in self.queue))
+
     # --- dedicated assessors -------------------------------------------------------------------
     def _dispatch(self) -> None:
         """Start assessments while an assessor is free and someone waits."""
@@ -129,6 +144,7 @@ class IntakeDesk:
             if p is None:
                 return
             self.free_assessors -= 1
+            self.capacity_meter.take(env.now)
             hours = self.duration_hours()
             self.assessor_busy_hours += hours
             if self.no_show() < self.spec.no_show_prob:  # the booked time is lost all the same
@@ -143,4 +159,5 @@ class IntakeDesk:
         if ev.p is not None:
             self.c.scheduler.resume(ev.p, 0.0)
         self.free_assessors += 1
+        self.capacity_meter.give(self.c.env.now)
         self._dispatch()

@@ -1,4 +1,5 @@
-"""Exact time-averages of live counts (census, waitlist, ...) after the warm-up.
+"""Exact time-averages of live counts (census, waitlist, ...) after the warm-up, and the exact
+time resources spend at capacity (for the bottleneck diagnosis, `analysis/bottleneck.py`).
 
 A meter integrates its count over time as it changes. Patients who gave up waiting are removed
 lazily (see intake.py), after the fact: `leave(at=deadline)` takes back the area counted since
@@ -49,3 +50,55 @@ class StockMeter:
     def mean(self, end: float) -> float:
         self._advance(end)
         return self.area / (end - self.start) if end > self.start else float("nan")
+
+
+class CapacityMeter:
+    """Exact time a resource spends at capacity (no unit free) after `start`.
+
+    A resource is a number of units, each free or taken (a group with a seat left, a counselor
+    with room in their caseload, an idle assessor). The owner calls `take`/`give` as a unit's
+    state flips, on the state changes that already happen; only the flips into and out of
+    "none free" cost more than a subtraction.
+    """
+
+    __slots__ = ("start", "free", "since", "full_time")
+
+    def __init__(self, start: float, free: int):
+        self.start = start
+        self.free = free  # units free now
+        self.since = 0.0  # when the resource last became full
+        self.full_time = 0.0  # time at capacity after `start`, up to `since`
+
+    def take(self, now: float) -> None:
+        self.free -= 1
+        if self.free == 0:
+            self.since = now
+
+    def give(self, now: float) -> None:
+        if self.free == 0:
+            self._close(now)
+        self.free += 1
+
+    def set_full(self, now: float, full: bool) -> None:
+        """For a one-unit resource whose state is judged, not counted (an intake backlog)."""
+        if full and self.free:
+            self.free = 0
+            self.since = now
+        elif not full and not self.free:
+            self._close(now)
+            self.free = 1
+
+    def _close(self, now: float) -> None:
+        since = self.since if self.since > self.start else self.start
+        if now > since:
+            self.full_time += now - since
+
+    def share(self, end: float) -> float:
+        """Fraction of [start, end] spent at capacity (NaN for an empty window)."""
+        if end <= self.start:
+            return float("nan")
+        full = self.full_time
+        if self.free == 0:
+            since = self.since if self.since > self.start else self.start
+            full += max(0.0, end - since)
+        return full / (end - self.start)

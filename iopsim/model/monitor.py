@@ -51,8 +51,7 @@ class WeeklyMonitor:
         # What each week's row needs, worked out once.
         self.individual_hours = [ph.individual_sessions_per_week * cs.individual_session_hours for ph in c.phases]
         self.room_names = [room.name for room in c.scenario.rooms]
-        self.other_duties_hours = cs.count * cs.other_duties_hours_per_week
-        self.contracted_hours = cs.count * cs.contracted_hours_per_week
+        self.contracted_hours, self.other_duties_hours = cs.team_hours()
 
     def start(self) -> None:
         """The first week's end. The row is taken after everything else due at that instant (a
@@ -113,4 +112,6 @@ class WeeklyMonitor:
         row["caseload_max"] = max(team.caseload, default=0)
         for name in WEEK_COUNTS:
             row[name] = getattr(w, name)
+        row.update(c.tracks.week_row())  # per-track seat tallies, only when tracks are declared
+        row.update(team.shift_row())  # per-shift hours, only when shifts are declared
         return row

@@ -42,8 +42,9 @@ class Patient:
 
     __slots__ = (
         "pid", "waiting_for", "wake", "deadline", "in_treatment", "dropping",
-        "phase_index", "phase_started", "group", "counselor", "self_help_per_week",
-        "target_phase", "clock_end", "clock_dropout_at", "relapse_rate", "dropout_rate", "phase_starts",
+        "phase_index", "phase_started", "group", "counselor", "self_help_per_week", "track", "flexible",
+        "target_phase", "seat_queue", "clock_end", "clock_dropout_at", "relapse_rate", "dropout_rate", "phase_starts",
+        "attend_day", "day_hours",  # the day's attended group hours (billing.py)
         # recorded
         "referred", "assessment_start", "decided", "waitlist_in", "waitlist_out", "admitted",
         "treatment_end", "aftercare_queue_in", "aftercare_start", "aftercare_end", "ended",
@@ -63,8 +64,11 @@ class Patient:
         self.phase_started = NAN
         self.group: Group | None = None
         self.counselor = -1
+        self.track = 0  # index into the scenario's tracks (0: the one pooled track when none are declared)
+        self.flexible = False  # prefers its track but accepts a phase-1 seat in another
         self.self_help_per_week = 0.0
         self.target_phase = -1  # the phase a patient waiting for a seat moves into
+        self.seat_queue = -1  # the phase whose seat queue the patient is in (-1: none)
         self.clock_end = self.clock_dropout_at = INF  # the current phase or aftercare: its end, dropout
         self.relapse_rate = self.dropout_rate = 0.0
         self.referred = now
@@ -80,6 +84,8 @@ class Patient:
         self.phase_reached = -1
         self.phase_starts: list[float] = []  # when each phase was first entered
         self.aftercare_relapses = 0
+        self.attend_day = -1.0
+        self.day_hours = 0.0
 
 
 class Race(NamedTuple):

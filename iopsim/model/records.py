@@ -101,12 +101,15 @@ class Records:
     """
 
     def __init__(self, n_phases: int = 0, sink: Callable[[dict[str, np.ndarray]], None] | None = None,
-                 keep: bool = True) -> None:
+                 keep: bool = True, extra: tuple[str, ...] = ()) -> None:
+        """`extra`: further integer attributes recorded after FIELDS (e.g. "track", only when tracks are declared)."""
         self._rows = array("d")
-        self._row_of = attrgetter(*FIELDS)
+        self.fields = FIELDS + extra
+        self._counts = frozenset(COUNT_FIELDS + extra)
+        self._row_of = attrgetter(*self.fields)
         self.n_phases = n_phases
         self._padding = [[math.nan] * k for k in range(n_phases + 1)]
-        self.width = len(FIELDS) + n_phases
+        self.width = len(self.fields) + n_phases
         self.sink = sink
         self.keep = keep
         self._sunk = 0  # rows of _rows already handed to the sink
@@ -139,10 +142,11 @@ class Records:
         return len(self._rows) // self.width
 
     def _columns(self, table: np.ndarray) -> dict[str, np.ndarray]:
-        counts = set(COUNT_FIELDS)
-        out = {name: table[:, j].astype(np.int_ if name in counts else np.float64) for j, name in enumerate(FIELDS)}
+        counts = self._counts
+        fields = self.fields
+        out = {name: table[:, j].astype(np.int_ if name in counts else np.float64) for j, name in enumerate(fields)}
         for i in range(self.n_phases):
-            out[phase_start_column(i)] = table[:, len(FIELDS) + i].copy()
+            out[phase_start_column(i)] = table[:, len(fields) + i].copy()
         return out
 
     def to_numpy(self) -> dict[str, np.ndarray]:

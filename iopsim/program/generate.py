@@ -232,7 +232,8 @@ def _place(
                 book.book(room, s, e, group)
             size = getattr(block, "max_size", None)
             return [
-                Session(group=group, day=d, start=_clock(start), hours=hours, room=room, serves=serves, max_size=size)
+                Session(group=group, day=d, start=_clock(start), hours=hours, room=room, serves=serves, max_size=size,
+                        track=block.track)
                 for d in block.days
             ]
     window = block.start if block.latest_start is None else f"{block.start}-{block.latest_start}"

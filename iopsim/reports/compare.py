@@ -38,10 +38,11 @@ class Interval:
     mean: float | None
     lo: float | None
     hi: float | None
+    unit: str = ""
 
     def text(self, decimals: int | None = None, short: bool = False) -> str:
-        """'6.82 (5.69 to 7.96)'; short: the mean only."""
-        d = decimals_for(self.mean) if decimals is None else decimals
+        """'6.82 (5.69 to 7.96)'; short: the mean only (money in whole units)."""
+        d = decimals_for(self.mean, self.unit) if decimals is None else decimals
         main = format_value(self.mean, d)
         if short or self.lo is None or self.hi is None or not (math.isfinite(self.lo) and math.isfinite(self.hi)):
             return main
@@ -112,9 +113,11 @@ def compare(a: RunDir, b: RunDir) -> Comparison:
             continue
         xa, xb = ra[name].to_numpy(float), rb[name].to_numpy(float)
         est = paired_difference_ci(xa, xb) if method == PAIRED else welch_difference_ci(xa, xb)
+        unit = ka.get("unit", "")
+        (lo_a, hi_a), (lo_b, hi_b) = ka["ci95"], kb["ci95"]
         rows.append(KpiDifference(
-            name, ka.get("unit", ""), Interval(ka["mean"], *ka["ci95"]), Interval(kb["mean"], *kb["ci95"]),
-            Interval(_none_if_nan(est.mean), _none_if_nan(est.lo), _none_if_nan(est.hi)), est.n,
+            name, unit, Interval(ka["mean"], lo_a, hi_a, unit), Interval(kb["mean"], lo_b, hi_b, unit),
+            Interval(_none_if_nan(est.mean), _none_if_nan(est.lo), _none_if_nan(est.hi), unit), est.n,
         ))
     return Comparison(a, b, method, rows, caveats(a, b, method))
 
@@ -166,7 +169,8 @@ def relative_text(pct: float | None) -> str:
 
 def difference_text(r: KpiDifference) -> str:
     """'−2.10 (−2.51 to −1.69)' with the difference's own decimals."""
-    d = decimals_for(max((abs(x) for x in (r.diff.lo, r.diff.hi, r.diff.mean) if x is not None), default=None))
+    d = decimals_for(max((abs(x) for x in (r.diff.lo, r.diff.hi, r.diff.mean) if x is not None), default=None),
+                     r.unit)
     return r.diff.text(decimals=d)
 
 

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..analysis.bottleneck import sentence as bottleneck_sentence
+from .budget import budget
 from .charts import drawable, render
 from .compare import HEADLINE_KPIS, Comparison, compare_all, comparison_chart, difference_text, relative_text
 from .rundir import RunDir
@@ -31,7 +33,7 @@ def _estimate(v: dict | None) -> dict:
     """{'mean': '6.82', 'ci': '5.69–7.96'} with the mean's decimals ('–' when undefined)."""
     if not v:
         return {"mean": "–", "ci": ""}
-    d = decimals_for(v.get("mean"))
+    d = decimals_for(v.get("mean"), v.get("unit", ""))
     lo, hi = (v.get("ci95") or [None, None])[:2]
     ci = "" if lo is None or hi is None else f"{format_value(lo, d)}–{format_value(hi, d)}"
     return {"mean": format_value(v.get("mean"), d), "ci": ci}
@@ -248,7 +250,8 @@ def report_context(runs: Sequence[RunDir], image_format: str = "svg") -> dict:
         "version": __version__,
         "runs": [{"letter": letter, "label": r.label, "name": r.name, "folder": r.path.name or str(r.path),
                   "description": r.scenario.get("description", ""), "facts": scenario_facts(r),
-                  "complete": r.complete, "charts": _charts(r, image_format)}
+                  "complete": r.complete, "charts": _charts(r, image_format), "budget": budget(r),
+                  "bottleneck": bottleneck_sentence(r.summary["bottleneck"]) if "bottleneck" in r.summary else ""}
                  for letter, r in zip(letters, runs, strict=True)],
         "headline_sections": [("", headline)],
         "kpi_sections": kpi_rows,

@@ -279,7 +279,3 @@ def summary_problem(summary: dict) -> str | None:
         if not isinstance(v.get("unit", ""), str):
             return f"kpis.{name}.unit: expected a string"
     return None
-
-
-def load_runs(paths) -> list[RunDir]:
-    return [RunDir(p) for p in paths]

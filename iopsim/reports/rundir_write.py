@@ -34,6 +34,7 @@ def summary_document(run: RunSet) -> dict:
         "warmup_weeks": run.scenario.run.warmup_weeks,
         "horizon_years": run.scenario.run.horizon_years,
         "kpis": run.summary(),
+        "bottleneck": run.bottleneck(),
     }
 
 
@@ -133,8 +134,8 @@ def _write_events(run: RunSet, path: Path) -> None:
 def _patients_table(run: RunSet):
     """One row per referral and replication: the times and end state charts are drawn from.
 
-    Outcomes and aftercare statuses are stored by name (lower case), looked up from their codes
-    in one vectorised take rather than one enum call per patient."""
+    Outcomes and aftercare statuses (lower case) and tracks are stored by name, looked up from
+    their codes in one vectorised take rather than one call per patient."""
     import numpy as np
     import pyarrow as pa
 
@@ -154,6 +155,9 @@ def _patients_table(run: RunSet):
                 columns[name] = names(Outcome, values)
             elif name == "aftercare_status":
                 columns[name] = names(AftercareStatus, values)
+            elif name == "track":  # the track's name rather than its index
+                track_names = np.array([t.name for t in run.scenario.tracks], dtype=object)
+                columns[name] = pa.array(track_names[np.asarray(values, dtype=np.int64)], type=pa.string())
             else:
                 columns["patient_id" if name == "pid" else name] = pa.array(np.asarray(values))
         parts.append(pa.table(columns))

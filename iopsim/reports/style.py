@@ -163,6 +163,11 @@ KPI_SECTIONS: dict[str, tuple[str, ...]] = {
         "room_utilization_pct", "counselor_utilization_pct", "counselor_overtime_hours_per_week",
         "individual_sessions_delivered_pct", "group_fill_pct", "group_enrollment_pct", "sessions_cancelled_pct",
     ),
+    "Money": (  # with finance: only; revenue by payer (revenue_<payer>_per_year) joins it too
+        "staff_cost_per_year", "room_cost_per_year", "total_cost_per_year", "revenue_per_year", "net_per_year",
+        "cost_per_admission", "cost_per_completion", "billable_days_per_year", "individual_sessions_per_year",
+        "drug_tests_per_year", "break_even_census",
+    ),
 }
 
 KPI_LABELS: dict[str, str] = {
@@ -205,10 +210,23 @@ KPI_LABELS: dict[str, str] = {
     "group_fill_pct": "Group seats filled (attended)",
     "group_enrollment_pct": "Group seats taken (enrolled)",
     "sessions_cancelled_pct": "Sessions cancelled",
+    "staff_cost_per_year": "Staff cost",
+    "room_cost_per_year": "Room cost",
+    "total_cost_per_year": "Total cost",
+    "revenue_per_year": "Revenue (after denials)",
+    "net_per_year": "Net (revenue - cost)",
+    "cost_per_admission": "Cost per admission",
+    "cost_per_completion": "Cost per completed treatment",
+    "billable_days_per_year": "Billable program days",
+    "individual_sessions_per_year": "Individual sessions delivered",
+    "drug_tests_per_year": "Drug tests",
+    "break_even_census": "Break-even census",
 }
 
 
 def kpi_label(name: str) -> str:
+    if name not in KPI_LABELS and name.startswith("revenue_") and name.endswith("_per_year"):
+        return f"Revenue from {name[len('revenue_'):-len('_per_year')].replace('_', ' ')}"
     return KPI_LABELS.get(name, name.replace("_", " "))
 
 
@@ -216,7 +234,10 @@ def kpi_sections(names: Iterable[str]) -> list[tuple[str, list[str]]]:
     """Group KPI names into the sections above, in their given order; unknown names go last."""
     names = list(names)
     placed = {n for members in KPI_SECTIONS.values() for n in members}
-    out = [(title, [n for n in names if n in members]) for title, members in KPI_SECTIONS.items()]
+    payers = [n for n in names if n not in placed and n.startswith("revenue_") and n.endswith("_per_year")]
+    out = [(title, [n for n in names if n in members or (title == "Money" and n in payers)])
+           for title, members in KPI_SECTIONS.items()]
+    placed.update(payers)
     other = [n for n in names if n not in placed]
     if other:
         out.append(("Other", other))

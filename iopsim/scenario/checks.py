@@ -9,6 +9,7 @@ import math
 from collections import defaultdict
 
 from .calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
+from .finance_schema import check_finance
 from .schema import DAYS, MAX_REFERRALS_PER_WEEK, Scenario
 
 AFTERCARE = "aftercare"
@@ -26,6 +27,10 @@ def check_scenario(s: Scenario) -> list[Problem]:
     problems += _check_names(s)
     problems += _check_program_and_timetable(s)
     problems += _check_staff(s)
+    problems += check_finance(s.finance, [r.name for r in s.rooms])
+
+    problems += _check_tracks(s)
+    problems += _check_shifts(s)
     return problems
 
 
@@ -227,4 +232,110 @@ def _check_staff(s: Scenario) -> list[Problem]:
     needs_counselor = any(_session_kind(x.serves) != INTAKE or s.intake.mode == "timetable_slots" for x in s.timetable)
     if c.count == 0 and needs_counselor:
         out.append(("counselors.count", "the timetable needs at least one counselor"))
+    return out
+
+
+def _check_tracks(s: Scenario) -> list[Problem]:
+    """With tracks declared every phase group belongs to one, and every track can take a patient
+    through every phase (else its patients would wait for a seat forever)."""
+    if not s.tracks:
+        return []
+    out: list[Problem] = []
+    names = [t.name for t in s.tracks]
+    for k, name in enumerate(names):
+        if name in names[:k]:
+            out.append((f"tracks.{k}.name", f"track name {name!r} is used twice"))
+    total = sum(t.only_share + t.prefers_share for t in s.tracks)
+    if abs(total - 1) > TOLERANCE:
+        out.append(("tracks", f"only_share + prefers_share over all tracks must sum to 1, got {total:g}"))
+    if s.program_problems:
+        return out
+    out += _check_program_tracks(s, names)
+    phase_names = set(s.phase_names())
+    group_track: dict[str, str | None] = {}
+    served: dict[str, set[str]] = {name: set() for name in names}
+    written = s.written_sessions
+    for i, sess in enumerate(s.timetable):
+        if i >= written:  # generated: its block's track, checked above
+            if sess.track in served and _session_kind(sess.serves) == "phase":
+                served[sess.track].update(n for n in sess.serves if n in phase_names)
+            continue
+        path = f"timetable.{i}.track"
+        if sess.track is not None and sess.track not in names:
+            out.append((path, f"{sess.track!r} is not a track (tracks: {', '.join(names)})"))
+            continue
+        kind = _session_kind(sess.serves)
+        if kind == "phase" and sess.track is None:
+            out.append((path, f"group {sess.group!r} has no track; with tracks declared every phase group "
+                              f"belongs to one ({', '.join(names)})"))
+            continue
+        previous = group_track.setdefault(sess.group, sess.track)
+        if previous != sess.track:
+            out.append((path, f"group {sess.group!r} is in track {previous!r} in an earlier session, here {sess.track!r}"))
+        if kind == "phase" and sess.track is not None:
+            served[sess.track].update(n for n in sess.serves if n in phase_names)
+    for k, name in enumerate(names):
+        missing = [p.name for p in s.phases if p.name not in served[name]]
+        if missing:
+            out.append((f"tracks.{k}.name", f"track {name!r} has no group serving phase {', '.join(missing)}: "
+                                            "its patients could never move on"))
+    return out
+
+
+def _check_program_tracks(s: Scenario, names: list[str]) -> list[Problem]:
+    """A template's blocks name declared tracks; every phase block names one."""
+    if s.program is None:
+        return []
+    out: list[Problem] = []
+    blocks = [(f"program.phases.{phase}.{b}", block.track, True)
+              for phase, phase_blocks in s.program.phases.items() for b, block in enumerate(phase_blocks)]
+    blocks += [(f"program.aftercare.{b}", block.track, False) for b, block in enumerate(s.program.aftercare)]
+    blocks += [(f"program.intake.{b}", block.track, False) for b, block in enumerate(s.program.intake)]
+    blocks += [(f"program.joins.{j}", join.track, False) for j, join in enumerate(s.program.joins)]
+    for path, track, needs_track in blocks:
+        if track is None and needs_track:
+            out.append((f"{path}.track", f"no track; with tracks declared every phase block belongs to one "
+                                         f"({', '.join(names)})"))
+        elif track is not None and track not in names:
+            out.append((f"{path}.track", f"{track!r} is not a track (tracks: {', '.join(names)})"))
+    return out
+
+
+def _check_shifts(s: Scenario) -> list[Problem]:
+    """Shifts add up to the team, and every session a counselor runs falls inside some shift."""
+    c = s.counselors
+    if not c.shifts:
+        return []
+    out: list[Problem] = []
+    seen: set[str] = set()
+    for k, shift in enumerate(c.shifts):
+        path = f"counselors.shifts.{k}"
+        if shift.name in seen:
+            out.append((f"{path}.name", f"shift name {shift.name!r} is used twice"))
+        seen.add(shift.name)
+        if shift.end_hours <= shift.start_hours:
+            out.append((f"{path}.end", f"{shift.end} is not after start {shift.start}"))
+        contracted, other = c.shift_hours(shift)
+        if other >= contracted:
+            out.append((f"{path}.other_duties_hours_per_week", "leaves no clinical hours; must be below contracted hours"))
+    total = sum(shift.count for shift in c.shifts)
+    if c.count != total:
+        out.append(("counselors.count", f"{c.count} counselors but the shifts add up to {total} (leave count out "
+                                        "or make them agree)"))
+    if s.program_problems:
+        return out
+    windows = "; ".join(f"{x.name}: {','.join(x.days)} {x.start}-{x.end}" for x in c.shifts)
+    written = s.written_sessions
+    for i, sess in enumerate(s.timetable):
+        if _session_kind(sess.serves) == INTAKE and s.intake.mode != "timetable_slots":
+            continue
+        if not any(x.covers(sess.day, sess.start_hours, sess.hours) for x in c.shifts):
+            end = sess.start_hours + sess.hours
+            when = f"on {sess.day} {sess.start}-{int(end):02d}:{round(end % 1 * 60):02d}"
+            if i < written:
+                out.append((f"timetable.{i}.start", f"group {sess.group!r} {when} is outside every counselor "
+                                                    f"shift ({windows})"))
+            else:  # generated from the program template: no timetable line to point at
+                out.append(("counselors.shifts", f"generated group {sess.group!r} {when} is outside every "
+                                                 f"shift ({windows})"))
     return out

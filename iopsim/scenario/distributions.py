@@ -56,14 +56,20 @@ class Fixed(_Spec):
         return self.value
 
 
-class Exponential(_Spec):
-    kind: Literal["exponential"] = "exponential"
-    mean_value: Positive = Field(alias="mean")
+class _ByMean(_Spec):
+    """A spec with a `mean` field, kept as `mean_value` because `mean()` is the method every spec has."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
 
+    kind: str
+    mean_value: Positive = Field(alias="mean")
+
     def mean(self) -> float:
         return self.mean_value
+
+
+class Exponential(_ByMean):
+    kind: Literal["exponential"] = "exponential"
 
 
 class Uniform(_Spec):
@@ -99,61 +105,40 @@ class Triangular(_Spec):
         return (self.low + self.mode + self.high) / 3
 
 
-class Normal(_Spec):
+class Normal(_ByMean):
     """Normal, truncated at 0 by redrawing negative values."""
 
-    kind: Literal["normal"] = "normal"
+    kind: Literal["normal"] = "normal"  # so mean() is `mean` only approximately, when mean >> sd
     mean_value: Bounded = Field(alias="mean")
     sd: Bounded
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
 
-    def mean(self) -> float:
-        return self.mean_value  # approximately, when mean >> sd
+class _MeanSd(_ByMean):
+    """Mean and sd of the variable itself, with sd/mean in MIN_CV..MAX_CV: outside it the lognormal and
+    gamma samplers' parameters give inf, nan or overflow."""
+
+    sd: Positive
+
+    @model_validator(mode="after")
+    def _spread(self) -> _MeanSd:
+        cv = self.sd / self.mean_value
+        if cv < MIN_CV:
+            raise ValueError(f"sd must be at least {MIN_CV:g} x mean (use kind: fixed for a constant)")
+        if cv > MAX_CV:
+            raise ValueError(f"sd must be at most {MAX_CV:g} x mean")
+        return self
 
 
-def _check_cv(spec: Any) -> Any:
-    """Lognormal and gamma samplers need sd/mean in MIN_CV..MAX_CV (else inf, nan or overflow)."""
-    cv = spec.sd / spec.mean_value
-    if cv < MIN_CV:
-        raise ValueError(f"sd must be at least {MIN_CV:g} x mean (use kind: fixed for a constant)")
-    if cv > MAX_CV:
-        raise ValueError(f"sd must be at most {MAX_CV:g} x mean")
-    return spec
-
-
-class Lognormal(_Spec):
+class Lognormal(_MeanSd):
     """Lognormal given by the mean and sd of the variable itself (not of its log)."""
 
     kind: Literal["lognormal"] = "lognormal"
-    mean_value: Positive = Field(alias="mean")
-    sd: Positive
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
-
-    @model_validator(mode="after")
-    def _spread(self) -> Lognormal:
-        return _check_cv(self)
-
-    def mean(self) -> float:
-        return self.mean_value
 
 
-class Gamma(_Spec):
+class Gamma(_MeanSd):
     """Gamma given by mean and sd (shape = (mean/sd)^2)."""
 
     kind: Literal["gamma"] = "gamma"
-    mean_value: Positive = Field(alias="mean")
-    sd: Positive
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
-
-    @model_validator(mode="after")
-    def _spread(self) -> Gamma:
-        return _check_cv(self)
-
-    def mean(self) -> float:
-        return self.mean_value
 
 
 class Empirical(_Spec):

@@ -184,3 +184,50 @@ def test_size_command_exit_codes(tmp_path):
                                      "--rooms", "1", "--counselors", "1..2", "-j", "1", "--out", str(tmp_path / "b")])
     assert none.exit_code == 1
     assert "No candidate in range meets every target" in none.output
+
+
+def intake_limited_dict() -> dict:
+    """Two referrals a week but one 1-hour intake appointment a week: no room or counselor count helps."""
+    d = deterministic_dict()
+    d["run"]["horizon_years"] = 3
+    d["referrals"]["rate_per_week"] = 2
+    d["intake"] = {"mode": "timetable_slots", "appointment_hours": 1, "assessment_hours": 1, "no_show_prob": 0}
+    d["timetable"].append({"group": "intake", "day": "mon", "start": "13:00", "hours": 1, "room": "R",
+                           "serves": ["intake"]})
+    return d
+
+
+def test_when_nothing_meets_the_targets_the_closest_candidate_names_what_still_binds():
+    from iopsim.experiments.binding import closest_candidate, still_binding
+
+    s = sizer(build(intake_limited_dict()), rooms=(1,), counselors=(1, 2, 3))
+    result = s.solve(exhaustive=True)
+    assert result.best is None
+    closest = closest_candidate(result)
+    assert (closest.rooms, closest.counselors) == (1, 3)  # all fail the one target: the most capacity
+    found = still_binding(s, result, replications=2)
+    assert found.candidate is closest and found.replications == 2
+    assert found.bottleneck["binding"] == ["intake"]
+
+
+def test_closest_candidate_fails_fewest_targets():
+    from iopsim.experiments.binding import closest_candidate
+    from iopsim.experiments.sizing import Candidate, SizingResult
+
+    fails_two = Candidate(2, 9, 11, INFEASIBLE, rows=[{}], verdicts={"a": FAIL, "b": FAIL})
+    fails_one = Candidate(1, 2, 3, INFEASIBLE, rows=[{}], verdicts={"a": FAIL, "b": PASS})
+    invalid = Candidate(3, 9, 12, INVALID)
+    assert closest_candidate(SizingResult(None, [fails_two, fails_one, invalid], 0, 0, [])) is fails_one
+    assert closest_candidate(SizingResult(None, [invalid], 0, 0, [])) is None
+
+
+def test_size_command_says_what_still_binds_when_nothing_meets_the_targets(tmp_path):
+    path = tmp_path / "intake.yaml"
+    path.write_text(yaml.safe_dump(intake_limited_dict()))
+    result = CliRunner().invoke(main, ["size", str(path), "--target", "admitted_within_14_days_pct>=90",
+                                       "--rooms", "1", "--counselors", "1..2", "-j", "1", "--out", str(tmp_path / "o")],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    assert "No candidate in range meets every target" in result.output
+    assert "Closest candidate: 1 group rooms and 2 counselors (5 replications). Binding: intake (at capacity 100%" \
+        in result.output

@@ -39,7 +39,7 @@ def test_a_move_takes_a_free_seat_or_waits_in_the_old_one_until_a_seat_frees_up(
     assert c.seats.move(p, 1, then) is True
     assert p.group is g2 and list(g1.roster) == [1]
     assert c.seats.move(q, 1, then) is False  # g2's only seat is taken
-    assert q.group is g1 and list(c.seats.transfer_queues[1]) == [q]
+    assert q.group is g1 and list(c.seats.transfer_queues[0][1]) == [q]
     assert q.wake is None
     c.seats.stand_up(p)  # p leaves: q gets the seat and is resumed into `then`
     assert q.group is g2 and list(g2.roster) == [1] and list(g1.roster) == []

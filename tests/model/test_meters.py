@@ -48,3 +48,32 @@ def test_peak_is_seen_only_after_the_start_and_when_observed():
 
 def test_mean_of_an_empty_window_is_nan():
     assert math.isnan(StockMeter(start=10.0).mean(10.0))
+
+
+def test_capacity_meter_counts_the_time_no_unit_is_free_after_the_start():
+    from iopsim.model.meters import CapacityMeter
+
+    m = CapacityMeter(start=10.0, free=2)
+    m.take(4.0)
+    m.take(6.0)  # full from day 6: counts from day 10
+    m.give(12.0)  # 2 days full
+    m.take(15.0)  # full again
+    m.take(16.0)  # over capacity is still full, and one give does not end it
+    m.give(17.0)
+    m.give(18.0)  # 3 days full
+    assert m.free == 1
+    assert m.share(30.0) == pytest.approx(5 / 20, abs=1e-12)
+    m.take(25.0)  # still full at the end: counts up to it
+    assert m.share(30.0) == pytest.approx(10 / 20, abs=1e-12)
+
+
+def test_capacity_meter_judged_state():
+    from iopsim.model.meters import CapacityMeter
+
+    m = CapacityMeter(start=0.0, free=1)
+    m.set_full(1.0, True)
+    m.set_full(2.0, True)  # no change: still since day 1
+    m.set_full(4.0, False)
+    m.set_full(5.0, False)
+    assert m.share(10.0) == pytest.approx(0.3, abs=1e-12)
+    assert math.isnan(CapacityMeter(start=5.0, free=1).share(5.0))

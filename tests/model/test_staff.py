@@ -20,12 +20,22 @@ def test_new_patients_go_to_the_smallest_caseload_below_the_cap():
         i = t.counselor_with_room()
         assert i is not None
         picks.append(i)
-        t.take_on(i)
+        t.take_on(i, 0.0)
     assert picks == [0, 1, 2, 0, 1, 2]
     assert t.counselor_with_room() is None  # all at the cap of 2
     assert t.peak_caseload == 2
-    t.release(1)
+    t.release(1, 0.0)
     assert t.counselor_with_room() == 1
+
+
+def test_caseloads_are_at_capacity_while_no_counselor_has_room():
+    t = team(count=2)
+    t.caseload_meter.start = 0.0
+    for i, day in ((0, 1.0), (1, 2.0), (0, 3.0), (1, 4.0)):  # all at the cap of 2 from day 4
+        t.take_on(i, day)
+    t.release(0, 7.0)
+    t.take_on(0, 8.0)
+    assert t.caseload_meter.share(10.0) == pytest.approx((3 + 2) / 10, abs=1e-12)
 
 
 def test_booking_spends_the_budget_and_blocks_the_counselor():

@@ -70,10 +70,11 @@ def test_screenshot_is_not_blank(chromium, multi_html, tmp_path):
     page = tmp_path / "report.html"
     page.write_text(multi_html)
     shot = tmp_path / "report.png"
-    result = headless(chromium, tmp_path, "--window-size=1280,4000", f"--screenshot={shot}", page.as_uri())
+    # tall enough to reach the charts below the key results, budget and indicator tables
+    result = headless(chromium, tmp_path, "--window-size=1280,10000", f"--screenshot={shot}", page.as_uri())
     assert result.returncode == 0 and shot.exists(), result.stderr.decode(errors="replace")[-2000:]
     with Image.open(shot) as im:
-        assert im.size == (1280, 4000)
+        assert im.size == (1280, 10000)
         grey = np.asarray(im.convert("L"), dtype=float)
     assert grey.std() > 25  # text, tables and charts, not an empty page
     assert (grey < 100).mean() > 0.01

@@ -211,3 +211,32 @@ def test_degenerate_runs_still_draw(runs_root):
         fig = ch.render(empty, chart)
         assert fig.axes, chart.name
     assert patient_flow(empty).count == 0
+
+
+def test_census_chart_draws_the_seat_totals(base):
+    """Baseline: four treatment groups of 12 (group size 12 in rooms of 14 and 12 seats) and aftercare
+    groups of 14, 14, 14 and 12 seats."""
+    fig = ch.render(base, ch.chart_by_name("census"))
+    lines = {line.get_label(): line.get_ydata()[0] for line in fig.axes[0].lines}
+    assert lines["Treatment seats (48)"] == 48
+    assert lines["Treatment and aftercare seats (102)"] == 48 + 54
+    assert base.summary["bottleneck"]["resources"]["aftercare_seats"]["capacity"] == 54  # as the model sizes them
+    assert fig.axes[0].get_ylim()[1] >= 102
+
+
+def test_chart_numbers_come_without_matplotlib(base_dir):
+    """The data behind the charts is plain tables and arrays: reading it never imports matplotlib."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from iopsim.reports import charts as ch\n"
+        "from iopsim.reports.rundir import RunDir\n"
+        f"run = RunDir({str(base_dir)!r})\n"
+        "ch.admission_waits(run); ch.share_within_target(run); ch.stays(run); ch.counselor_hours(run)\n"
+        "ch.session_slots(run); ch.group_sessions(run); ch.full_share_program(run); ch.seat_totals(run.scenario)\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr

@@ -41,6 +41,17 @@ def test_every_kpi_is_in_the_report(base, single_html):
         assert v["unit"] in single_html
 
 
+def test_key_results_say_what_binds(base, single_html):
+    import html
+
+    from iopsim.analysis.bottleneck import sentence
+
+    text = sentence(base.summary["bottleneck"])
+    assert text.startswith("Binding: ")
+    key_results = single_html.split('<section id="key-results">', 1)[1].split("</section>", 1)[0]
+    assert html.escape(text, quote=False) in key_results or text in key_results
+
+
 def test_every_chart_embedded_as_a_valid_image(single_html):
     page = Page(single_html)
     imgs = page.all("img")

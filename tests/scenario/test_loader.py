@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -18,50 +19,7 @@ from iopsim.scenario.loader import (
     validate_data,
 )
 from iopsim.scenario.schema import Referrals, Scenario
-
-VALID = """\
-name: test clinic
-referrals:
-  rate_per_week: 6
-eligibility:
-  severity_mix: {mild: 0.2, moderate: 0.4, severe: 0.4}
-phases:
-  - name: early
-    duration_weeks: {kind: triangular, low: 4, mode: 6, high: 8}
-    group_sessions_per_week: 2
-    session_hours: 3
-  - name: late
-    duration_weeks: 8
-    group_sessions_per_week: 1
-    session_hours: 2
-timetable:
-  - {group: A, day: mon, start: "09:00", hours: 3, room: blue, serves: [early]}
-  - {group: A, day: wed, start: "09:00", hours: 3, room: blue, serves: [early]}
-  - {group: B, day: tue, start: "18:00", hours: 2, room: blue, serves: [late]}
-  - {group: AC, day: thu, start: "18:00", hours: 1.5, room: green, serves: [aftercare]}
-  - {group: clinic, day: fri, start: "09:00", hours: 4, room: green, serves: [intake]}
-rooms:
-  - {name: blue, seats: 12}
-  - {name: green, seats: 12}
-counselors:
-  count: 3
-"""
-
-
-def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def edited(old: str, new: str) -> str:
-    assert old in VALID, old
-    return VALID.replace(old, new, 1)
-
-
-def line_of(text: str, needle: str) -> int:
-    """1-based line of the first line containing `needle` (independent of the loader)."""
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+from tests.scenario_texts import VALID, edited, line_of, write
 
 
 def problems_of(path: Path, overrides: tuple[str, ...] = ()) -> list[Problem]:
@@ -94,7 +52,7 @@ def test_lines_recorded_for_keys_and_items(tmp_path):
     assert data["counselors"] == {"count": 3}
     assert lines[("phases", 1, "session_hours")] == line_of(VALID, "session_hours: 2")
     assert lines[("timetable", 3)] == line_of(VALID, "group: AC")
-    assert lines[("referrals",)] == 2
+    assert lines[("referrals",)] == line_of(VALID, "referrals:")
 
 
 def test_anchors_and_merge_keys_work_and_are_not_duplicates(tmp_path):
@@ -119,90 +77,87 @@ def test_json_schema_describes_scenario():
 # --------------------------------------------------------------------------- field problems
 
 
-def test_unknown_key_suggests_close_name_at_its_line(tmp_path):
-    text = edited("rate_per_week: 6", "rate_per_weak: 6")
+class Bad(NamedTuple):
+    """VALID with `old` replaced by `new` has one problem, at `path` on the line holding `line_at`
+    (None: line not checked), whose message equals `message` (a str) or holds each fragment (a tuple)."""
+
+    old: str
+    new: str
+    path: str
+    line_at: str | None
+    message: str | tuple[str, ...]
+
+
+_TRIANGULAR = "{kind: triangular, low: 4, mode: 6, high: 8}"
+_MAINTENANCE = "  - name: maintenance\n    duration_weeks: 4\n    group_sessions_per_week: 1\n    session_hours: 1\n"
+
+BAD = {
+    # field problems
+    "unknown_key_suggests_close_name_at_its_line": Bad(
+        "rate_per_week: 6", "rate_per_weak: 6", "referrals.rate_per_weak", "rate_per_weak",
+        "unknown field (typo?) did you mean 'rate_per_week'?",
+    ),
+    "unknown_key_inside_distribution_suggests_its_fields": Bad(
+        "low: 4, mode: 6", "low: 4, mode: 6, hihg: 9", "phases.0.duration_weeks.hihg", None,
+        ("did you mean 'high'?",),
+    ),
+    "wrong_type": Bad(
+        "count: 3", "count: three", "counselors.count", "count: three", ("expected a whole number", "'three'"),
+    ),
+    "out_of_range": Bad(
+        "{name: green, seats: 12}", "{name: green, seats: 0}", "rooms.1.seats", "seats: 0",
+        ("greater than or equal to 1",),
+    ),
+    "literal_error_lists_the_choices": Bad(
+        "day: tue", "day: tuesday", "timetable.2.day", None, ("Input should be 'mon', 'tue'",),
+    ),
+    "missing_required_field": Bad("counselors:\n  count: 3\n", "", "counselors", None, "required field is missing"),
+    "missing_field_in_list_item_points_at_item": Bad(
+        "    group_sessions_per_week: 1\n", "", "phases.1.group_sessions_per_week", "name: late", (),
+    ),
+    "distribution_rule_error_has_clean_path": Bad(
+        _TRIANGULAR, "{kind: triangular, low: 5, mode: 2, high: 9}", "phases.0.duration_weeks", "low: 5",
+        "need low <= mode <= high",
+    ),
+    "distribution_field_error_drops_union_tag": Bad(
+        _TRIANGULAR, "{kind: triangular, low: 4, mode: x, high: 8}", "phases.0.duration_weeks.mode", None, (),
+    ),
+    "negative_number_for_distribution_names_the_field": Bad(
+        "duration_weeks: 8", "duration_weeks: -8", "phases.1.duration_weeks", "duration_weeks: -8",
+        ("greater than or equal to 0",),
+    ),
+    "unknown_distribution_kind": Bad(
+        "kind: triangular", "kind: weibull", "phases.0.duration_weeks", None,
+        ("unknown kind 'weibull'", "'triangular'"),
+    ),
+    "distribution_without_kind": Bad(
+        "kind: triangular, ", "", "phases.0.duration_weeks", None, ("'kind' is missing", "'fixed'"),
+    ),
+    # cross-field checks
+    "severity_mix_not_summing_to_one": Bad(
+        "mild: 0.2", "mild: 0.3", "eligibility.severity_mix", "severity_mix", ("sum to 1",),
+    ),
+    "session_in_unknown_room": Bad(
+        "room: green, serves: [aftercare]", "room: purple, serves: [aftercare]", "timetable.3.room", "purple",
+        ("'purple'",),
+    ),
+    "phase_without_session": Bad(
+        "timetable:\n", _MAINTENANCE + "timetable:\n", "phases.2.name", "maintenance", ("no session",),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD.values(), ids=BAD.keys())
+def test_one_problem_located_and_worded(tmp_path, case):
+    text = edited(case.old, case.new)
     p = only_problem(write(tmp_path, text))
-    assert p.path == "referrals.rate_per_weak"
-    assert p.line == line_of(text, "rate_per_weak")
-    assert p.message == "unknown field (typo?) did you mean 'rate_per_week'?"
-
-
-def test_unknown_key_inside_distribution_suggests_its_fields(tmp_path):
-    text = edited("low: 4, mode: 6", "low: 4, mode: 6, hihg: 9")
-    p = only_problem(write(tmp_path, text))
-    assert p.path == "phases.0.duration_weeks.hihg"
-    assert "did you mean 'high'?" in p.message
-
-
-def test_wrong_type(tmp_path):
-    text = edited("count: 3", "count: three")
-    p = only_problem(write(tmp_path, text))
-    assert (p.path, p.line) == ("counselors.count", line_of(text, "count: three"))
-    assert "expected a whole number" in p.message and "'three'" in p.message
-
-
-def test_out_of_range(tmp_path):
-    text = edited("{name: green, seats: 12}", "{name: green, seats: 0}")
-    p = only_problem(write(tmp_path, text))
-    assert (p.path, p.line) == ("rooms.1.seats", line_of(text, "seats: 0"))
-    assert "greater than or equal to 1" in p.message
-
-
-def test_literal_error_lists_the_choices(tmp_path):
-    text = edited("day: tue", "day: tuesday")
-    p = only_problem(write(tmp_path, text))
-    assert p.path == "timetable.2.day"
-    assert "Input should be 'mon', 'tue'" in p.message
-
-
-def test_missing_required_field(tmp_path):
-    text = edited("counselors:\n  count: 3\n", "")
-    p = only_problem(write(tmp_path, text))
-    assert (p.path, p.message) == ("counselors", "required field is missing")
-
-
-def test_missing_field_in_list_item_points_at_item(tmp_path):
-    text = edited("    group_sessions_per_week: 1\n", "")
-    p = only_problem(write(tmp_path, text))
-    assert (p.path, p.line) == ("phases.1.group_sessions_per_week", line_of(text, "name: late"))
-
-
-def test_distribution_rule_error_has_clean_path(tmp_path):
-    text = edited(
-        "{kind: triangular, low: 4, mode: 6, high: 8}", "{kind: triangular, low: 5, mode: 2, high: 9}"
-    )
-    p = only_problem(write(tmp_path, text))
-    assert (p.path, p.line) == ("phases.0.duration_weeks", line_of(text, "low: 5"))
-    assert p.message == "need low <= mode <= high"
-
-
-def test_distribution_field_error_drops_union_tag(tmp_path):
-    text = edited(
-        "{kind: triangular, low: 4, mode: 6, high: 8}", "{kind: triangular, low: 4, mode: x, high: 8}"
-    )
-    p = only_problem(write(tmp_path, text))
-    assert p.path == "phases.0.duration_weeks.mode"
-
-
-def test_negative_number_for_distribution_names_the_field(tmp_path):
-    text = edited("duration_weeks: 8", "duration_weeks: -8")
-    p = only_problem(write(tmp_path, text))
-    assert (p.path, p.line) == ("phases.1.duration_weeks", line_of(text, "duration_weeks: -8"))
-    assert "greater than or equal to 0" in p.message
-
-
-def test_unknown_distribution_kind(tmp_path):
-    text = edited("kind: triangular", "kind: weibull")
-    p = only_problem(write(tmp_path, text))
-    assert p.path == "phases.0.duration_weeks"
-    assert "unknown kind 'weibull'" in p.message and "'triangular'" in p.message
-
-
-def test_distribution_without_kind(tmp_path):
-    text = edited("kind: triangular, ", "")
-    p = only_problem(write(tmp_path, text))
-    assert p.path == "phases.0.duration_weeks"
-    assert "'kind' is missing" in p.message and "'fixed'" in p.message
+    assert p.path == case.path
+    if case.line_at is not None:
+        assert p.line == line_of(text, case.line_at)
+    if isinstance(case.message, str):
+        assert p.message == case.message
+    for fragment in case.message if isinstance(case.message, tuple) else ():
+        assert fragment in p.message
 
 
 def test_multiple_problems_reported_together_in_line_order(tmp_path):
@@ -213,30 +168,6 @@ def test_multiple_problems_reported_together_in_line_order(tmp_path):
 
 
 # --------------------------------------------------------------------------- cross-field checks
-
-
-def test_severity_mix_not_summing_to_one(tmp_path):
-    text = edited("mild: 0.2", "mild: 0.3")
-    p = only_problem(write(tmp_path, text))
-    assert (p.path, p.line) == ("eligibility.severity_mix", line_of(text, "severity_mix"))
-    assert "sum to 1" in p.message
-
-
-def test_session_in_unknown_room(tmp_path):
-    text = edited("room: green, serves: [aftercare]", "room: purple, serves: [aftercare]")
-    p = only_problem(write(tmp_path, text))
-    assert (p.path, p.line) == ("timetable.3.room", line_of(text, "purple"))
-    assert "'purple'" in p.message
-
-
-def test_phase_without_session(tmp_path):
-    extra = (
-        "  - name: maintenance\n    duration_weeks: 4\n    group_sessions_per_week: 1\n    session_hours: 1\n"
-    )
-    text = edited("timetable:\n", extra + "timetable:\n")
-    p = only_problem(write(tmp_path, text))
-    assert (p.path, p.line) == ("phases.2.name", line_of(text, "maintenance"))
-    assert "no session" in p.message
 
 
 def test_checks_are_optional_and_custom(tmp_path):

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from iopsim.analysis.finance import finance_kpis
 from iopsim.analysis.kpis import END_RATE_KPIS, KPI_UNITS, _capacity_kpis
 from iopsim.analysis.stats import interval_occupancy_mean
 from iopsim.model.clinic import RunResult
@@ -123,7 +124,10 @@ def reference_kpis(result: RunResult) -> dict[str, float]:
 
     # --- capacity (whole weeks after the warm-up) ----------------------------------------------
     k.update(_capacity_kpis(result))
-    return {name: k[name] for name in KPI_UNITS}
+    row = {name: k[name] for name in KPI_UNITS}
+    if result.scenario.finance is not None:  # money: the same pricing, fed this table's counts
+        row.update(finance_kpis(result, k["admissions_per_year"], _rate(graduated, years), k["census_mean"]))
+    return row
 
 
 _AFTERCARE_STARTED = (AftercareStatus.ATTENDING, AftercareStatus.COMPLETED, AftercareStatus.DROPPED_OUT)

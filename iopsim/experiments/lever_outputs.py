@@ -1,0 +1,130 @@
+"""What a lever search leaves on disk: sizing.json, candidates.csv and the runnable recommended.yaml.
+
+recommended.yaml is the base scenario's data (with any --set overrides) with the recommended lever
+values written into its program template, so a planner reads "early evening groups: 2", not a
+generated timetable. Its comment header says what was searched, the targets and what was measured.
+Everything is built in a scratch folder and swapped in whole (files.write_output_dir).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import yaml
+
+from .. import __version__
+from ..analysis.kpis import kpi_units
+from ..analysis.stats import summarise
+from ..files import atomic_write_text, write_output_dir
+from .lever_search import LeverCandidate, LeverResult, LeverSizer, binding_report
+from .levers import apply_levers
+from .outputs import SIZING_KIND
+from .store import json_safe
+
+SIZING_JSON = "sizing.json"
+RECOMMENDED = "recommended.yaml"
+
+
+def candidate_row(order: int, c: LeverCandidate, sizer: LeverSizer) -> dict:
+    row: dict = {"evaluated": order, "step": c.step, "change": c.change, "status": c.status, "cost": c.cost,
+                 "replications": c.replications, "binding": " ".join(c.binding), "reason": c.reason,
+                 **{lv.path: c.values[lv.path] for lv in sizer.levers}}
+    for t in sizer.targets:
+        e = c.estimate(t.kpi) if c.rows else None
+        row[f"{t.kpi}_mean"] = e.mean if e else math.nan
+        row[f"{t.kpi}_ci95_low"] = e.lo if e else math.nan
+        row[f"{t.kpi}_ci95_high"] = e.hi if e else math.nan
+        row[f"{t} verdict"] = c.verdicts.get(str(t), "")
+    return row
+
+
+def sizing_document(result: LeverResult, sizer: LeverSizer, scenario_name: str, scenario_file: Path) -> dict:
+    best = result.best
+    units = None
+    if best is not None:
+        units = kpi_units(sizer.scenario_of(best.values))
+    return {
+        "iopsim_version": __version__, "search": "levers", "scenario_file": str(scenario_file),
+        "scenario": scenario_name, "seed": sizer.seed, "targets": [str(t) for t in sizer.targets],
+        "levers": [{"path": lv.path, "label": lv.label, "base": lv.base, "range": [lv.low, lv.high]}
+                   for lv in sizer.levers],
+        "replications": [sizer.min_replications, sizer.max_replications],
+        "simulations": result.simulations,
+        "invalid_skipped": dict(result.invalid),
+        "recommended": None if best is None else {
+            "levers": best.values, "change": best.change, "cost": best.cost, "replications": best.replications,
+            "binding": best.binding or ["none"], "kpis": summarise(best.rows, units or {})},
+        "still_binding": binding_report(result),
+        "candidates": [candidate_row(i, c, sizer) for i, c in enumerate(result.candidates, 1)],
+    }
+
+
+def recommended_yaml(result: LeverResult, sizer: LeverSizer, scenario_file: Path) -> str:
+    """The recommended scenario as YAML with a comment header (the search, targets and figures)."""
+    best = result.best
+    assert best is not None
+    data = apply_levers(sizer.data, sizer.levers, best.values)
+    header = [f"iopsim {__version__} size: the recommended program for {scenario_file}",
+              "Searched levers (value as written, range searched):",
+              *(f"  {lv.path} ({lv.label}): {lv.base}, {lv.low}..{lv.high}" for lv in sizer.levers),
+              f"Targets, at the 95% confidence bound: {', '.join(map(str, sizer.targets))}",
+              f"Changed from the base: {best.change}",
+              f"Measured: {best.replications} replications, seed {sizer.seed} (run.seed below), "
+              f"{result.simulations} simulations over {len(result.candidates)} candidates in all"]
+    for t in sizer.targets:
+        e = best.estimate(t.kpi)
+        header.append(f"  {t.kpi}: {e.mean:.4g} [95% CI {e.lo:.4g}, {e.hi:.4g}]")
+    header.append(f"Still binding here: {', '.join(best.binding) or 'none'}; cost {best.cost:.6g}")
+    data.setdefault("run", {})["seed"] = sizer.seed
+    data["run"]["replications"] = best.replications
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
+    return "".join(f"# {line}\n" for line in header) + body
+
+
+def write_lever_sizing(result: LeverResult, sizer: LeverSizer, scenario_name: str, scenario_file: Path,
+                       out: Path) -> list[Path]:
+    names: list[str] = []
+
+    def build(tmp: Path) -> None:
+        import pandas as pd
+
+        tmp.mkdir(parents=True, exist_ok=True)
+        doc = sizing_document(result, sizer, scenario_name, scenario_file)
+        atomic_write_text(tmp / SIZING_JSON, json.dumps(json_safe(doc), indent=2, allow_nan=False) + "\n")
+        atomic_write_text(tmp / "candidates.csv",
+                          pd.DataFrame(doc["candidates"]).to_csv(index=False, float_format="%.10g"))
+        names.extend([SIZING_JSON, "candidates.csv"])
+        if result.best is not None:
+            atomic_write_text(tmp / RECOMMENDED, recommended_yaml(result, sizer, scenario_file))
+            names.append(RECOMMENDED)
+
+    write_output_dir(out, SIZING_KIND, build)
+    return [out / n for n in names]
+
+
+GROWTH_JSON = "growth.json"
+GROWN = "grown.yaml"
+
+
+def write_growth(steps, grown: dict, targets, seed: int, scenario_file: Path, out: Path) -> list[Path]:
+    """growth.json (one entry per rate) and grown.yaml (the program after the last step, runnable)."""
+    from dataclasses import asdict
+
+    from .growth import growth_lines
+
+    lines = growth_lines(steps)
+    doc = {"iopsim_version": __version__, "search": "growth", "scenario_file": str(scenario_file), "seed": seed,
+           "targets": [str(t) for t in targets], "steps": [asdict(s) for s in steps], "plan": lines}
+    header = [f"iopsim {__version__} size --growth: {scenario_file} grown rate by rate",
+              f"Targets, at the 95% confidence bound: {', '.join(map(str, targets))}", *lines]
+    body = yaml.safe_dump(grown, sort_keys=False, allow_unicode=True, width=110)
+
+    def build(tmp: Path) -> None:
+        tmp.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(tmp / GROWTH_JSON, json.dumps(json_safe(doc), indent=2, allow_nan=False) + "\n")
+        atomic_write_text(tmp / GROWN, "".join(f"# {line}\n" for line in header) + body)
+
+    write_output_dir(out, SIZING_KIND, build)
+    return [out / GROWTH_JSON, out / GROWN]
