@@ -7,7 +7,8 @@ session, never one per patient per session). No eligibility, phases, relapse, te
 counselors, intake slots or aftercare: whatever iopsim costs beyond this is the price of the
 model it adds, and the benchmark reports the ratio per referral.
 
-Run on its own for the issue's workload: `python benchmarks/reference.py`.
+Run on its own for the issue's workload: `python benchmarks/reference.py`; with `--rate R
+--replications N`, N runs at R referrals/week (the reference for a whole `iopsim run`).
 """
 
 from __future__ import annotations
@@ -116,9 +117,26 @@ def run_reference(w: Workload, seed: int = 1) -> ReferenceResult:
     return ReferenceResult(tally["referrals"], tally["admitted"], tally["attended"], next(env._eid), wall)
 
 
-if __name__ == "__main__":
-    for workload in (Workload(), Workload.carrying(15.0)):
-        r = run_reference(workload)
+def main(argv: list[str] | None = None) -> None:
+    """The issue's workloads, or (--rate) `--replications` runs of one workload: the reference
+    for a whole `iopsim run` (benchmarks/run.py times both commands side by side)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="the minimal plain-SimPy IOP")
+    ap.add_argument("--rate", type=float, help="referrals per week (default: the issue's workloads)")
+    ap.add_argument("--replications", type=int, default=1)
+    ap.add_argument("--years", type=float, default=10.0)
+    args = ap.parse_args(argv)
+    if args.rate is None:
+        workloads = [Workload(years=args.years), Workload.carrying(15.0, years=args.years)]
+    else:
+        workloads = [Workload.carrying(args.rate, years=args.years)] * args.replications
+    for seed, workload in enumerate(workloads, start=1):
+        r = run_reference(workload, seed)
         print(f"{workload.referrals_per_week:g}/week, {workload.tracks} tracks: {r.wall_seconds:.3f} s, "
               f"{r.referrals} referrals, {r.scheduler_events / r.referrals:.2f} events/referral, "
               f"{r.wall_seconds / r.referrals * 1e6:.1f} us/referral")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,10 @@ Measures, for the baseline scenario and a large urban one (the baseline scaled 4
   (e) 100 replications x 10 years with --jobs 1 and --jobs 2, and the parallel efficiency;
   (f) CLI start-up (`iopsim --help`, `iopsim validate`) and that neither imports pandas, scipy
       or matplotlib;
-  (g) peak memory over a 50-year horizon, with and without the event log.
+  (g) peak memory over a 50-year horizon, with and without the event log;
+  (h) the whole command, `iopsim run scenarios/baseline.yaml -n 20 -j 1` (start-up, simulation,
+      KPIs, writing every file), against a fresh interpreter running the reference 20 times at
+      the same referral rate, interleaved; the ratio per referral.
 Timings are the median of several runs, min-max alongside; the machine is named in the output.
 Prints a table and writes JSON (`--json`); `--chart` draws cost against referrals and horizon.
 """
@@ -231,6 +234,60 @@ def cli_startup(repeats: int) -> dict:
     return out
 
 
+WHOLE_REPLICATIONS = 20
+SECTIONS = ("single", "memory", "parallel", "cli", "whole")
+
+
+def whole_run(repeats: int, replications: int = WHOLE_REPLICATIONS) -> dict:
+    """(h): the whole `iopsim run` against the whole reference command, alternating, per referral.
+
+    Both are fresh processes timed from outside, so interpreter start-up, imports, the KPI tally
+    and writing the run folder all count for iopsim, as they do for someone running it."""
+    import tempfile
+
+    scenario = scaled_scenario(1)
+    exe = Path(sys.executable).with_name("iopsim")
+    cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "iopsim.cli"]
+    ref_cmd = [sys.executable, str(HERE / "reference.py"), "--rate", f"{scenario.referrals.rate_per_week:g}",
+               "--replications", str(replications), "--years", f"{scenario.run.horizon_years:g}"]
+    walls, ref_walls, ratios = [], [], []
+    referrals = ref_referrals = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "run"
+        cmd = cli + ["run", str(BASELINE), "-n", str(replications), "-j", "1", "--out", str(out), "--overwrite"]
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True)
+            walls.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            printed = subprocess.run(ref_cmd, check=True, capture_output=True, text=True).stdout
+            ref_walls.append(time.perf_counter() - t0)
+            referrals = _referrals_in(out)
+            ref_referrals = sum(int(line.split(", ")[2].split()[0]) for line in printed.splitlines())
+            ratios.append((walls[-1] / referrals) / (ref_walls[-1] / ref_referrals))
+        files = {p.name: p.stat().st_size for p in sorted(out.iterdir()) if p.is_file() and p.name[0] != "."}
+    return {"command": " ".join(["iopsim"] + cmd[len(cli):-3]), "replications": replications,
+            "referrals": referrals, "wall_seconds": spread(walls),
+            "microseconds_per_referral": spread([1e6 * w / referrals for w in walls]),
+            "reference": {"command": " ".join(["python"] + [Path(ref_cmd[1]).name] + ref_cmd[2:]),
+                          "referrals": ref_referrals, "wall_seconds": spread(ref_walls),
+                          "microseconds_per_referral": spread([1e6 * w / ref_referrals for w in ref_walls])},
+            "ratio_to_reference_per_referral": spread(ratios), "file_bytes": files}
+
+
+def _referrals_in(run_folder: Path) -> int:
+    """Referrals over every replication of a run folder: the rows of patients.parquet (or of the
+    patients.csv.gz of earlier versions, so that they can be measured the same way)."""
+    import gzip
+
+    import pyarrow.parquet as pq
+
+    if (run_folder / "patients.parquet").is_file():
+        return pq.ParquetFile(run_folder / "patients.parquet").metadata.num_rows
+    with gzip.open(run_folder / "patients.csv.gz", "rt") as f:
+        return sum(1 for _ in f) - 1
+
+
 def scaling(factors: list[int], horizons: list[float], repeats: int) -> dict:
     """Cost against referrals per week (the baseline scaled) and against the horizon."""
     from iopsim.model.clinic import simulate
@@ -317,57 +374,74 @@ def _mem(m: dict) -> str:
 
 
 def table(res: dict) -> str:
+    """The results as a table; sections left out with --only are left out of it too."""
     m = res["machine"]
-    b, u = res["single"]["baseline"], res["single"]["large_urban"]
-    rows = [
-        ("", "baseline", f"large urban ({LARGE}x)"),
-        ("referrals per week", f"{b['referrals_per_week']:g}", f"{u['referrals_per_week']:g}"),
-        ("(a) wall s per simulated year", _fmt(b["wall_seconds_per_simulated_year"]),
-         _fmt(u["wall_seconds_per_simulated_year"])),
-        ("(b) simulated referrals per s", _fmt(b["referrals_per_second"]), _fmt(u["referrals_per_second"])),
-        ("(c) scheduler events per referral", f"{b['scheduler_events_per_referral']:.2f}",
-         f"{u['scheduler_events_per_referral']:.2f}"),
-        ("    reference: events per referral", f"{b['reference']['scheduler_events_per_referral']:.2f}",
-         f"{u['reference']['scheduler_events_per_referral']:.2f}"),
-        ("    iopsim, us per referral", _fmt(b["microseconds_per_referral"]), _fmt(u["microseconds_per_referral"])),
-        ("    reference, us per referral", _fmt(b["reference"]["microseconds_per_referral"]),
-         _fmt(u["reference"]["microseconds_per_referral"])),
-        ("    iopsim / reference per referral", _fmt(b["ratio_to_reference_per_referral"]),
-         _fmt(u["ratio_to_reference_per_referral"])),
-    ]
-    mb, mu = res["memory"]["baseline_10y"], res["memory"]["large_urban_10y"]
-    rows += [
-        ("(d) peak memory, 10 y: model / process", _mem(mb), _mem(mu)),
-    ]
-    pb, pu = res["parallel"]["baseline"], res["parallel"].get("large_urban")
-    for label, key, f in (("(e) {n} reps x {y:g} y, jobs 1", "jobs1_seconds", "{:.1f} s"),
-                          ("    jobs 2", "jobs2_seconds", "{:.1f} s"),
-                          ("    parallel efficiency", "efficiency", "{:.0%}"),
-                          ("    extra CPU time with jobs 2", "cpu_overhead", "{:+.0%}"),
-                          ("    shipped per replication, KiB", "shipped_kib_per_replication", "{:.0f}"),
-                          ("    its pickle round trip, ms", "pickle_round_trip_ms_per_replication", "{:.1f}")):
-        rows.append((label.format(n=pb["replications"], y=pb["years"]), f.format(pb[key]),
-                     f.format(pu[key]) if pu else "not run"))
-    c = res["cli"]
-    rows += [
-        ("(f) iopsim --help, s", _fmt(c["help"]["wall_seconds"], digits=2),
-         "imports " + (", ".join(c["help"]["heavy_imports"]) or "none of " + "/".join(HEAVY))),
-        ("    iopsim validate, s", _fmt(c["validate"]["wall_seconds"], digits=2),
-         "imports " + (", ".join(c["validate"]["heavy_imports"]) or "none of " + "/".join(HEAVY))),
-    ]
-    g, ge = res["memory"]["baseline_50y"], res["memory"]["baseline_50y_events"]
-    rows += [
-        ("(g) 50 y peak memory: model / process", _mem(g), f"with --events: {_mem(ge)}"),
-        ("    model bytes per referral, 10 y / 50 y", f"{mb['traced_bytes_per_referral']:.0f} / "
-         f"{g['traced_bytes_per_referral']:.0f}", f"with --events: {ge['traced_bytes_per_referral']:.0f}"),
-    ]
-    n10, n50 = res["memory"].get("baseline_10y_no_patients"), res["memory"].get("baseline_50y_no_patients")
-    if n10 and n50:
-        rows.append(("    --no-patients: model, 10 y / 50 y", f"{n10['traced_peak_mib']:.1f} / "
-                     f"{n50['traced_peak_mib']:.1f} MiB", "only the weekly series grows"))
+    rows = [("", "baseline", f"large urban ({LARGE}x)")]
+    runs = res["settings"]["repeats"]
+    if "single" in res:
+        b, u = res["single"]["baseline"], res["single"]["large_urban"]
+        rows += [
+            ("referrals per week", f"{b['referrals_per_week']:g}", f"{u['referrals_per_week']:g}"),
+            ("(a) wall s per simulated year", _fmt(b["wall_seconds_per_simulated_year"]),
+             _fmt(u["wall_seconds_per_simulated_year"])),
+            ("(b) simulated referrals per s", _fmt(b["referrals_per_second"]), _fmt(u["referrals_per_second"])),
+            ("(c) scheduler events per referral", f"{b['scheduler_events_per_referral']:.2f}",
+             f"{u['scheduler_events_per_referral']:.2f}"),
+            ("    reference: events per referral", f"{b['reference']['scheduler_events_per_referral']:.2f}",
+             f"{u['reference']['scheduler_events_per_referral']:.2f}"),
+            ("    iopsim, us per referral", _fmt(b["microseconds_per_referral"]),
+             _fmt(u["microseconds_per_referral"])),
+            ("    reference, us per referral", _fmt(b["reference"]["microseconds_per_referral"]),
+             _fmt(u["reference"]["microseconds_per_referral"])),
+            ("    iopsim / reference per referral", _fmt(b["ratio_to_reference_per_referral"]),
+             _fmt(u["ratio_to_reference_per_referral"])),
+        ]
+    if "memory" in res:
+        mb, mu = res["memory"]["baseline_10y"], res["memory"]["large_urban_10y"]
+        rows.append(("(d) peak memory, 10 y: model / process", _mem(mb), _mem(mu)))
+    if "parallel" in res:
+        pb, pu = res["parallel"]["baseline"], res["parallel"].get("large_urban")
+        for label, key, f in (("(e) {n} reps x {y:g} y, jobs 1", "jobs1_seconds", "{:.1f} s"),
+                              ("    jobs 2", "jobs2_seconds", "{:.1f} s"),
+                              ("    parallel efficiency", "efficiency", "{:.0%}"),
+                              ("    extra CPU time with jobs 2", "cpu_overhead", "{:+.0%}"),
+                              ("    shipped per replication, KiB", "shipped_kib_per_replication", "{:.0f}"),
+                              ("    its pickle round trip, ms", "pickle_round_trip_ms_per_replication", "{:.1f}")):
+            rows.append((label.format(n=pb["replications"], y=pb["years"]), f.format(pb[key]),
+                         f.format(pu[key]) if pu else "not run"))
+    if "cli" in res:
+        c = res["cli"]
+        rows += [
+            ("(f) iopsim --help, s", _fmt(c["help"]["wall_seconds"], digits=2),
+             "imports " + (", ".join(c["help"]["heavy_imports"]) or "none of " + "/".join(HEAVY))),
+            ("    iopsim validate, s", _fmt(c["validate"]["wall_seconds"], digits=2),
+             "imports " + (", ".join(c["validate"]["heavy_imports"]) or "none of " + "/".join(HEAVY))),
+        ]
+    if "memory" in res:
+        g, ge = res["memory"]["baseline_50y"], res["memory"]["baseline_50y_events"]
+        rows += [
+            ("(g) 50 y peak memory: model / process", _mem(g), f"with --events: {_mem(ge)}"),
+            ("    model bytes per referral, 10 y / 50 y", f"{mb['traced_bytes_per_referral']:.0f} / "
+             f"{g['traced_bytes_per_referral']:.0f}", f"with --events: {ge['traced_bytes_per_referral']:.0f}"),
+        ]
+        n10, n50 = res["memory"].get("baseline_10y_no_patients"), res["memory"].get("baseline_50y_no_patients")
+        if n10 and n50:
+            rows.append(("    --no-patients: model, 10 y / 50 y", f"{n10['traced_peak_mib']:.1f} / "
+                         f"{n50['traced_peak_mib']:.1f} MiB", "only the weekly series grows"))
+    if "whole" in res:
+        w = res["whole"]
+        rows += [
+            (f"(h) whole `iopsim run -n {w['replications']} -j 1`, s", _fmt(w["wall_seconds"]),
+             f"{w['referrals']} referrals"),
+            (f"    reference x {w['replications']}, s", _fmt(w["reference"]["wall_seconds"]),
+             f"{w['reference']['referrals']} referrals"),
+            ("    iopsim, us per referral", _fmt(w["microseconds_per_referral"]), ""),
+            ("    reference, us per referral", _fmt(w["reference"]["microseconds_per_referral"]), ""),
+            ("    iopsim / reference per referral", _fmt(w["ratio_to_reference_per_referral"]), ""),
+        ]
     width = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [f"iopsim {m['iopsim']} on {m['cpus']} cores ({m['cpu']}), Python {m['python']}, "
-             f"SimPy {m['simpy']}, numpy {m['numpy']}; median (min-max) of {b['wall_seconds']['runs']} runs; "
+             f"SimPy {m['simpy']}, numpy {m['numpy']}; median (min-max) of {runs} runs; "
              f"load average {res['load_average']['start']:.2f} at start, {res['load_average']['end']:.2f} at end"]
     lines += ["  ".join(cell.ljust(width[i]) for i, cell in enumerate(r)).rstrip() for r in rows]
     return "\n".join(lines)
@@ -381,7 +455,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--no-large-parallel", action="store_true", help="(e) for the baseline only")
     ap.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the results")
     ap.add_argument("--chart", type=Path, help="draw cost vs referrals and horizon here (e.g. docs/perf-scaling.png)")
+    ap.add_argument("--only", type=lambda v: set(v.split(",")), default=set(SECTIONS),
+                    help=f"measure only these, comma-separated: {','.join(SECTIONS)} (default all)")
     args = ap.parse_args(argv)
+    unknown = args.only - set(SECTIONS)
+    if unknown:
+        ap.error(f"--only: unknown {', '.join(sorted(unknown))} (choose from {', '.join(SECTIONS)})")
     repeats = args.repeats or (3 if args.quick else 5)
     reps = args.replications or (20 if args.quick else 100)
 
@@ -393,20 +472,27 @@ def main(argv: list[str] | None = None) -> dict:
     res: dict = {"machine": _machine(), "settings": {"repeats": repeats, "replications": reps, "seed": SEED,
                                                      "large_urban_factor": LARGE}}
     base, large = scaled_scenario(1), scaled_scenario(LARGE)
-    print("(a)-(c) one replication ...", file=sys.stderr)
-    res["single"] = {"baseline": time_one_replication(base, repeats),
-                     "large_urban": time_one_replication(large, repeats)}
-    print("(d), (g) memory ...", file=sys.stderr)
-    res["memory"] = {"baseline_10y": memory(1, 10), "large_urban_10y": memory(LARGE, 10),
-                     "baseline_50y": memory(1, 50), "baseline_50y_events": memory(1, 50, events=True),
-                     "baseline_10y_no_patients": memory(1, 10, patients=False),
-                     "baseline_50y_no_patients": memory(1, 50, patients=False)}
-    print("(e) parallel ...", file=sys.stderr)
-    res["parallel"] = {"baseline": parallel(base, reps)}
-    if not args.no_large_parallel:
-        res["parallel"]["large_urban"] = parallel(large, reps)
-    print("(f) CLI ...", file=sys.stderr)
-    res["cli"] = cli_startup(repeats)
+    if "whole" in args.only:
+        print("(h) the whole command ...", file=sys.stderr)
+        res["whole"] = whole_run(repeats)
+    if "single" in args.only:
+        print("(a)-(c) one replication ...", file=sys.stderr)
+        res["single"] = {"baseline": time_one_replication(base, repeats),
+                         "large_urban": time_one_replication(large, repeats)}
+    if "memory" in args.only:
+        print("(d), (g) memory ...", file=sys.stderr)
+        res["memory"] = {"baseline_10y": memory(1, 10), "large_urban_10y": memory(LARGE, 10),
+                         "baseline_50y": memory(1, 50), "baseline_50y_events": memory(1, 50, events=True),
+                         "baseline_10y_no_patients": memory(1, 10, patients=False),
+                         "baseline_50y_no_patients": memory(1, 50, patients=False)}
+    if "parallel" in args.only:
+        print("(e) parallel ...", file=sys.stderr)
+        res["parallel"] = {"baseline": parallel(base, reps)}
+        if not args.no_large_parallel:
+            res["parallel"]["large_urban"] = parallel(large, reps)
+    if "cli" in args.only:
+        print("(f) CLI ...", file=sys.stderr)
+        res["cli"] = cli_startup(repeats)
     if args.chart:
         print("scaling chart ...", file=sys.stderr)
         res["scaling"] = scaling([1, 2, 4, 6, 8], [5, 10, 20, 35, 50], max(1, repeats - 2))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
@@ -42,7 +43,7 @@ REQUIRED_KPIS = [
     "length_of_stay_days_mean", "length_of_stay_days_median", "relapses_per_admission",
     "room_utilization_pct", "counselor_utilization_pct", "group_fill_pct", "reneged_per_year",
 ]
-RUN_FILES = (".iopsim-output", "summary.json", "replications.csv", "timeseries.csv", "sessions.csv", "patients.csv.gz")
+RUN_FILES = (".iopsim-output", "summary.json", "replications.csv", "timeseries.parquet", "sessions.csv", "patients.parquet")
 EVENTS_HEADER = "patient_id,replication,time_days,event,phase"
 
 # --------------------------------------------------------------------------- helpers
@@ -184,13 +185,34 @@ def test_run_replications_csv_has_one_row_per_replication_and_a_column_per_kpi(b
     assert mean == pytest.approx(summary["kpis"]["census_mean"]["mean"], rel=1e-6)
 
 
-def test_run_timeseries_csv_has_replication_and_week_columns(baseline_run):
+def test_run_timeseries_has_replication_and_week_columns(baseline_run):
+    import pyarrow.parquet as pq
+
     _, out = baseline_run
-    header, rows = read_csv(out / "timeseries.csv")
-    assert header[:2] == ["replication", "week"]
-    for rep in ("0", "1"):
-        weeks = [int(r["week"]) for r in rows if r["replication"] == rep]
+    table = pq.read_table(out / "timeseries.parquet").to_pydict()
+    assert list(table)[:2] == ["replication", "week"]
+    for rep in (0, 1):
+        weeks = [w for r, w in zip(table["replication"], table["week"], strict=True) if r == rep]
         assert weeks == list(range(1, 2 * 365 // 7 + 1)), rep  # whole weeks of the 2-year horizon
+
+
+def test_run_patients_parquet_holds_the_replications_exactly(baseline_run):
+    """patients.parquet keeps every time to the last bit (the CSV rounded to 1e-6 days), outcomes by name."""
+    import pyarrow.parquet as pq
+
+    from iopsim.model.records import Outcome
+    from iopsim.runner import run_one
+
+    _, out = baseline_run
+    summary = json.loads((out / "summary.json").read_text())
+    table = pq.read_table(out / "patients.parquet").to_pandas()
+    scenario = load_scenario(BASELINE, ["run.horizon_years=2", "run.warmup_weeks=10", "referrals.rate_per_week=7"])
+    expected = run_one(scenario, summary["seed"], 1).patients
+    rows = table[table["replication"] == 1]
+    assert rows["patient_id"].tolist() == expected["pid"].tolist()
+    np.testing.assert_array_equal(rows["admitted"].to_numpy(), expected["admitted"])
+    assert set(rows["outcome"]) <= {o.name.lower() for o in Outcome}
+    assert (rows["outcome"] == "graduated").sum() == (expected["outcome"] == Outcome.GRADUATED).sum()
 
 
 def test_run_prints_table_with_kpi_names_and_folder(baseline_run):

@@ -72,7 +72,7 @@ def plot(run_dir: Path, formats: list[str], out: Path | None, overwrite: bool) -
         paths = write_charts(run, out, formats, overwrite=True)
     click.echo(f"Wrote {len(paths)} chart files to {paths[0].parent}/")
     if not run.has_patients:
-        click.echo("The wait, flow and length-of-stay charts need patients.csv.gz, which this run skipped "
+        click.echo("The wait, flow and length-of-stay charts need patients.parquet, which this run skipped "
                    "(--no-patients).")
 
 

@@ -105,7 +105,7 @@ def init(path: Path, force: bool) -> None:
 @overwrite_option
 @click.option("--events", is_flag=True, help="Also write events.csv, the full patient event log.")
 @click.option("--no-patients", is_flag=True,
-              help="Skip patients.csv.gz: memory then stays bounded on very long horizons (some charts need it).")
+              help="Skip patients.parquet: memory then stays bounded on very long horizons (some charts need it).")
 @click.option("--charts", is_flag=True, help="Also draw the standard charts into OUT/charts (as `iopsim plot`).")
 @yes_option
 def run(scenario: Path, replications: int | None, seed: int | None, overrides: tuple[str, ...], jobs: int,

@@ -1,7 +1,9 @@
 """A run folder written by `iopsim run`, loaded lazily for charts, comparisons and reports.
 
-Only summary.json is read up front (it is small and says what the run was); the CSVs are read
-on first use and kept, because several charts share them. Every problem with the folder is a
+Only summary.json is read up front (it is small and says what the run was); the tables are read
+on first use and kept, because several charts share them. The weekly series and the patients are
+Parquet (timeseries.parquet, patients.parquet); run folders written before that hold them as
+timeseries.csv and patients.csv.gz, and are read just the same. Every problem with the folder is a
 RunDirError naming the folder, so the CLI can print it and exit 2.
 """
 
@@ -16,6 +18,9 @@ from ..scenario.calendar import DAYS_PER_YEAR
 from ..scenario.window import Window
 
 SUMMARY_KEYS = ("iopsim_version", "scenario", "seed", "replications", "warmup_weeks", "horizon_years", "kpis")
+PATIENTS_FILE = "patients.parquet"
+TIMESERIES_FILE = "timeseries.parquet"
+LEGACY_FILES = {PATIENTS_FILE: "patients.csv.gz", TIMESERIES_FILE: "timeseries.csv"}  # older run folders
 TREATMENT_OUTCOMES = ("graduated", "dropped_out", "relapse_discharge")
 
 
@@ -110,13 +115,36 @@ class RunDir:
     def _csv(self, name: str, **kwargs):
         import pandas as pd
 
-        path = self.path / name
-        if not path.is_file():
-            raise RunDirError(self.path, f"{name} is missing: not a complete run folder (re-run `iopsim run`)")
+        path = self._existing(name)
         try:
             return pd.read_csv(path, **kwargs)
         except (OSError, ValueError, EOFError) as err:  # pandas parser errors are ValueErrors
+            raise RunDirError(self.path, f"{path.name} is not readable ({err})") from None
+
+    def _table(self, name: str):
+        """A Parquet table, or the CSV an older run folder holds in its place."""
+        path = self._existing(name)
+        if path.name != name:
+            return self._csv(path.name)
+        import pandas as pd
+
+        try:
+            return pd.read_parquet(path, engine="pyarrow")
+        except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
             raise RunDirError(self.path, f"{name} is not readable ({err})") from None
+
+    def _find(self, name: str) -> Path | None:
+        """The file `name`, or the older file it replaced; None when neither is there."""
+        for candidate in (name, LEGACY_FILES.get(name)):
+            if candidate and (self.path / candidate).is_file():
+                return self.path / candidate
+        return None
+
+    def _existing(self, name: str) -> Path:
+        path = self._find(name)
+        if path is None:
+            raise RunDirError(self.path, f"{name} is missing: not a complete run folder (re-run `iopsim run`)")
+        return path
 
     @cached_property
     def replication_kpis(self):
@@ -125,7 +153,7 @@ class RunDir:
 
     @cached_property
     def timeseries(self):
-        return self._csv("timeseries.csv")
+        return self._table(TIMESERIES_FILE)
 
     @cached_property
     def sessions(self):
@@ -133,11 +161,11 @@ class RunDir:
 
     @cached_property
     def has_patients(self) -> bool:
-        return (self.path / "patients.csv.gz").is_file()
+        return self._find(PATIENTS_FILE) is not None
 
     @cached_property
     def patients(self):
-        return self._csv("patients.csv.gz")
+        return self._table(PATIENTS_FILE)
 
     # --- derived views ------------------------------------------------------------------------------
     def window_weeks(self):

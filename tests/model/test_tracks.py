@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from typing import Any
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from iopsim.model.clinic import Clinic
@@ -197,9 +197,8 @@ def test_a_run_folder_carries_per_track_kpis_with_units_and_track_names(tmp_path
     assert kpis["track_evening_wait_to_admission_days_mean"]["unit"] == "days"
     assert kpis["track_day_census_mean"]["unit"] == "patients"
     assert kpis["track_day_admitted_within_14_days_pct"]["mean"] == 100.0
-    with gzip.open(folder / "patients.csv.gz", "rt") as f:
-        header, first = f.readline().strip().split(","), f.readline().strip().split(",")
-    assert header[-1] == "track" and first[-1] in ("day", "evening")
+    patients = pq.read_table(folder / "patients.parquet").to_pydict()
+    assert list(patients)[-1] == "track" and patients["track"] and set(patients["track"]) <= {"day", "evening"}
 
 
 def test_the_bottleneck_names_the_evening_seats_not_the_pooled_seats():

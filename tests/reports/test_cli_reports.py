@@ -60,12 +60,12 @@ def test_plot_and_report_skip_per_patient_charts_after_no_patients(tmp_path):
     result = runner.invoke(main, ["run", "scenarios/baseline.yaml", "--set", "run.horizon_years=2", "--set",
                                   "run.warmup_weeks=10", "-n", "2", "-j", "1", "--no-patients", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert not (out / "patients.csv.gz").exists()
+    assert not (out / "patients.parquet").exists()
     result = runner.invoke(main, ["plot", str(out)])
     assert result.exit_code == 0, result.output
     assert sorted(p.stem for p in (out / "charts").iterdir()) == [
         ".iopsim-output", "01-waitlist", "02-census", "04-rooms", "05-counselors", "08-groups"]
-    assert "need patients.csv.gz" in result.stdout
+    assert "need patients.parquet" in result.stdout
     result = runner.invoke(main, ["report", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / "report.html").stat().st_size > 10_000

@@ -45,11 +45,38 @@ def test_unreadable_or_foreign_summary(tmp_path):
 def test_missing_csv_is_named_when_needed(tmp_path, base_dir):
     folder = tmp_path / "partial"
     shutil.copytree(base_dir, folder)
-    (folder / "patients.csv.gz").unlink()
+    (folder / "patients.parquet").unlink()
     run = RunDir(folder)  # the summary alone is enough to open it
     assert run.replication_kpis.shape[0] == 3
-    with pytest.raises(RunDirError, match=r"partial: patients\.csv\.gz is missing"):
+    with pytest.raises(RunDirError, match=r"partial: patients\.parquet is missing"):
         run.patients  # noqa: B018
+
+
+def test_older_run_folder_with_csv_tables_reads_the_same(tmp_path, base_dir, base):
+    """Run folders written before Parquet hold timeseries.csv and patients.csv.gz: still read, same values."""
+    folder = tmp_path / "older"
+    shutil.copytree(base_dir, folder)
+    base.timeseries.to_csv(folder / "timeseries.csv", index=False, float_format="%.10g")
+    base.patients.to_csv(folder / "patients.csv.gz", index=False, float_format="%.6f")
+    (folder / "timeseries.parquet").unlink()
+    (folder / "patients.parquet").unlink()
+    older = RunDir(folder)
+    assert older.has_patients
+    assert list(older.timeseries.columns) == list(base.timeseries.columns)
+    np.testing.assert_allclose(older.timeseries.to_numpy(dtype=float), base.timeseries.to_numpy(dtype=float),
+                               rtol=1e-9)
+    assert list(older.patients.columns) == list(base.patients.columns)
+    assert (older.patients["outcome"] == base.patients["outcome"]).all()
+    np.testing.assert_allclose(older.patients["admitted"], base.patients["admitted"], atol=1e-6)
+    assert older.weekly_mean("waitlist")[1] == pytest.approx(base.weekly_mean("waitlist")[1])
+
+
+def test_unreadable_parquet_is_named(tmp_path, base_dir):
+    folder = tmp_path / "broken"
+    shutil.copytree(base_dir, folder)
+    (folder / "timeseries.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(RunDirError, match=r"broken: timeseries\.parquet is not readable"):
+        RunDir(folder).timeseries  # noqa: B018
 
 
 def test_window_weeks_start_at_the_warmup(base):
@@ -70,3 +97,18 @@ def test_weekly_band_is_mean_and_t_interval_across_replications(base):
     t = 4.302652729911275  # t(0.975, df=2)
     np.testing.assert_allclose(hi - mean, t * sd / np.sqrt(3), atol=1e-9)
     np.testing.assert_allclose(mean - lo, t * sd / np.sqrt(3), atol=1e-9)
+
+
+def test_a_series_whole_in_one_replication_and_fractional_in_another_is_written_as_floats(tmp_path):
+    from types import SimpleNamespace
+
+    import pyarrow.parquet as pq
+
+    from iopsim.reports.rundir_write import _timeseries_table, _write_parquet
+    from iopsim.runner import ReplicationOutput
+
+    run = SimpleNamespace(outputs=[ReplicationOutput(0, {}, {"room_hours": [0, 0]}),
+                                   ReplicationOutput(1, {}, {"room_hours": [0.5, 3.0]})])
+    _write_parquet(_timeseries_table(run), tmp_path / "timeseries.parquet")
+    table = pq.read_table(tmp_path / "timeseries.parquet").to_pydict()
+    assert table == {"replication": [0, 0, 1, 1], "week": [1, 2, 1, 2], "room_hours": [0.0, 0.0, 0.5, 3.0]}
