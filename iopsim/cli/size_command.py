@@ -18,6 +18,7 @@ from .common import (
     output_or_exit,
     overwrite_option,
     scenario_argument,
+    seed_option,
     set_option,
     worker_count,
     write_errors,
@@ -110,7 +111,7 @@ def _targets(ctx, param, texts: tuple[str, ...]):
               help="Replications every candidate starts with.")
 @click.option("--max-replications", type=click.IntRange(min=2), default=40, show_default=True,
               help="Cap for candidates whose confidence interval straddles a target.")
-@click.option("--seed", type=click.IntRange(min=0), help="Base seed (default: the scenario's run.seed).")
+@seed_option
 @click.option("--exhaustive", is_flag=True, help="Evaluate every candidate instead of searching (slower; full chart).")
 @click.option("--objective", type=click.Choice(["cost", "net"]), default="cost", show_default=True,
               help="With a finance: section: the least total cost per year, or the most net per year.")
