@@ -2,10 +2,12 @@
 
 from . import (  # noqa: F401  (each registers its commands)
     analysis_commands,
-    experiment_commands,
     program_commands,
     report_commands,
     scenario_commands,
+    sensitivity_command,
+    size_command,
+    sweep_command,
 )
 from .common import main
 

@@ -16,6 +16,7 @@ from .common import (
     main,
     progress_bar,
     scenario_argument,
+    seed_option,
     set_option,
     worker_count,
 )
@@ -25,7 +26,7 @@ from .common import (
 @scenario_argument
 @set_option
 @click.option("-n", "--replications", type=click.IntRange(min=2, max=1000), default=10, show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), help="Base seed (default: the scenario's run.seed).")
+@seed_option
 @click.option("--window", "window_weeks", type=click.IntRange(min=1), default=8, show_default=True,
               help="Welch moving-average window, weeks.")
 @jobs_option

@@ -32,6 +32,23 @@ set_option = click.option(
     help="Override a scenario field, e.g. --set referrals.rate_per_week=12 (repeatable).",
 )
 
+seed_option = click.option("--seed", type=click.IntRange(min=0), help="Base seed (default: the scenario's run.seed).")
+
+
+def _formats(ctx, param, value: str) -> list[str]:
+    from ..reports.style import parse_formats  # light: no matplotlib import
+
+    try:
+        return parse_formats(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+def formats_option(help: str):
+    """--format png,svg,pdf -> the list of image formats; `help` says what they are for."""
+    return click.option("--format", "formats", default="png", show_default=True, callback=_formats,
+                        metavar="png,svg,pdf", help=help)
+
 
 def worker_count(jobs: int) -> int:
     """--jobs 0 means one worker per CPU."""

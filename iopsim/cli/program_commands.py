@@ -6,17 +6,8 @@ from pathlib import Path
 
 import click
 
+from .common import formats_option, main, scenario_argument, set_option
 from .common import load_or_exit as _load
-from .common import main, scenario_argument, set_option
-
-
-def _formats(ctx, param, value: str) -> list[str]:
-    from ..reports.style import parse_formats  # light: no matplotlib import
-
-    try:
-        return parse_formats(value)
-    except ValueError as err:
-        raise click.BadParameter(str(err)) from None
 
 
 @main.command()
@@ -26,8 +17,7 @@ def _formats(ctx, param, value: str) -> list[str]:
               help="Also write the sessions as CSV to this file.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write timetable.csv and the room-by-hour chart (timetable.<format>) to this folder.")
-@click.option("--format", "formats", default="png", show_default=True, callback=_formats, metavar="png,svg,pdf",
-              help="Chart formats for --out.")
+@formats_option("Chart formats for --out.")
 def timetable(scenario: Path, overrides: tuple[str, ...], csv_path: Path | None, out: Path | None,
               formats: list[str]) -> None:
     """Print SCENARIO's weekly timetable (generated from its `program:` template, if any) and room use."""

@@ -13,19 +13,10 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, main, output_or_exit, overwrite_option
+from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, formats_option, main, output_or_exit, overwrite_option
 
 run_dir_argument = click.argument("run_dirs", nargs=-1, required=True,
                                   type=click.Path(file_okay=False, path_type=Path), metavar="RUN_DIR...")
-
-
-def _formats(ctx, param, value: str) -> list[str]:
-    from ..reports.style import parse_formats  # light: no matplotlib import
-
-    try:
-        return parse_formats(value)
-    except ValueError as err:
-        raise click.BadParameter(str(err)) from None
 
 
 @contextmanager
@@ -56,8 +47,7 @@ def _load(paths) -> list:
 
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "formats", default="png", show_default=True, callback=_formats, metavar="png,svg,pdf",
-              help="Image formats, comma separated.")
+@formats_option("Image formats, comma separated.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default RUN_DIR/charts).")
 @overwrite_option
 def plot(run_dir: Path, formats: list[str], out: Path | None, overwrite: bool) -> None:
@@ -80,8 +70,7 @@ def plot(run_dir: Path, formats: list[str], out: Path | None, overwrite: bool) -
 @run_dir_argument
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for comparison.csv and the chart (default comparisons/A-vs-B).")
-@click.option("--format", "formats", default="png", show_default=True, callback=_formats, metavar="png,svg,pdf",
-              help="Chart formats, comma separated.")
+@formats_option("Chart formats, comma separated.")
 @overwrite_option
 def compare(run_dirs: tuple[Path, ...], out: Path | None, formats: list[str], overwrite: bool) -> None:
     """Compare run folders KPI by KPI: each against the first, with 95% CIs of the difference.

@@ -19,6 +19,7 @@ from .common import (
     overwrite_option,
     progress_bar,
     scenario_argument,
+    seed_option,
     set_option,
     worker_count,
     write_errors,
@@ -98,7 +99,7 @@ def init(path: Path, force: bool) -> None:
 @main.command()
 @scenario_argument
 @click.option("-n", "--replications", type=click.IntRange(min=1, max=100_000), help="Replications (default: the scenario's run.replications).")
-@click.option("--seed", type=click.IntRange(min=0), help="Base seed (default: the scenario's run.seed).")
+@seed_option
 @set_option
 @jobs_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default runs/<scenario>-<seed>).")

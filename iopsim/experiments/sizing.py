@@ -48,6 +48,12 @@ from .targets import FAIL, PASS, UNSURE, Target
 FEASIBLE, INFEASIBLE, UNDECIDED, INVALID, ERROR = "meets targets", "fails a target", "undecided", "invalid", "error"
 OBJECTIVES = ("cost", "net")  # with finance: least total cost per year, or most net per year
 OBJECTIVE_KPI = {"cost": "total_cost_per_year", "net": "net_per_year"}
+SIZING_KPIS = ("admitted_within_14_days_pct", "wait_to_admission_days_mean", "waitlist_mean", "census_mean",
+               "counselor_utilization_pct", "room_utilization_pct", "group_fill_pct", "sessions_cancelled_pct")
+"""KPIs shown for the recommended configuration besides the targets' own."""
+SIZING_MONEY_KPIS = ("total_cost_per_year", "revenue_per_year", "net_per_year", "cost_per_admission",
+                     "break_even_census")
+"""And these too when the scenario has a finance: section."""
 ROOMS_INVALID = "the timetable does not scale to this many rooms: "
 
 

@@ -14,8 +14,6 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     ModelWrapValidatorHandler,
     PrivateAttr,
@@ -29,24 +27,23 @@ from .calendar import day_of_year
 from .distributions import Distribution, Fixed, Text, Triangular
 from .finance_schema import Finance
 from .program_schema import Program
-
-MAX_COUNT = 10_000
-"""Upper bound of head counts, seats and group sizes: far above any program, low enough to be safe."""
-MAX_PER_WEEK = 100.0
-"""Upper bound of per-week frequencies (meetings, tests, sessions a patient attends)."""
-MAX_REFERRALS_PER_WEEK = 100_000.0
-"""Upper bound of the referral rate, also at its seasonal and growth peak (see checks.py)."""
-
-
-class _Section(BaseModel):
-    """Strict, finite numbers: YAML reads yes/no/on/off as booleans, which must not pass as 1 or 0,
-    and .inf/.nan would only fail (or hang) deep inside a run. An int is fine where a float is expected."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
-
-
-def prob(default: float, description: str) -> float:
-    return Field(default=default, ge=0.0, le=1.0, description=description)
+from .sections import (
+    MAX_COUNT,
+    MAX_PER_WEEK,
+    MAX_REFERRALS_PER_WEEK,
+    DayName,
+    drop_if,
+    prob,
+)
+from .sections import Section as _Section
+from .staffing_schema import (  # noqa: F401  (re-exported: the staffing models are imported from here)
+    CLOCK_END,
+    WEEKDAYS,
+    Counselors,
+    Shift,
+    Track,
+    clock_hours,
+)
 
 
 class RunSettings(_Section):
@@ -202,7 +199,6 @@ class Groups(_Section):
     max_size: int = Field(12, ge=1, le=MAX_COUNT, description="Most patients enrolled in one group (Matrix Model: 8-12).")
 
 
-DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -224,7 +220,7 @@ class Session(_Section):
     @model_serializer(mode="wrap")
     def _without_unset_track(self, handler: SerializerFunctionWrapHandler) -> dict:
         """No `track: null` in dumps, so scenarios without tracks keep their fingerprints."""
-        return _drop_if(handler(self), "track", self.track is None)
+        return drop_if(handler(self), "track", self.track is None)
 
     @property
     def start_hours(self) -> float:
@@ -242,105 +238,6 @@ class Room(_Section):
     available_hours_per_week: float = Field(50.0, gt=0, le=168, description="Hours the room could be booked.")
 
 
-def _drop_if(dumped: dict, key: str, drop: bool) -> dict:
-    if drop:
-        dumped.pop(key, None)
-    return dumped
-
-
-WEEKDAYS: tuple[DayName, ...] = ("mon", "tue", "wed", "thu", "fri")
-CLOCK_END = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
-
-
-def clock_hours(text: str) -> float:
-    hh, mm = text.split(":")
-    return int(hh) + int(mm) / 60
-
-
-class Shift(_Section):
-    """Counselors who work the same window: a session needs a counselor whose shift covers it."""
-
-    name: Text = Field(min_length=1)
-    count: int = Field(ge=1, le=MAX_COUNT, description="Counselors on this shift.")
-    days: list[DayName] = Field(
-        default_factory=lambda: list(WEEKDAYS), min_length=1, description="Days worked (default Monday to Friday)."
-    )
-    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Start of the working window, HH:MM.")
-    end: str = Field(pattern=CLOCK_END, description="End of the working window, HH:MM (24:00 for midnight).")
-    contracted_hours_per_week: float | None = Field(
-        None, gt=0, le=80, description="Hours per counselor (part time: fewer); default counselors.contracted_hours_per_week."
-    )
-    other_duties_hours_per_week: float | None = Field(
-        None, ge=0, le=80,
-        description="Non-clinical hours per counselor; default counselors.other_duties_hours_per_week scaled by "
-        "contracted hours (a half-time counselor has half the other duties).",
-    )
-
-    @field_validator("days")
-    @classmethod
-    def _once_each(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise ValueError("a day is listed twice")
-        return v
-
-    @property
-    def start_hours(self) -> float:
-        return clock_hours(self.start)
-
-    @property
-    def end_hours(self) -> float:
-        return clock_hours(self.end)
-
-    def covers(self, day: str, start_hours: float, hours: float) -> bool:
-        """Whether a session on `day` from `start_hours` for `hours` lies inside this window."""
-        return day in self.days and self.start_hours - 1e-9 <= start_hours and start_hours + hours <= self.end_hours + 1e-9
-
-
-class Counselors(_Section):
-    count: int = Field(ge=0, le=MAX_COUNT, description="Counselors on staff (with shifts: may be left out, it is their sum).")
-    contracted_hours_per_week: float = Field(40.0, gt=0, le=80)
-    other_duties_hours_per_week: float = Field(
-        8.0, ge=0, le=80, description="Supervision, meetings, case management: not available for clinical work."
-    )
-    max_caseload: int = Field(24, ge=1, le=MAX_COUNT, description="Most IOP patients one counselor is primary for.")
-    documentation_minutes_per_group_hour: float = Field(15.0, ge=0, le=600)
-    individual_session_hours: float = Field(1.0, gt=0, le=12)
-    allow_overtime: bool = Field(False, description="Let sessions run on counselors beyond their hours (counted).")
-    shifts: list[Shift] = Field(
-        default_factory=list,
-        description="Working windows (e.g. day 08:00-17:00, evening 12:00-21:00); none: everyone works any hour.",
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _count_from_shifts(cls, data: object) -> object:
-        """With shifts, `count` may be left out: it is the shifts' counselors added up."""
-        if isinstance(data, dict) and "count" not in data and isinstance(data.get("shifts"), list):
-            counts = [s.get("count") for s in data["shifts"] if isinstance(s, dict)]
-            if counts and all(isinstance(n, int) for n in counts):
-                return {**data, "count": sum(counts)}
-        return data
-
-    @model_serializer(mode="wrap")
-    def _without_empty_shifts(self, handler: SerializerFunctionWrapHandler) -> dict:
-        return _drop_if(handler(self), "shifts", not self.shifts)
-
-    def shift_hours(self, shift: Shift) -> tuple[float, float]:
-        """(contracted, other duties) hours per week of one counselor on `shift`."""
-        contracted = shift.contracted_hours_per_week or self.contracted_hours_per_week
-        other = shift.other_duties_hours_per_week
-        if other is None:
-            other = self.other_duties_hours_per_week * contracted / self.contracted_hours_per_week
-        return contracted, other
-
-    def team_hours(self) -> tuple[float, float]:
-        """(contracted, other duties) hours per week of the whole team."""
-        if not self.shifts:
-            return self.count * self.contracted_hours_per_week, self.count * self.other_duties_hours_per_week
-        pairs = [(s.count, self.shift_hours(s)) for s in self.shifts]
-        return sum(n * c for n, (c, _) in pairs), sum(n * o for n, (_, o) in pairs)
-
-
 def _valid_mm_dd(text: str) -> str:
     day_of_year(text)  # raises ValueError with a clear message
     return text
@@ -353,16 +250,6 @@ MmDd = Annotated[str, AfterValidator(_valid_mm_dd)]
 class Closures(_Section):
     dates: list[MmDd] = Field(
         default_factory=list, max_length=366, description="Recurring closed days MM-DD (nothing runs those days)."
-    )
-
-
-class Track(_Section):
-    """A track patients attend (e.g. day, evening): its groups are its own and its patients stay in it."""
-
-    name: Text = Field(min_length=1)
-    only_share: float = prob(0.0, "Share of referrals who can attend only this track (a planner's estimate).")
-    prefers_share: float = prob(
-        0.0, "Share who prefer this track but accept a phase-1 seat in another one if it frees up first."
     )
 
 
@@ -402,7 +289,7 @@ class Scenario(_Section):
     @model_serializer(mode="wrap")
     def _without_empty_tracks(self, handler: SerializerFunctionWrapHandler) -> dict:
         """Scenarios without tracks dump (and fingerprint) as before tracks existed."""
-        return _drop_if(handler(self), "tracks", not self.tracks)
+        return drop_if(handler(self), "tracks", not self.tracks)
 
     # --- program template (engineer E): kept together so it merges apart from the fields above.
     # exclude=True: a dumped scenario carries the generated timetable instead, so it reloads to the

@@ -1,4 +1,5 @@
-"""Commands on many scenario variants: sweep, size, sensitivity."""
+"""`iopsim size`: the cheapest rooms and counselors (or program-template levers) meeting KPI targets,
+and with --growth the referral rate at which they stop meeting them."""
 
 from __future__ import annotations
 
@@ -10,192 +11,21 @@ from pathlib import Path
 import click
 
 from .common import (
-    EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
     confirm_workload,
-    exit_with_problems,
     jobs_option,
     main,
     output_or_exit,
     overwrite_option,
-    progress_bar,
     scenario_argument,
+    seed_option,
     set_option,
     worker_count,
     write_errors,
     yes_option,
 )
 from .common import load_or_exit as _load
-
-EXIT_POINT_FAILED = 1
-
-experiment_argument = click.argument("experiment", type=click.Path(path_type=Path, readable=False))
-dask_option = click.option(
-    "--dask", metavar="ADDRESS|local",
-    help="Run on a dask.distributed scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; its workers need iopsim "
-         "installed), or 'local' to start a LocalCluster of --jobs workers.",
-)
-
-
-def _load_experiment(path: Path):
-    from ..experiments.resolve import load_experiment
-    from ..scenario.loader import ScenarioError
-
-    try:
-        return load_experiment(path)
-    except ScenarioError as err:
-        exit_with_problems(path, err)
-
-
-def _open_executor(jobs: int, dask: str | None):
-    from ..experiments.executors import open_executor
-
-    jobs = worker_count(jobs)
-    try:
-        return open_executor(jobs, dask)
-    except (OSError, TimeoutError, ValueError) as exc:
-        click.echo(f"--dask {dask}: cannot connect to the scheduler: {exc}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-
-
-PLANNING_PROGRESS_ABOVE = 500
-"""Points above which validating them (~15 ms each) gets a progress bar."""
-
-
-def _plan(loaded, raw_points, kind: str, yes: bool):
-    """Estimate the work of `raw_points` (refusing a huge one without --yes), then validate each point."""
-    from ..experiments import sweep as sw
-    from ..scenario.workload import expected_referrals
-
-    n = len(raw_points)
-    name = loaded.experiment.name
-    per_point = expected_referrals(loaded.scenario) * loaded.replications
-    confirm_workload(f"{name}: {n} points x {loaded.replications} replications (at the base scenario's rate)",
-                     per_point * n, yes)
-    if n <= PLANNING_PROGRESS_ABOVE:
-        return sw.plan(loaded, raw_points, kind=kind)
-    with progress_bar(f"{name}: checking points", n) as advance:
-        return sw.plan(loaded, raw_points, kind=kind, on_point=advance)
-
-
-def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
-    """Run a sweep plan into `out` with a progress bar; handles refusal and Ctrl-C. Returns (run, seconds)."""
-    from ..experiments import sweep as sw
-    from ..experiments.store import ResultStore, StoreMismatch
-    from ..files import check_location
-
-    out = output_or_exit(check_location, out)
-    store = ResultStore(out, plan.manifest)
-    try:
-        store.check(plan.manifest)  # before starting workers; nothing is written until they are up
-    except StoreMismatch as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    done = len(store.finished([p.point_id for p in plan.points]))
-    for point_id, problem in sorted(store.rejected.items()):
-        click.echo(f"{store.point_path(point_id)}: {problem}; the point is run again.", err=True)
-    executor = _open_executor(jobs, dask)
-    click.echo(f"{plan.name}: {len(plan.points)} points x {plan.replications} replications = "
-               f"{plan.simulations} simulations, seed {plan.seed}, on {executor.description}"
-               + (f"; {done} points already in {out}/ are skipped" if done else ""), err=True)
-    start = time.perf_counter()
-    try:
-        with executor, progress_bar(f"{plan.name}: {what}", plan.simulations, done * plan.replications) as advance:
-            with write_errors():
-                result = sw.run(plan, store, executor, advance)
-    except KeyboardInterrupt:
-        left = len(plan.points) - len(store.finished([p.point_id for p in plan.points]))
-        click.echo(f"Interrupted: finished points are saved in {out}/; {left} left. "
-                   "Run the same command again to resume.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    return result, time.perf_counter() - start
-
-
-@main.command()
-@experiment_argument
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Result folder (default runs/<experiment>); rerun with the same folder to resume.")
-@jobs_option
-@dask_option
-@yes_option
-def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None, yes: bool) -> None:
-    """Run every point of an EXPERIMENT file: a grid of values and/or a LHS/Sobol sample of ranges.
-
-    Each point runs the same replications and seed (common random numbers). Each finished point is
-    saved at once, so a sweep stopped by Ctrl-C or a crash resumes where it stopped when the same
-    command is run again. Writes results.csv/.parquet (one row per point and replication) and
-    summary.csv (mean and 95% CI of every KPI per point).
-    """
-    from ..experiments import sweep as sw
-    from ..experiments.store import ResultStore
-    from ..scenario.loader import ScenarioError
-
-    loaded = _load_experiment(experiment)
-    try:
-        plan = _plan(loaded, sw.design(loaded), "sweep", yes)
-    except ScenarioError as err:
-        exit_with_problems(experiment, err)
-    out = out or Path("runs") / experiment.stem
-    result, seconds = _run_plan(plan, out, jobs, dask, "simulations")
-    tables = sw.tables(plan, ResultStore(out, plan.manifest))
-    with write_errors():
-        sw.write_tables(tables, out)
-    _print_sweep(plan, tables)
-    skipped = f"; {result.skipped} point{'s were' if result.skipped != 1 else ' was'} already done"
-    click.echo(f"Ran {result.ran} points ({result.ran * plan.replications} simulations) in {seconds:.1f} s"
-               + (skipped if result.skipped else "") + f". Results written to {out}/ ({', '.join(sw.RESULT_FILES)})")
-    _report_errors(tables.errors)
-
-
-def _report_errors(errors) -> None:
-    if not errors:
-        return
-    click.echo(f"{len(errors)} point(s) failed; their errors are in the point files and summary.csv "
-               "(rerun to retry them):", err=True)
-    for pid, params, message in errors:
-        where = ", ".join(f"{k}={v}" for k, v in params.items())
-        click.echo(f"  {pid} ({where}): {message}", err=True)
-    sys.exit(EXIT_POINT_FAILED)
-
-
-def _ci_text(mean, lo, hi) -> str:
-    import math
-
-    from ..reports.tables import decimals_for, format_value
-
-    d = decimals_for(mean)
-    if lo is None or (isinstance(lo, float) and math.isnan(lo)):
-        return format_value(mean, d)
-    return f"{format_value(mean, d)}\n[{format_value(lo, d)} – {format_value(hi, d)}]"
-
-
-MAX_ROWS = 60
-
-
-def _print_sweep(plan, tables) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{plan.name}: mean [95% CI] over {plan.replications} replications per point")
-    table.add_column("point")
-    for name in [*plan.params, *plan.kpis]:
-        table.add_column(name, justify="right", overflow="fold")
-    summary = tables.summary
-    for _, row in summary.head(MAX_ROWS).iterrows():
-        cells = [row["point_id"], *[str(row[p]) for p in plan.params]]
-        if row["status"] != "ok":
-            cells += [row["status"]] * len(plan.kpis)
-        else:
-            cells += [_ci_text(row[f"{k}_mean"], row[f"{k}_ci95_low"], row[f"{k}_ci95_high"]) for k in plan.kpis]
-        table.add_row(*cells)
-    console = Console()
-    console.print(table)
-    if len(summary) > MAX_ROWS:
-        console.print(f"(first {MAX_ROWS} of {len(summary)} points; all are in summary.csv)")
-
-
-# --------------------------------------------------------------------------- size
-
+from .experiment_common import EXIT_POINT_FAILED, _ci_text, _open_executor, dask_option
 
 MAX_SIZING_COUNTS = 1_000
 """Most room or counselor counts one sizing considers; checked before the list is built."""
@@ -281,7 +111,7 @@ def _targets(ctx, param, texts: tuple[str, ...]):
               help="Replications every candidate starts with.")
 @click.option("--max-replications", type=click.IntRange(min=2), default=40, show_default=True,
               help="Cap for candidates whose confidence interval straddles a target.")
-@click.option("--seed", type=click.IntRange(min=0), help="Base seed (default: the scenario's run.seed).")
+@seed_option
 @click.option("--exhaustive", is_flag=True, help="Evaluate every candidate instead of searching (slower; full chart).")
 @click.option("--objective", type=click.Choice(["cost", "net"]), default="cost", show_default=True,
               help="With a finance: section: the least total cost per year, or the most net per year.")
@@ -494,6 +324,7 @@ def _print_sizing(result, sizer) -> None:
 
     from ..analysis.kpis import kpi_units
     from ..analysis.stats import summarise
+    from ..experiments.sizing import SIZING_KPIS, SIZING_MONEY_KPIS
     from ..reports.tables import format_money, format_value
 
     console = Console()
@@ -533,8 +364,8 @@ def _print_sizing(result, sizer) -> None:
     kpi_table.add_column("unit")
     units = kpi_units(sizer.scenario)
     stats = summarise(best.rows, units)
-    shown = list(dict.fromkeys([t.kpi for t in sizer.targets] + list(_SIZING_KPIS)
-                               + (list(_SIZING_MONEY_KPIS) if finance else [])))
+    shown = list(dict.fromkeys([t.kpi for t in sizer.targets] + list(SIZING_KPIS)
+                               + (list(SIZING_MONEY_KPIS) if finance else [])))
     for name in shown:
         v = stats[name]
         kpi_table.add_row(name, _ci_text(v["mean"], *v["ci95"]).replace("\n", " "), units[name])
@@ -559,200 +390,3 @@ def _shorten(text: str, width: int = 90) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-_SIZING_MONEY_KPIS = ("total_cost_per_year", "revenue_per_year", "net_per_year", "cost_per_admission",
-                      "break_even_census")
-_SIZING_KPIS = ("admitted_within_14_days_pct", "wait_to_admission_days_mean", "waitlist_mean", "census_mean",
-                "counselor_utilization_pct", "room_utilization_pct", "group_fill_pct", "sessions_cancelled_pct")
-
-
-# --------------------------------------------------------------------------- sensitivity
-
-
-@main.command()
-@experiment_argument
-@click.option("--method", type=click.Choice(["sobol", "morris", "rbd-fast", "pawn"]), default="sobol",
-              show_default=True,
-              help="sobol: first-order and total indices (Saltelli sampling); morris: mu* and sigma screening; "
-                   "rbd-fast (S1) and pawn (KS distances): from the points "
-                   "of an existing `iopsim sweep` of the same file, without new simulations.")
-@click.option("--second-order", is_flag=True,
-              help="Sobol only: also the second-order (pairwise interaction) indices; N x (2D + 2) points.")
-@click.option("--sweep", "sweep_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="rbd-fast/pawn: the `iopsim sweep` result folder to analyse (default runs/<experiment>).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Result folder (default runs/<experiment>-<method>, or the --sweep folder for rbd-fast/pawn); "
-                   "rerun with the same folder to resume.")
-@jobs_option
-@dask_option
-@yes_option
-def sensitivity(experiment: Path, method: str, second_order: bool, sweep_dir: Path | None, out: Path | None,
-                jobs: int, dask: str | None, yes: bool) -> None:
-    """Global sensitivity of the experiment's KPIs to its parameter ranges (SALib).
-
-    Samples every `range` of EXPERIMENT (its `sensitivity:` section sets the sample size, Morris
-    levels, bootstrap resamples and seed), runs each point as a resumable sweep with the same
-    replications and seed, and analyses each point's mean of every KPI in `kpis:`. Integer ranges
-    get every (A, B) level pairing equally often. Prints and plots the indices with bootstrap 95%
-    confidence intervals, and checks them (sum S1 <= 1, S1 <= ST, no negative index, sum ST >= 1,
-    convergence from N/2 to N, the share of simulation noise, integer levels against their variance
-    share). Each analysis writes new indices-*.csv and diagnostics-*.csv files, never replacing old ones.
-    """
-    import numpy as np
-
-    from ..experiments import sensitivity as sa
-    from ..experiments import sweep as sw
-    from ..experiments.store import ResultStore
-    from ..scenario.loader import ScenarioError
-
-    if second_order and method != "sobol":
-        raise click.BadParameter("needs --method sobol", param_hint="--second-order")
-    if sweep_dir is not None and method not in sa.GIVEN_DATA:
-        raise click.BadParameter(f"only for {', '.join(sa.GIVEN_DATA)} (sobol and morris run their own sample)",
-                                 param_hint="--sweep")
-    loaded = _load_experiment(experiment)
-    e = loaded.experiment
-    problems = [loaded.problem(where, message) for where, message in sa.check_for_sensitivity(e, method)]
-    if problems:
-        exit_with_problems(experiment, ScenarioError(problems))
-    from ..files import check_location
-
-    if method in sa.GIVEN_DATA:
-        _sensitivity_from_sweep(experiment, loaded, method, sweep_dir or Path("runs") / experiment.stem, out)
-        return
-    out = out or Path("runs") / f"{experiment.stem}-{method}{'2' if second_order else ''}"
-    output_or_exit(check_location, out)
-    problem = sa.problem_of(e)
-    for warning in sa.design_warnings(problem, method, e.sensitivity):
-        click.echo(f"Warning: {warning}", err=True)
-
-    def evaluate(V: np.ndarray) -> np.ndarray:
-        try:
-            plan = _plan(loaded, sa.points_from(e, V), f"sensitivity-{method}{'2' if second_order else ''}", yes)
-        except ScenarioError as err:
-            exit_with_problems(experiment, err)
-        result, seconds = _run_plan(plan, out, jobs, dask, f"{method} sample")
-        tables = sw.tables(plan, ResultStore(out, plan.manifest))
-        sw.write_tables(tables, out)
-        click.echo(_simulated_text(result, plan, seconds, out), err=True)
-        _report_errors(tables.errors)  # indices need every point
-        return _replication_array(tables.results, e.kpis, len(plan.points), plan.replications)
-
-    indices = sa.run(problem, method, e.sensitivity, e.kpis, evaluate, second_order)
-    from ..experiments.outputs import write_indices
-
-    with write_errors():
-        files = write_indices(indices, loaded, out)
-    _print_indices(indices, loaded)
-    _print_diagnostics(indices)
-    click.echo(f"Indices written to {', '.join(str(f) for f in files)}", err=True)
-
-
-def _sensitivity_from_sweep(experiment: Path, loaded, method: str, folder: Path, out: Path | None) -> None:
-    """Indices from the finished points of this experiment's own sweep; nothing is simulated."""
-    from ..experiments import sensitivity as sa
-    from ..experiments import sweep as sw
-    from ..experiments.outputs import write_indices
-    from ..experiments.store import ResultStore, StoreMismatch
-    from ..scenario.loader import ScenarioError
-
-    try:
-        plan = sw.plan(loaded)
-    except ScenarioError as err:
-        exit_with_problems(experiment, err)
-    store = ResultStore(folder)
-    try:
-        store.check(plan.manifest)
-    except StoreMismatch as exc:
-        click.echo(f"--sweep {folder}: {exc}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    missing = len(plan.points) - len(store.finished([p.point_id for p in plan.points]))
-    if missing:
-        click.echo(f"--sweep {folder}: {missing} of {len(plan.points)} points of this experiment's sweep are not "
-                   f"there; run `iopsim sweep {experiment} --out {folder}` first.", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    tables = sw.tables(plan, store)
-    _report_errors(tables.errors)
-    e = loaded.experiment
-    problem = sa.problem_of(e)
-    X = tables.summary[problem["names"]].to_numpy(dtype=float)
-    Y = _replication_array(tables.results, e.kpis, len(plan.points), plan.replications)
-    click.echo(f"{method}: analysing the {len(plan.points)} points x {plan.replications} replications in "
-               f"{folder}/; nothing simulated.", err=True)
-    indices = sa.analyse_given(problem, method, X, Y, e.kpis, e.sensitivity)
-    with write_errors():
-        files = write_indices(indices, loaded, out or folder)
-    _print_indices(indices, loaded)
-    _print_diagnostics(indices)
-    click.echo(f"Indices written to {', '.join(str(f) for f in files)}", err=True)
-
-
-def _simulated_text(result, plan, seconds: float, out: Path) -> str:
-    if not result.ran:
-        return f"All {len(plan.points)} points were already in {out}/: nothing simulated, re-analysing them."
-    return (f"Simulated {result.ran} points x {plan.replications} replications in {seconds:.1f} s"
-            + (f" ({result.skipped} more were already in {out}/)." if result.skipped else "."))
-
-
-def _replication_array(results, kpis, points: int, replications: int):
-    """results.csv rows (sorted by point, then replication) -> (points, KPIs, replications)."""
-    values = results[list(kpis)].to_numpy(dtype=float)
-    return values.reshape(points, replications, len(kpis)).transpose(0, 2, 1)
-
-
-def _print_indices(indices, loaded) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from ..experiments.sensitivity import COLUMNS
-
-    sobol = indices.method == "sobol"
-    cols = COLUMNS[indices.method]
-    titles = {"sobol": "Sobol indices", "morris": "Morris mu* and sigma: change in the KPI over each parameter's range",
-              "rbd-fast": "RBD-FAST first-order indices",
-              "pawn": "PAWN: median and maximum KS distance of conditional distributions"}
-    console = Console()
-    for kpi in loaded.experiment.kpis:
-        if kpi in indices.skipped:
-            console.print(f"{kpi}: no indices ({indices.skipped[kpi]})")
-            continue
-        part = indices.frame[indices.frame["kpi"] == kpi]
-        table = Table(title=f"{kpi}: {titles[indices.method]} (± bootstrap 95% CI, N={indices.samples}, "
-                            f"{indices.points} points x "
-                            f"{indices.replications} replications)")
-        table.add_column("parameter")
-        for value, _ in cols:
-            table.add_column(value, justify="right")
-        conv = indices.convergence
-        sizes = sorted(set(conv["N"])) if sobol and conv is not None and len(conv) else []
-        for n in sizes[:-1]:
-            table.add_column(f"ST at N={n}", justify="right")
-        for _, row in part.iterrows():
-            if "S2" in row and row["S2"] == row["S2"]:  # second-order rows have S2, not S1
-                continue
-            cells = [row["parameter"]]
-            for value, conf in cols:
-                cells.append(f"{row[value]:.3g}" + (f" ± {row[conf]:.2g}" if conf else ""))
-            at = conv[(conv["kpi"] == kpi) & (conv["parameter"] == row["parameter"])].set_index("N") if sizes else None
-            cells += [f"{at.loc[n, 'ST']:.3g}" for n in sizes[:-1]] if at is not None else []
-            table.add_row(*cells)
-        console.print(table)
-        if "S2" in part:
-            pairs = part[part["S2"].notna()]
-            for _, row in pairs.iterrows():
-                console.print(f"  S2({row['parameter']}) = {row['S2']:.3g} ± {row['S2_conf']:.2g}")
-
-
-def _print_diagnostics(indices) -> None:
-    """Every failed check; a one-line all-clear (with the noise share) per KPI otherwise."""
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    diags = indices.diagnostics
-    diags = diags[diags["check"] != "design"]  # design warnings were printed before the run
-    for kpi, part in diags.groupby("kpi", sort=False):
-        failed = part[~part["ok"].astype(bool)]
-        noise = part[part["check"] == "noise_share"]["message"]
-        if not len(failed):
-            console.print(f"{kpi}: all {len(part)} checks passed ({noise.iloc[0]})", highlight=False)
-        for _, row in failed.iterrows():
-            console.print(f"[yellow]{kpi}: check {row['check']} failed:[/] {row['message']}", highlight=False)
