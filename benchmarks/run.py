@@ -65,6 +65,9 @@ def scaled_scenario(factor: int = 1, horizon_years: float | None = None):
         data["rooms"] = [{**r, "name": f"{r['name']} {k}"} for k in range(1, factor + 1) for r in rooms]
         data["timetable"] = [{**t, "group": f"{t['group']}-{k}", "room": f"{t['room']} {k}"}
                              for k in range(1, factor + 1) for t in slots]
+        if data.get("finance", {}).get("rooms"):  # each copy of a room costs what the room costs
+            data["finance"]["rooms"] = [{**r, "room": f"{r['room']} {k}"}
+                                        for k in range(1, factor + 1) for r in data["finance"]["rooms"]]
     if horizon_years is not None:
         data["run"]["horizon_years"] = horizon_years
     return validate_data(data, Scenario, f"{BASELINE} x{factor}", lines, check_scenario)
