@@ -95,6 +95,25 @@ def check_for_sensitivity(e: Experiment, method: str) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- analysis
 
 
+
+def _point_means(Y: np.ndarray, names: Sequence[str]) -> tuple[np.ndarray, list[tuple[int, str, np.ndarray]], dict]:
+    """(points, KPIs, replications) values, the (index, name, point means) of each KPI that can be
+    analysed, and why the others cannot: undefined at some point, or the same at every point."""
+    Y = np.asarray(Y, dtype=float)
+    reps = Y if Y.ndim == 3 else Y[:, :, None]
+    means = reps.mean(axis=2)
+    analysable, skipped = [], {}
+    for k, name in enumerate(names):
+        y = means[:, k]
+        if not np.all(np.isfinite(y)):
+            skipped[name] = f"undefined at {int((~np.isfinite(y)).sum())} of {y.size} points"
+        elif np.ptp(y) == 0:
+            skipped[name] = "the same at every point (no variance to apportion)"
+        else:
+            analysable.append((k, name, y))
+    return reps, analysable, skipped
+
+
 def analyse(problem: dict, method: str, X: np.ndarray, Y: np.ndarray, names: Sequence[str],
             settings: SensitivitySettings, second_order: bool = False) -> Indices:
     """Indices with bootstrap 95% CIs for each output column (named by `names`), and their diagnostics.
@@ -103,18 +122,9 @@ def analyse(problem: dict, method: str, X: np.ndarray, Y: np.ndarray, names: Seq
     """
     import pandas as pd
 
-    Y = np.asarray(Y, dtype=float)
-    reps = Y if Y.ndim == 3 else Y[:, :, None]
-    means = reps.mean(axis=2)
-    rows, skipped, conv, diags = [], {}, [], []
-    for k, name in enumerate(names):
-        y = means[:, k]
-        if not np.all(np.isfinite(y)):
-            skipped[name] = f"undefined at {int((~np.isfinite(y)).sum())} of {y.size} points"
-            continue
-        if np.ptp(y) == 0:
-            skipped[name] = "the same at every point (no variance to apportion)"
-            continue
+    reps, analysable, skipped = _point_means(Y, names)
+    rows, conv, diags = [], [], []
+    for k, name, y in analysable:
         part = _indices(problem, method, X, y, settings, name, second_order)
         rows += part
         if method == "sobol":
@@ -202,18 +212,9 @@ def analyse_given(problem: dict, method: str, X: np.ndarray, Y: np.ndarray, name
 
     if method not in GIVEN_DATA:
         raise ValueError(f"method must be one of {', '.join(GIVEN_DATA)}, got {method!r}")
-    Y = np.asarray(Y, dtype=float)
-    reps = Y if Y.ndim == 3 else Y[:, :, None]
-    means = reps.mean(axis=2)
-    rows, skipped, diags = [], {}, []
-    for k, name in enumerate(names):
-        y = means[:, k]
-        if not np.all(np.isfinite(y)):
-            skipped[name] = f"undefined at {int((~np.isfinite(y)).sum())} of {y.size} points"
-            continue
-        if np.ptp(y) == 0:
-            skipped[name] = "the same at every point (no variance to apportion)"
-            continue
+    reps, analysable, skipped = _point_means(Y, names)
+    rows, diags = [], []
+    for k, name, y in analysable:
         part = _given_indices(problem, method, X, y, settings, name)
         rows += part
         diags += checks.run_checks(problem, method, X, y, reps[:, k, :], part, [], name)

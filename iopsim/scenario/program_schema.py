@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .sections import distinct_days
+
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
 
@@ -38,9 +40,7 @@ class _Block(BaseModel):
     @field_validator("days")
     @classmethod
     def _week_days(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise ValueError("a day is listed twice")
-        return v
+        return distinct_days(v)
 
     def start_hours(self) -> float:
         return _clock_hours(self.start)
@@ -86,9 +86,7 @@ class JoinBlock(BaseModel):
     @field_validator("days")
     @classmethod
     def _once_each(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise ValueError("a day is listed twice")
-        return v
+        return distinct_days(v)
 
 
 class Program(BaseModel):

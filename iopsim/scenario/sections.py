@@ -35,3 +35,10 @@ def drop_if(dumped: dict, key: str, drop: bool) -> dict:
     if drop:
         dumped.pop(key, None)
     return dumped
+
+
+def distinct_days(days: list[str]) -> list[str]:
+    """The validator of every `days` list: each day at most once."""
+    if len(set(days)) != len(days):
+        raise ValueError("a day is listed twice")
+    return days

@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from .distributions import Text
-from .sections import MAX_COUNT, DayName, Section, drop_if, prob
+from .sections import MAX_COUNT, DayName, Section, distinct_days, drop_if, prob
 
 WEEKDAYS: tuple[DayName, ...] = ("mon", "tue", "wed", "thu", "fri")
 CLOCK_END = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
@@ -48,9 +48,7 @@ class Shift(Section):
     @field_validator("days")
     @classmethod
     def _once_each(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise ValueError("a day is listed twice")
-        return v
+        return distinct_days(v)
 
     @property
     def start_hours(self) -> float:

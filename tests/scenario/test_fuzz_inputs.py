@@ -18,12 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iopsim.cli import main
+from iopsim.scenario.finance_schema import MAX_AMOUNT
 from iopsim.scenario.loader import load_scenario
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 SECONDS_PER_EXAMPLE = 3.0
 LARGEST_BOUND = 10_000_000
-"""No field accepts a larger number (waitlist_capacity has this bound) except run.seed."""
+"""No field accepts a larger number (waitlist_capacity has this bound) except run.seed and the money
+amounts of `finance:` (at most MAX_AMOUNT in the scenario's currency, which may be one of small units)."""
 
 
 def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
@@ -107,7 +109,8 @@ def _assert_clean(result: Result, seconds: float, scenario: Path, overrides: tup
     accepted = load_scenario(scenario, overrides).model_dump()
     for path, number in _numbers(accepted):
         assert math.isfinite(number), path
-        assert path == ".run.seed" or abs(number) <= LARGEST_BOUND, (path, number)
+        bound = MAX_AMOUNT if path.startswith(".finance.") else LARGEST_BOUND
+        assert path == ".run.seed" or abs(number) <= bound, (path, number)
 
 
 def _invoke(args: list[str]) -> tuple[Result, float]:
