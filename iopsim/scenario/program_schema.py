@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .sections import distinct_days
+from .sections import clock_hours, distinct_days
 
 DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
@@ -43,15 +43,10 @@ class _Block(BaseModel):
         return distinct_days(v)
 
     def start_hours(self) -> float:
-        return _clock_hours(self.start)
+        return clock_hours(self.start)
 
     def latest_start_hours(self) -> float:
-        return _clock_hours(self.latest_start or self.start)
-
-
-def _clock_hours(text: str) -> float:
-    hh, mm = text.split(":")
-    return int(hh) + int(mm) / 60
+        return clock_hours(self.latest_start or self.start)
 
 
 class PhaseBlock(_Block):

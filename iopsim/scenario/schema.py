@@ -224,8 +224,7 @@ class Session(_Section):
 
     @property
     def start_hours(self) -> float:
-        hh, mm = self.start.split(":")
-        return int(hh) + int(mm) / 60
+        return clock_hours(self.start)
 
     @property
     def week_offset_days(self) -> float:

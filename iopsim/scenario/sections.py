@@ -42,3 +42,9 @@ def distinct_days(days: list[str]) -> list[str]:
     if len(set(days)) != len(days):
         raise ValueError("a day is listed twice")
     return days
+
+
+def clock_hours(text: str) -> float:
+    """'HH:MM' (already checked by a field pattern) -> hours after midnight."""
+    hh, mm = text.split(":")
+    return int(hh) + int(mm) / 60

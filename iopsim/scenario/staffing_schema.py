@@ -15,15 +15,10 @@ from pydantic import (
 )
 
 from .distributions import Text
-from .sections import MAX_COUNT, DayName, Section, distinct_days, drop_if, prob
+from .sections import MAX_COUNT, DayName, Section, clock_hours, distinct_days, drop_if, prob
 
 WEEKDAYS: tuple[DayName, ...] = ("mon", "tue", "wed", "thu", "fri")
 CLOCK_END = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
-
-
-def clock_hours(text: str) -> float:
-    hh, mm = text.split(":")
-    return int(hh) + int(mm) / 60
 
 
 class Shift(Section):
