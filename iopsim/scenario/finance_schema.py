@@ -14,16 +14,13 @@ Rates vary by state and contract: the shipped figures are typical, verify them f
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from .sections import Section
 
 CURRENCY = r"^[A-Z]{3}$"  # ISO 4217 code
 MAX_AMOUNT = 1e10  # any one amount; beyond it a figure is a typo, not a budget
 MAX_FTE = 10_000.0
-
-
-class _Section(BaseModel):
-    # as the rest of the scenario (schema.py): no coercion, no inf or NaN
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 def money(default: float | None, description: str) -> float:
@@ -36,7 +33,7 @@ def pct(default: float, description: str) -> float:
     return Field(default, ge=0, le=100, description=description)
 
 
-class Pay(_Section):
+class Pay(Section):
     """Salary and benefits of one full-time equivalent (FTE)."""
 
     salary_per_year: float = money(None, "Gross salary of one FTE per year.")
@@ -56,7 +53,7 @@ class StaffRole(Pay):
     )
 
 
-class RoomCost(_Section):
+class RoomCost(Section):
     """What one room costs, overriding the defaults of `finance`."""
 
     room: str = Field(min_length=1, description="A room name from `rooms:`.")
@@ -64,7 +61,7 @@ class RoomCost(_Section):
     cost_per_booked_hour: float | None = Field(None, ge=0, le=MAX_AMOUNT, description="Cost per hour the room is in use.")
 
 
-class Payer(_Section):
+class Payer(Section):
     """One payer: its share of patients and what it pays for."""
 
     name: str = Field(min_length=1)
@@ -76,7 +73,7 @@ class Payer(_Section):
     denied_pct: float = pct(0.0, "Share of billed amounts denied or never paid, %.")
 
 
-class Finance(_Section):
+class Finance(Section):
     """Costs and revenue of the program, in one currency."""
 
     currency: str = Field("USD", pattern=CURRENCY, description="ISO 4217 code money is stated in.")

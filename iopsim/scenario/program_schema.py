@@ -6,22 +6,14 @@ scenario schema only imports it; the generator's rules (rooms, hours, overlaps) 
 
 from __future__ import annotations
 
-from typing import Literal
+from pydantic import Field, field_validator
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from .sections import DayName, Section, clock_hours, distinct_days
 
-from .sections import clock_hours, distinct_days
-
-DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
-STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
-"""As the scenario's sections: booleans are not numbers, no .inf/.nan (see schema._Section)."""
-
-
-class _Block(BaseModel):
-    model_config = STRICT
+class _Block(Section):
 
     track: str | None = Field(
         None, min_length=1, description="Optional track name (e.g. day, evening); part of the group names."
@@ -68,10 +60,9 @@ class IntakeBlock(_Block):
     hours: float = Field(gt=0, le=12, description="Length of each clinic, hours.")
 
 
-class JoinBlock(BaseModel):
+class JoinBlock(Section):
     """A phase that meets inside another phase's groups (e.g. phase 3 joins phase 2 on its Thursday session)."""
 
-    model_config = STRICT
 
     phase: str = Field(min_length=1, description="The phase that joins (it gets no groups of its own).")
     joins: str = Field(min_length=1, description="The phase whose generated groups it joins.")
@@ -84,10 +75,9 @@ class JoinBlock(BaseModel):
         return distinct_days(v)
 
 
-class Program(BaseModel):
+class Program(Section):
     """A week described as a planner's checklist; generates the sessions the timetable leaves out."""
 
-    model_config = STRICT
 
     phases: dict[str, list[PhaseBlock]] = Field(
         default_factory=dict, description="Phase name -> blocks of groups (one block per track or day pattern)."
