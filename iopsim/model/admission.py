@@ -194,7 +194,11 @@ class Waitlist:
 
     def admit_while_possible(self) -> None:
         """Admit while a phase-1 seat the waiting patient can take and a counselor are both free."""
-        if not any(self.lanes):
+        lanes = self.lanes
+        if len(lanes) == 1:
+            if not (lanes[0].regular or lanes[0].priority):  # the usual case: nobody waits
+                return
+        elif not any(lanes):
             return
         c = self.c
         now = c.env.now

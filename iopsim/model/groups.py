@@ -335,11 +335,12 @@ class TherapySession(TimetableSlot):
         self.count_for_track = c.tracks.count_session if c.tracks.declared and not group.is_aftercare else None
         self.drop_prob = 0.0 if group.is_aftercare else c.scenario.attendance.dropout_prob_per_missed_session
         self.billing = None if group.is_aftercare else c.billing  # program days count treatment groups only
+        self.closed_days = c.closed_days
 
     def meet(self, now: float) -> None:
         """Walk the roster once: who is expected, whether the session runs, who comes."""
         c = self.c
-        if c.is_closed(now):
+        if self.closed_days and c.is_closed(now):
             self._record("closed", now)
             return
         g = self.group
@@ -365,37 +366,57 @@ class TherapySession(TimetableSlot):
         attend_prob = self.attend_prob
         drop_prob = self.drop_prob
         hours = self.hours
-        billing = self.billing
-        day = now // 1
         present = 0
-        for p in expected:
-            if attend() < attend_prob:
-                present += 1
-                p.sessions_attended += 1
-                p.group_hours_attended += hours
-                if billing is not None:  # the day's group hours (billing.py), written out: once per attendee
+        billing = self.billing
+        if billing is None:
+            for p in expected:
+                if attend() < attend_prob:
+                    present += 1
+                    p.sessions_attended += 1
+                    p.group_hours_attended += hours
+                else:
+                    p.sessions_missed += 1
+                    if drop_prob and attend() < drop_prob:
+                        c.pathway.drop_out(p)
+        else:  # the same walk, also adding up each attendee's group hours of the day (billing.py)
+            day = now // 1
+            by_hours = billing.days_by_hours
+            window_start = billing.start
+            for p in expected:
+                if attend() < attend_prob:
+                    present += 1
+                    p.sessions_attended += 1
+                    p.group_hours_attended += hours
                     if p.attend_day == day:
                         p.day_hours += hours
-                    else:
-                        if p.day_hours:
-                            billing.close_day(p)
+                    else:  # close the patient's previous day (BillableUnits.close_day, written out)
+                        closed = p.day_hours
+                        if closed and p.attend_day >= window_start:
+                            by_hours[closed] = by_hours.get(closed, 0) + 1
                         p.attend_day = day
                         p.day_hours = hours
-            else:
-                p.sessions_missed += 1
-                if drop_prob and attend() < drop_prob:
-                    c.pathway.drop_out(p)
-        self._record("run", now, hours, present, n)
+                else:
+                    p.sessions_missed += 1
+                    if drop_prob and attend() < drop_prob:
+                        c.pathway.drop_out(p)
         week = c.week
+        week.sessions_run += 1
+        week.room_hours[self.room] += hours
         week.seat_capacity += g.capacity
         week.attendees += present
         week.enrolled += n
+        full = len(g.roster) >= g.capacity
+        if full:
+            week.sessions_full += 1
+        if now >= c.warmup_days:  # TimetableSlot._record("run", ...), written out
+            self.tally["run"] += 1
+            self.room_hours += hours
+            self.attendees += present
+            self.enrolled += n
+            if full:
+                self.full += 1
         if self.count_for_track is not None:
             self.count_for_track(g.track, g.capacity, present, n)
-        if len(g.roster) >= g.capacity:
-            week.sessions_full += 1
-            if now >= c.warmup_days:
-                self.full += 1
 
 
 class IntakeClinic(TimetableSlot):

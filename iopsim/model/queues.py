@@ -18,7 +18,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def without_expired(queue: deque[Patient], now: float, gave_up: Callable[[Patient], None]) -> deque[Patient]:
     """The queue without patients whose deadline has passed (each handed to `gave_up`), in order."""
-    if not any(p.deadline < now for p in queue):
+    for p in queue:  # most looks find no one expired: leave the queue as it is
+        if p.deadline < now:
+            break
+    else:
         return queue
     keep: deque[Patient] = deque()
     for p in queue:
