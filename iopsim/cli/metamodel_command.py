@@ -53,7 +53,7 @@ def metamodel(sweep_dir: Path, kpi: str, points: Path | None, out: Path | None, 
     except MetamodelError as err:
         click.echo(f"{sweep_dir}: {err}; nothing was written.", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    predictions = study_mod.predict_points(study, new_points) if new_points is not None else None
+    predictions = None if new_points is None else study_mod.predict_points(study, new_points.table(), new_points.x)
     with write_errors():
         files = study_mod.write_study(study, folder, predictions)
     _print(study, predictions)

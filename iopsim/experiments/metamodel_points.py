@@ -29,14 +29,21 @@ class NewPoints:
     rows: list[dict[str, str]]  # the cells as given (carried into the predictions table)
     x: np.ndarray  # (rows, metamodel parameters) in the metamodel's order
 
-    def outside(self, data: SweepData) -> list[str]:
-        """Per row, the parameters outside the sweep's range ('' when none): predictions there extrapolate."""
-        out = []
-        for row in self.x:
-            names = [n for n, v, lo, hi in zip(data.names, row, data.low, data.high, strict=True)
-                     if v < lo - 1e-9 * max(1.0, abs(lo)) or v > hi + 1e-9 * max(1.0, abs(hi))]
-            out.append(" ".join(names))
-        return out
+    def table(self):
+        """The cells as given, as a DataFrame of strings (carried into the predictions table)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+
+def outside_range(data: SweepData, x: np.ndarray) -> list[str]:
+    """Per row of x, the parameters outside the sweep's range ('' when none): predictions there extrapolate."""
+    out = []
+    for row in np.atleast_2d(x):
+        names = [n for n, v, lo, hi in zip(data.names, row, data.low, data.high, strict=True)
+                 if v < lo - 1e-9 * max(1.0, abs(lo)) or v > hi + 1e-9 * max(1.0, abs(hi))]
+        out.append(" ".join(names))
+    return out
 
 
 def read_points(path: str | Path, data: SweepData) -> NewPoints:

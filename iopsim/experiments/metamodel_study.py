@@ -23,7 +23,7 @@ from .. import __version__
 from ..files import atomic_write_text, choose_output, write_output_dir
 from . import metamodel as mm
 from .metamodel_data import SweepData
-from .metamodel_points import NewPoints
+from .metamodel_points import outside_range
 from .store import json_safe
 
 KIND = "metamodel"
@@ -64,17 +64,16 @@ def fit_study(data: SweepData, degree: int = 2, kernel: str = "matern") -> Study
     return study
 
 
-def predict_points(study: Study, points: NewPoints):
-    """A table: the given cells, each model's expected KPI with its 95% interval, and extrapolation."""
-    import pandas as pd
-
+def predict_points(study: Study, table, x: np.ndarray):
+    """`table` (one row per point) with each model's expected KPI at x (its rows, in the order of
+    `study.data.names`) and 95% interval, and the parameters outside the sweep's range."""
     data = study.data
-    frame = pd.DataFrame(points.rows, columns=points.columns)
-    z = mm.scaled(data, points.x)
+    frame = table.copy()
+    z = mm.scaled(data, x)
     for name, model in study.models.items():
         p = model.predict(z, data.level_variance)
         frame[f"{name}_mean"], frame[f"{name}_ci95_low"], frame[f"{name}_ci95_high"] = p.mean, p.low, p.high
-    frame["outside_sweep_range"] = points.outside(data)
+    frame["outside_sweep_range"] = outside_range(data, x)
     return frame
 
 
