@@ -19,7 +19,7 @@ from .. import __version__
 from ..analysis.bottleneck import sentence as bottleneck_sentence
 from .budget import budget
 from .charts import drawable, render
-from .compare import HEADLINE_KPIS, Comparison, compare_all, comparison_chart, difference_text, relative_text
+from .compare import HEADLINE_KPIS, Comparison, change_text, compare_all, comparison_chart, difference_text
 from .rundir import RunDir
 from .style import PNG_DPI, atomic_write, kpi_label, kpi_sections, style_context
 from .tables import decimals_for, format_value
@@ -259,7 +259,7 @@ def report_context(runs: Sequence[RunDir], image_format: str = "svg") -> dict:
             "a": c.a.label, "b": c.b.label, "letter_b": letters[i], "method": c.method, "notes": c.notes,
             "rows": [{"label": r.label, "name": r.name, "unit": r.unit, "a": r.a.text(), "b": r.b.text(),
                       "diff": difference_text(r), "significant": r.diff.excludes_zero,
-                      "relative": relative_text(r.relative_pct)} for r in c.rows],
+                      "relative": change_text(r)} for r in c.rows],
         } for i, c in enumerate(comparisons, start=1)],
         "comparison_chart": figure_data_uri(comparison_chart(runs, comparisons), image_format) if comparisons else None,
         "assumptions": assumptions(runs),
