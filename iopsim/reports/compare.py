@@ -36,6 +36,9 @@ HEADLINE_KPIS = (
     "completion_rate_pct",
     "counselor_utilization_pct",
     "room_utilization_pct",
+    "individual_sessions_delivered_pct",  # and what can get worse when a variant wins
+    "sessions_cancelled_pct",
+    "aftercare_uptake_pct",
 )
 
 
