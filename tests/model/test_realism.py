@@ -185,3 +185,30 @@ def test_aftercare_relapse_can_send_a_graduate_back_to_treatment():
     rec = r.records
     assert (rec["aftercare_status"] == AftercareStatus.RELAPSED_RETURNED).sum() > 10
     assert (rec["prior_episodes"] > 0).sum() > 10
+
+
+# --- KPIs of these mechanisms -------------------------------------------------------------------
+def test_length_of_stay_by_reason_is_exact_on_a_deterministic_scenario():
+    from iopsim.analysis.kpis import kpis
+
+    k = kpis(run(attendance__non_starter_prob=0.5, attendance__non_starter_discharge_days=10))
+    assert k["length_of_stay_days_median_graduated"] == pytest.approx(12 * WEEK)
+    assert k["length_of_stay_days_mean_graduated"] == pytest.approx(12 * WEEK)
+    assert k["length_of_stay_days_median_dropped_out"] == pytest.approx(10.0)  # non-starters count as dropped out
+    assert k["non_starter_rate_pct"] + k["completion_rate_pct"] == pytest.approx(100.0)
+    assert np.isnan(k["length_of_stay_days_median_transferred"]) and k["transfer_rate_pct"] == 0
+
+
+def test_readmission_kpis_count_admissions_with_prior_episodes():
+    from iopsim.analysis.kpis import kpis
+
+    plain = kpis(run(attendance__non_starter_prob=0.5))
+    assert plain["readmissions_per_year"] == 0 and plain["readmission_share_pct"] == 0
+    result = run(attendance__non_starter_prob=0.5, readmission__after_dropout_prob=1.0, readmission__delay_days=30)
+    k = kpis(result)
+    rec = result.records
+    admitted = (rec["admitted"] >= result.warmup_days) & (rec["admitted"] <= result.horizon_days)
+    again = admitted & (rec["prior_episodes"] > 0)
+    assert k["readmission_share_pct"] == pytest.approx(100 * again.sum() / admitted.sum())
+    assert k["readmissions_per_year"] == pytest.approx(again.sum() / result.window.years)
+    assert k["readmission_share_pct"] > 20
