@@ -144,7 +144,8 @@ def parse_formats(text: str) -> list[str]:
 # Sections of the KPI table: KPI_UNITS order, split where the subject changes.
 KPI_SECTIONS: dict[str, tuple[str, ...]] = {
     "Demand and flow": (
-        "referrals_per_year", "admissions_per_year", "referred_out_per_year", "referred_out_mild_per_year",
+        "referrals_per_year", "admissions_per_year", "readmissions_per_year", "readmission_share_pct",
+        "referred_out_per_year", "referred_out_mild_per_year",
         "referred_out_home_per_year", "referred_out_detox_per_year", "referred_out_waitlist_full_per_year",
         "intake_no_show_closed_per_year", "reneged_per_year", "reneged_intake_per_year", "reneged_waitlist_per_year",
     ),
@@ -154,9 +155,13 @@ KPI_SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "Patients in care": ("census_mean", "aftercare_census_mean"),
     "Treatment outcomes": (
-        "completion_rate_pct", "dropout_rate_pct", "relapse_discharge_rate_pct", "length_of_stay_days_mean",
-        "length_of_stay_days_median", "relapses_per_admission", "detected_relapses_per_admission",
-        "group_hours_attended_per_admission",
+        "completion_rate_pct", "dropout_rate_pct", "relapse_discharge_rate_pct", "transfer_rate_pct",
+        "non_starter_rate_pct", "length_of_stay_days_mean", "length_of_stay_days_median", "relapses_per_admission",
+        "detected_relapses_per_admission", "group_hours_attended_per_admission",
+    ),
+    "Length of stay by reason for discharge": tuple(
+        f"length_of_stay_days_{stat}_{reason}" for reason in ("graduated", "dropped_out", "relapse_discharge",
+                                                              "transferred") for stat in ("mean", "median")
     ),
     "Aftercare": ("aftercare_uptake_pct", "aftercare_completion_pct", "aftercare_relapse_pct"),
     "Rooms, staff and groups": (
@@ -173,6 +178,8 @@ KPI_SECTIONS: dict[str, tuple[str, ...]] = {
 KPI_LABELS: dict[str, str] = {
     "referrals_per_year": "Referrals",
     "admissions_per_year": "Admissions",
+    "readmissions_per_year": "Readmissions (patients treated here before)",
+    "readmission_share_pct": "Admissions that are readmissions",
     "referred_out_per_year": "Referred elsewhere (all reasons)",
     "referred_out_mild_per_year": "Referred out: mild use disorder",
     "referred_out_home_per_year": "Referred out: home does not support recovery",
@@ -195,6 +202,12 @@ KPI_LABELS: dict[str, str] = {
     "completion_rate_pct": "Completed treatment (% of discharges)",
     "dropout_rate_pct": "Dropped out (% of discharges)",
     "relapse_discharge_rate_pct": "Discharged after relapse (% of discharges)",
+    "transfer_rate_pct": "Transferred, step-up or early transfer (% of discharges)",
+    "non_starter_rate_pct": "Never started, non-starters (% of discharges)",
+    **{f"length_of_stay_days_{stat}_{reason}": f"Length of stay, {stat}: {label}"
+       for reason, label in (("graduated", "completed"), ("dropped_out", "dropped out or never started"),
+                             ("relapse_discharge", "discharged after relapse"), ("transferred", "transferred"))
+       for stat in ("mean", "median")},
     "length_of_stay_days_mean": "Length of stay, mean",
     "length_of_stay_days_median": "Length of stay, median",
     "relapses_per_admission": "Relapses per discharge (episodes ended)",
