@@ -1,6 +1,6 @@
 """The package's layers stay one-way and free of import cycles.
 
-Layers, top to bottom: cli -> experiments/reports/validation -> runner/runlength -> analysis/execution
+Layers, top to bottom: cli/api -> experiments/reports/validation -> runner/runlength -> analysis/execution
 -> model -> program -> scenario, with `iopsim` (the version) and `iopsim.files` at the bottom. A
 module may import its own layer or lower ones, never a higher one; and no modules may import each
 other in a circle, deferred imports included (imports under `if TYPE_CHECKING:` only name types
@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [  # bottom first
     ("iopsim.analysis", "iopsim.execution"),
     ("iopsim.runner", "iopsim.runlength"),
     ("iopsim.experiments", "iopsim.reports", "iopsim.validation"),
-    ("iopsim.cli",),
+    ("iopsim.cli", "iopsim.api"),  # api: the Python face of what cli does, for scripts and notebooks
 ]
 
 KNOWN: set[tuple[str, str]] = {

@@ -33,6 +33,8 @@ from .quantiles import StreamingQuantiles
 KPI_UNITS: dict[str, str] = {
     "referrals_per_year": "per year",
     "admissions_per_year": "per year",
+    "readmissions_per_year": "per year",
+    "readmission_share_pct": "%",
     "referred_out_per_year": "per year",
     "referred_out_mild_per_year": "per year",
     "referred_out_home_per_year": "per year",
@@ -55,8 +57,12 @@ KPI_UNITS: dict[str, str] = {
     "completion_rate_pct": "%",
     "dropout_rate_pct": "%",
     "relapse_discharge_rate_pct": "%",
+    "transfer_rate_pct": "%",
+    "non_starter_rate_pct": "%",
     "length_of_stay_days_mean": "days",
     "length_of_stay_days_median": "days",
+    **{f"length_of_stay_days_{stat}_{reason}": "days" for reason in ("graduated", "dropped_out", "relapse_discharge",
+                                                                      "transferred") for stat in ("mean", "median")},
     "relapses_per_admission": "per patient",
     "detected_relapses_per_admission": "per patient",
     "group_hours_attended_per_admission": "h per patient",
@@ -96,8 +102,17 @@ def _within(times: np.ndarray, start: float, end: float) -> np.ndarray:
     return (times >= start) & (times <= end)
 
 
-_AFTERCARE_STARTED = (AftercareStatus.ATTENDING, AftercareStatus.COMPLETED, AftercareStatus.DROPPED_OUT)
-_AFTERCARE_FINISHED = (AftercareStatus.COMPLETED, AftercareStatus.DROPPED_OUT)
+_AFTERCARE_STARTED = (AftercareStatus.ATTENDING, AftercareStatus.COMPLETED, AftercareStatus.DROPPED_OUT,
+                      AftercareStatus.RELAPSED_RETURNED)
+_AFTERCARE_FINISHED = (AftercareStatus.COMPLETED, AftercareStatus.DROPPED_OUT, AftercareStatus.RELAPSED_RETURNED)
+# Reasons for discharge as TEDS reports them (completed, dropped out, terminated, transferred) -> the
+# model's treatment ends each stands for; stays are reported per reason (length_of_stay_days_*_<reason>).
+DISCHARGE_REASONS: dict[str, tuple[Outcome, ...]] = {
+    "graduated": (Outcome.GRADUATED,),
+    "dropped_out": (Outcome.DROPPED_OUT, Outcome.NON_STARTER),
+    "relapse_discharge": (Outcome.RELAPSE_DISCHARGE,),
+    "transferred": (Outcome.STEPPED_UP, Outcome.TRANSFERRED),
+}
 # Referrals that ended without treatment, each counted per year under its own KPI.
 END_RATE_KPIS: dict[Outcome, str] = {
     Outcome.REFERRED_OUT_MILD: "referred_out_mild_per_year",
@@ -124,6 +139,7 @@ class PatientTally:
         self.ended = dict.fromkeys((int(o) for o in END_RATE_KPIS), 0)  # covers every REFERRED_OUT code
         self.wait_to_admission = StreamingQuantiles()
         self.length_of_stay = StreamingQuantiles()
+        self.stay_by_reason = {reason: StreamingQuantiles() for reason in DISCHARGE_REASONS}
 
     def _add(self, name: str, value) -> None:
         self.n[name] = self.n.get(name, 0.0) + float(value)
@@ -147,6 +163,8 @@ class PatientTally:
         admitted = _within(r["admitted"], start, end)
         wait = r["admitted"][admitted] - r["referred"][admitted]
         add("admitted", admitted.sum())
+        if "prior_episodes" in r:  # only when the scenario has readmission
+            add("readmitted", (r["prior_episodes"][admitted] > 0).sum())
         add("admission_wait", wait.sum())
         add("admitted_within_14", (wait <= ACCESS_TARGET_DAYS).sum())
         add("waitlist_wait", (r["admitted"][admitted] - r["waitlist_in"][admitted]).sum())
@@ -164,6 +182,12 @@ class PatientTally:
         add("relapses_detected", r["relapses_detected"][done].sum())
         add("group_hours", r["group_hours_attended"][done].sum())
         self.length_of_stay.add(stay)
+        ends = outcome[done]
+        for reason, reason_codes in DISCHARGE_REASONS.items():
+            mine = np.isin(ends, reason_codes)
+            add(f"stay_{reason}", stay[mine].sum())
+            add(f"done_{reason}", mine.sum())
+            self.stay_by_reason[reason].add(stay[mine])
 
         graduated = done & (outcome == Outcome.GRADUATED)
         status = r["aftercare_status"][graduated]
@@ -208,6 +232,8 @@ def kpis(result: RunResult, tally: PatientTally | None = None) -> dict[str, floa
     # --- flows -------------------------------------------------------------------------------
     k["referrals_per_year"] = _rate(n("referred", 0), years)
     k["admissions_per_year"] = _rate(n("admitted", 0), years)
+    k["readmissions_per_year"] = _rate(n("readmitted", 0), years)
+    k["readmission_share_pct"] = _ratio(n("readmitted", 0), n("admitted", 0), 100.0)
     k["referred_out_per_year"] = _rate(sum(tally.ended[int(o)] for o in REFERRED_OUT), years)
     for code, name in END_RATE_KPIS.items():
         k[name] = _rate(tally.ended[int(code)], years)
@@ -235,6 +261,11 @@ def kpis(result: RunResult, tally: PatientTally | None = None) -> dict[str, floa
     k["relapse_discharge_rate_pct"] = _ratio(n(f"done_{int(Outcome.RELAPSE_DISCHARGE)}", 0), done, 100.0)
     k["length_of_stay_days_mean"] = _ratio(n("stay", 0), done)
     k["length_of_stay_days_median"] = tally.length_of_stay.quantile(0.5)
+    k["transfer_rate_pct"] = _ratio(n("done_transferred", 0), done, 100.0)
+    k["non_starter_rate_pct"] = _ratio(n(f"done_{int(Outcome.NON_STARTER)}", 0), done, 100.0)
+    for reason in DISCHARGE_REASONS:
+        k[f"length_of_stay_days_mean_{reason}"] = _ratio(n(f"stay_{reason}", 0), n(f"done_{reason}", 0))
+        k[f"length_of_stay_days_median_{reason}"] = tally.stay_by_reason[reason].quantile(0.5)
     k["relapses_per_admission"] = _ratio(n("relapses", 0), done)
     k["detected_relapses_per_admission"] = _ratio(n("relapses_detected", 0), done)
     k["group_hours_attended_per_admission"] = _ratio(n("group_hours", 0), done)

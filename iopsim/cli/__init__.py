@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (each registers its commands)
     analysis_commands,
+    metamodel_command,
     program_commands,
     report_commands,
     scenario_commands,

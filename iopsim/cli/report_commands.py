@@ -109,10 +109,11 @@ def _print_comparison(c, letter_b: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from ..reports.compare import difference_text, relative_text
+    from ..reports.compare import change_text, difference_text
 
     table = Table(title=f"{letter_b}: {c.b.label} vs A: {c.a.label}\n95% CI of {letter_b}−A: {c.method}",
-                  box=box.SIMPLE_HEAD, caption="bold: the interval excludes zero")
+                  box=box.SIMPLE_HEAD,
+                  caption="bold: the interval excludes zero; differences of percentages in percentage points (pp)")
     table.add_column("KPI", no_wrap=True)
     table.add_column(f"A: {c.a.label}", justify="right")
     table.add_column(f"{letter_b}: {c.b.label}", justify="right")
@@ -120,8 +121,7 @@ def _print_comparison(c, letter_b: str) -> None:
     table.add_column("change", justify="right")
     table.add_column("unit")
     for r in c.rows:
-        rel = relative_text(r.relative_pct)
-        table.add_row(r.name, r.a.text(short=True), r.b.text(short=True), difference_text(r), rel, r.unit,
+        table.add_row(r.name, r.a.text(short=True), r.b.text(short=True), difference_text(r), change_text(r), r.unit,
                       style="bold" if r.diff.excludes_zero else None)
     console = Console()
     console.print(table)

@@ -7,7 +7,7 @@ points moves little data.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..execution import Evaluate, Executor, Task
 from ..execution import open_executor as _open_engine
@@ -21,9 +21,12 @@ def simulate_kpis(scenario: Scenario, seed: int, replication: int) -> dict[str, 
 
 
 def make_tasks(
-    points: Iterable[tuple[str, Scenario, Sequence[int]]], seed: int, workers: int
+    points: Iterable[tuple[str, Scenario, Sequence[int]]], seed: int, workers: int,
+    point_seeds: Mapping[str, int] | None = None,
 ) -> list[Task]:
     """One task per point, split into chunks only when there are too few points to keep the workers busy.
+
+    Every point runs `seed` (common random numbers) unless `point_seeds` gives it a seed of its own.
 
     About four tasks per worker, as in the runner: enough for balance and a live progress bar, few
     enough that transfer and scheduling cost little next to a replication.
@@ -32,7 +35,7 @@ def make_tasks(
     total = sum(len(reps) for _, _, reps in points)
     chunk = max(1, math.ceil(total / (4 * max(1, workers))))
     return [
-        Task(key, scenario, seed, tuple(reps[i : i + chunk]))
+        Task(key, scenario, seed if point_seeds is None else point_seeds[key], tuple(reps[i : i + chunk]))
         for key, scenario, reps in points
         for i in range(0, len(reps), chunk)
     ]

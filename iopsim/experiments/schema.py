@@ -106,6 +106,11 @@ class Experiment(_Section):
     sampling: Sampling | None = None
     replications: int | None = Field(None, ge=1, le=100_000, description="Per point (default: run.replications).")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Base seed for every point (default: run.seed).")
+    common_random_numbers: bool = Field(
+        True, description="true: every point runs the same seed, so points differ only by their parameters "
+        "(sharper differences); false: each point gets random streams of its own, derived from the seed and "
+        "its position (independent errors, for studies whose analysis assumes them).",
+    )
     kpis: list[str] = Field(
         default_factory=lambda: list(DEFAULT_KPIS), min_length=1,
         description="KPIs to print and to analyse for sensitivity (every KPI is always written).",

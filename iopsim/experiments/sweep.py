@@ -39,6 +39,13 @@ class SweepPlan:
     replications: int
     kpis: list[str]
     manifest: dict = field(default_factory=dict)
+    common_random_numbers: bool = True
+
+    def point_seeds(self) -> dict[str, int] | None:
+        """Each point's own seed when the experiment asks for independent streams (None: all run `seed`)."""
+        if self.common_random_numbers:
+            return None
+        return {pt.point_id: independent_seed(self.seed, i) for i, pt in enumerate(self.points)}
 
     @property
     def simulations(self) -> int:
@@ -64,9 +71,16 @@ def plan(loaded: LoadedExperiment, raw_points: Sequence[tuple[dict[str, Any], di
     raw = design(loaded) if raw_points is None else list(raw_points)
     points = build_points(loaded, raw, point_ids(len(raw)), on_point)
     result = SweepPlan(e.name, kind, points, [p.path for p in e.parameters], loaded.seed, loaded.replications,
-                       list(e.kpis))
+                       list(e.kpis), common_random_numbers=e.common_random_numbers)
     result.manifest = _manifest(loaded, result)
     return result
+
+
+def independent_seed(seed: int, index: int) -> int:
+    """The seed of point `index` with independent streams: a hash of (seed, index), never another point's."""
+    import numpy as np
+
+    return int(np.random.SeedSequence([seed, index]).generate_state(1, np.uint64)[0] >> 1)
 
 
 def check_for_sweep(e: Experiment) -> list[tuple[str, str]]:
@@ -87,6 +101,8 @@ def _manifest(loaded: LoadedExperiment, p: SweepPlan) -> dict:
         "replications": p.replications,
         "points": [{"point_id": pt.point_id, "params": pt.params} for pt in p.points],
     }
+    if not p.common_random_numbers:  # only then, so the hash of every earlier sweep stays as it was
+        determined["common_random_numbers"] = False
     return {"sha256": fingerprint(determined), "experiment": p.name, "kind": p.kind,
             "experiment_file": str(loaded.path), "scenario_file": str(loaded.scenario_path), **determined}
 
@@ -113,7 +129,8 @@ def run(p: SweepPlan, store: ResultStore, executor: Executor,
     done = store.finished([pt.point_id for pt in p.points])
     todo = [pt for pt in p.points if pt.point_id not in done]
     reps = range(p.replications)
-    tasks = make_tasks(((pt.point_id, pt.scenario, reps) for pt in todo), p.seed, executor.workers)
+    seeds = p.point_seeds()
+    tasks = make_tasks(((pt.point_id, pt.scenario, reps) for pt in todo), p.seed, executor.workers, seeds)
     pending = {pt.point_id: _Pending(pt, 0) for pt in todo}
     for t in tasks:
         pending[t.key].chunks += 1
@@ -127,7 +144,7 @@ def run(p: SweepPlan, store: ResultStore, executor: Executor,
             acc.rows.update(zip(res.replications, res.outputs, strict=True))
         acc.chunks -= 1
         if acc.chunks == 0:
-            store.save(_record(acc, p.seed))
+            store.save(_record(acc, p.seed, None if seeds is None else seeds[res.key]))
             if acc.error is not None:
                 failed.append(res.key)
         if on_progress:
@@ -137,18 +154,21 @@ def run(p: SweepPlan, store: ResultStore, executor: Executor,
     return SweepRun(len(done), len(todo), sorted(failed))
 
 
-def _record(acc: _Pending, seed: int) -> dict:
+def _record(acc: _Pending, seed: int, stream_seed: int | None = None) -> dict:
     error = None
     if acc.error is not None:
         error = {"message": acc.error.error, "replications": list(acc.error.replications),
                  "traceback": acc.error.traceback}
-    return {
+    record = {
         "point_id": acc.point.point_id,
         "params": acc.point.params,
         "seed": seed,
         "replications": [{"replication": r, "kpis": acc.rows[r]} for r in sorted(acc.rows)],
         "error": error,
     }
+    if stream_seed is not None:  # independent streams: the seed this point actually ran
+        record["stream_seed"] = stream_seed
+    return record
 
 
 # --------------------------------------------------------------------------- tables

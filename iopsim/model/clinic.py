@@ -24,12 +24,14 @@ from ..scenario.vocabulary import DAYS_PER_WEEK, DAYS_PER_YEAR
 from ..scenario.window import Window
 from .admission import Eligibility, Waitlist
 from .arrivals import Referrals
+from .attendance import AttendanceRules
 from .billing import BillableUnits
 from .groups import Group, IntakeClinic, SeatBoard, TherapySession, TimetableSlot
 from .intake import IntakeDesk
 from .meters import StockMeter
 from .monitor import WeeklyMonitor
 from .pathway import Pathway, Patient
+from .readmission import Readmissions
 from .records import Outcome, Records
 from .rules import PathwayRules
 from .scheduler import LAST_AT_INSTANT, Scheduler, Wake
@@ -88,8 +90,9 @@ class Clinic:
         self.closed_days = frozenset(day_of_year(d) for d in scenario.closures.dates)
 
         self.tracks = Tracks(self)
-        self.records = Records(len(scenario.phases), patient_sink, keep_patients,
-                               extra=("track",) if self.tracks.declared else ())
+        extra = (("track",) if self.tracks.declared else ()) + (
+            ("prior_episodes",) if scenario.readmission.enabled else ())
+        self.records = Records(len(scenario.phases), patient_sink, keep_patients, extra=extra)
         self.events: list[tuple[int, float, str, str]] | None = [] if record_events else None
         self.active: dict[int, Patient] = {}
         self.in_treatment: dict[int, Patient] = {}
@@ -103,6 +106,8 @@ class Clinic:
 
         self.rules = PathwayRules(scenario, self.streams)
         self.attendance = self.streams.uniforms("attendance")
+        self.attendance_rules = AttendanceRules(scenario, self.streams)
+        self.readmissions = Readmissions(self)
         self.counselors = CounselorTeam(scenario.counselors, self.warmup_days)
         self.eligibility = Eligibility(self)
         self.intake = IntakeDesk(self)
@@ -138,6 +143,14 @@ class Clinic:
         p = Patient(self.referrals_total, self.env.now)
         self.referrals_total += 1
         self.tracks.assign(p)
+        self.active[p.pid] = p
+        self.pathway.start(p)
+
+    def referral_returns(self, track: int, flexible: bool, propensity: float, prior_episodes: int) -> None:
+        """A former patient referred again (readmission.py): same track and propensity, one more episode."""
+        p = Patient(self.referrals_total, self.env.now)
+        self.referrals_total += 1
+        p.track, p.flexible, p.propensity, p.prior_episodes = track, flexible, propensity, prior_episodes
         self.active[p.pid] = p
         self.pathway.start(p)
 

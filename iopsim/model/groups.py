@@ -327,10 +327,10 @@ class TherapySession(TimetableSlot):
         )
         self.documentation_hours = spec.hours * c.scenario.counselors.documentation_minutes_per_group_hour / MINUTES_PER_HOUR
         self.min_size = c.scenario.groups.min_size
+        self.by_expected = c.scenario.groups.min_size_counts == "expected_attendees"
         # The same every week: worked out once.
         self.booked_hours = self.hours + self.documentation_hours
         self.booking = {"group": self.hours, "documentation": self.documentation_hours}
-        self.attend_prob = c.scenario.attendance.group_attendance_prob
         self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours)  # None: no shifts
         self.count_for_track = c.tracks.count_session if c.tracks.declared and not group.is_aftercare else None
         self.drop_prob = 0.0 if group.is_aftercare else c.scenario.attendance.dropout_prob_per_missed_session
@@ -353,7 +353,7 @@ class TherapySession(TimetableSlot):
         if not n:
             self._record("empty", now)
             return
-        if n < self.min_size:
+        if n < self.min_size or (self.by_expected and sum(p.attend_prob for p in expected) < self.min_size):
             self._record("cancelled_small", now)
             return
         counselors = c.counselors
@@ -363,14 +363,13 @@ class TherapySession(TimetableSlot):
             return
         counselors.book(counselor, now, self.booking)
         attend = c.attendance
-        attend_prob = self.attend_prob
         drop_prob = self.drop_prob
         hours = self.hours
         present = 0
         billing = self.billing
         if billing is None:
             for p in expected:
-                if attend() < attend_prob:
+                if attend() < p.attend_prob:  # the patient's own probability (attendance.py)
                     present += 1
                     p.sessions_attended += 1
                     p.group_hours_attended += hours
@@ -383,7 +382,7 @@ class TherapySession(TimetableSlot):
             by_hours = billing.days_by_hours
             window_start = billing.start
             for p in expected:
-                if attend() < attend_prob:
+                if attend() < p.attend_prob:
                     present += 1
                     p.sessions_attended += 1
                     p.group_hours_attended += hours

@@ -45,12 +45,15 @@ class Patient:
         "phase_index", "phase_started", "group", "counselor", "self_help_per_week", "track", "flexible",
         "target_phase", "seat_queue", "clock_end", "clock_dropout_at", "relapse_rate", "dropout_rate", "phase_starts",
         "attend_day", "day_hours",  # the day's attended group hours (billing.py)
+        "attend_prob", "propensity", "non_starter",  # attendance (attendance.py)
+        "phase_attended0", "phase_missed0", "last_relapse_found", "extensions",  # advancement criteria
         # recorded
         "referred", "assessment_start", "decided", "waitlist_in", "waitlist_out", "admitted",
         "treatment_end", "aftercare_queue_in", "aftercare_start", "aftercare_end", "ended",
         "drug_tests", "breathalyzers", "self_help_meetings", "group_hours_attended",
         "outcome", "aftercare_status", "relapses", "relapses_detected", "sessions_attended",
         "sessions_missed", "no_shows", "detox_returner", "phase_reached", "aftercare_relapses",
+        "prior_episodes",  # recorded only when readmission is on (readmission.py)
     )
 
     def __init__(self, pid: int, now: float):
@@ -86,6 +89,12 @@ class Patient:
         self.aftercare_relapses = 0
         self.attend_day = -1.0
         self.day_hours = 0.0
+        self.attend_prob = 0.0  # this episode's probability of attending a session (0: a non-starter)
+        self.propensity = -1.0  # the person's own attendance probability (-1: not drawn yet)
+        self.non_starter = False
+        self.phase_attended0 = self.phase_missed0 = self.extensions = 0
+        self.last_relapse_found = NAN
+        self.prior_episodes = 0
 
 
 class Race(NamedTuple):
@@ -118,6 +127,7 @@ class Pathway:
         self.ON_SEATED = (self._on_seated,)
         self.ON_DROPOUT = (self._on_dropout_after_missed_session,)
         self.ON_AFTERCARE_SEAT = (self._on_aftercare_seat,)
+        self.ON_NON_STARTER_DISCHARGED = (self._on_non_starter_discharged,)
         self.IN_PHASE = Race(relapse_found=(self._on_relapse_found,),
                              relapse_undetected=(self._on_relapse_undetected,),
                              dropout=(self._on_phase_dropout,),
@@ -130,10 +140,18 @@ class Pathway:
                                  redraw_dropout=False)
         self.n_phases = len(c.phases)
         self.max_relapses = c.scenario.relapse.max_relapses_before_discharge
+        self.beyond_max_relapses = (Outcome.STEPPED_UP if c.scenario.relapse.after_max_relapses == "step_up"
+                                    else Outcome.RELAPSE_DISCHARGE)
+        self.attendance = c.attendance_rules
         self.aftercare = c.scenario.aftercare
 
     # 1. Intake assessment: wait for an appointment, possibly missing some. ------------------------
     def start(self, p: Patient) -> None:
+        attendance = self.attendance
+        if p.propensity < 0:  # a returning patient keeps theirs
+            p.propensity = attendance.propensity()
+        p.non_starter = attendance.is_non_starter()
+        p.attend_prob = 0.0 if p.non_starter else p.propensity
         self.c.log(p, "referral")
         self.c.intake.join(p, then=self.ON_INTAKE)  # resumed with the days until the assessment is over
 
@@ -177,7 +195,14 @@ class Pathway:
         self.c.waitlist.join(p, then=self.ON_ADMITTED)  # admission (`Clinic.admit`) enters phase 1 first
 
     def _on_admitted(self, ev: Wake) -> None:
-        self._live_through_phase(ev.p)
+        p = ev.p
+        if p.non_starter:  # holds the seat, attends nothing, and is discharged
+            self.sleep(p, self.attendance.non_starter_discharge_days, self.ON_NON_STARTER_DISCHARGED)
+            return
+        self._live_through_phase(p)
+
+    def _on_non_starter_discharged(self, ev: Wake) -> None:
+        self._end_treatment(ev.p, Outcome.NON_STARTER)
 
     # 4. Treatment phases. -----------------------------------------------------------------------
     def _live_through_phase(self, p: Patient) -> None:
@@ -186,7 +211,10 @@ class Pathway:
         i = p.phase_index
         p.clock_end = self.env.now + rules.phase_duration_days[i]()
         p.relapse_rate = rules.relapse_rate_per_day(i, p.self_help_per_week)
-        p.dropout_rate = rules.dropout_rate_per_day[i]
+        p.dropout_rate = rules.dropout_rate_per_day[i]  # dropout and early transfer together
+        p.phase_attended0 = p.sessions_attended
+        p.phase_missed0 = p.sessions_missed
+        p.extensions = 0
         self._race(p, self.IN_PHASE)
 
     def _race(self, p: Patient, race: Race) -> None:
@@ -225,10 +253,18 @@ class Pathway:
         self._race(p, self.IN_PHASE)
 
     def _on_phase_dropout(self, ev: Wake) -> None:
-        self._end_treatment(ev.p, Outcome.DROPPED_OUT)
+        p = ev.p
+        self._end_treatment(p, Outcome.TRANSFERRED if self.rules.is_transfer(p.phase_index) else Outcome.DROPPED_OUT)
 
     def _on_phase_completed(self, ev: Wake) -> None:
         p = ev.p
+        now = self.env.now
+        if not self.rules.may_advance(p, now):  # criteria-based advancement: stay on a little longer
+            p.extensions += 1
+            p.clock_end = now + self.rules.extension_days(p.phase_index)
+            self.c.log(p, "phase_extended")
+            self._race(p, self.IN_PHASE)
+            return
         if p.phase_index + 1 == self.n_phases:
             self._end_treatment(p, Outcome.GRADUATED)
         else:
@@ -238,13 +274,16 @@ class Pathway:
         p = ev.p
         p.relapses += 1
         p.relapses_detected += 1
+        p.last_relapse_found = self.env.now
         self.c.log(p, "relapse_detected")
         if p.relapses_detected > self.max_relapses:
-            self._end_treatment(p, Outcome.RELAPSE_DISCHARGE)
+            self._end_treatment(p, self.beyond_max_relapses)
             return
         response = self.rules.relapse_response()
         if response == "discharge":
             self._end_treatment(p, Outcome.RELAPSE_DISCHARGE)
+        elif response == "step_up":
+            self._end_treatment(p, Outcome.STEPPED_UP)
         elif response == "step_back":
             self._move(p, max(0, p.phase_index - 1))
         else:
@@ -281,13 +320,14 @@ class Pathway:
         if p.wake is not None:
             p.wake.cancel()
         self.c.log(p, "dropout_after_missed_session")
-        self._end_treatment(p, Outcome.DROPPED_OUT)
+        self._end_treatment(p, Outcome.NON_STARTER if p.non_starter else Outcome.DROPPED_OUT)
 
     def _end_treatment(self, p: Patient, outcome: Outcome) -> None:
         c = self.c
         c.close_phase(p)
         c.leave_treatment(p, outcome)
         if outcome is not Outcome.GRADUATED:
+            c.readmissions.after_treatment(p, outcome)
             c.finish(p, outcome)
             return
         self._offer_aftercare(p)
@@ -325,6 +365,10 @@ class Pathway:
         p = ev.p
         p.aftercare_relapses += 1
         self.c.log(p, "aftercare_relapse")
+        if self.c.readmissions.after_aftercare_relapse(p):  # back to treatment, as a new referral
+            p.aftercare_status = AftercareStatus.RELAPSED_RETURNED
+            self._leave_aftercare(p)
+            return
         self._race(p, self.IN_AFTERCARE)
 
     def _on_aftercare_dropout(self, ev: Wake) -> None:

@@ -29,7 +29,10 @@ class Outcome(IntEnum):
     RENEGED_WAITLIST = 7  # gave up waiting for admission
     GRADUATED = 8  # completed every phase
     DROPPED_OUT = 9  # left treatment against advice
-    RELAPSE_DISCHARGE = 10  # discharged to a higher level of care after relapse
+    RELAPSE_DISCHARGE = 10  # discharged by the program after relapse (TEDS 'terminated by facility')
+    STEPPED_UP = 11  # transferred to a higher level of care after relapse (TEDS 'transferred')
+    TRANSFERRED = 12  # early transfer to another program or a step-down (TEDS 'transferred')
+    NON_STARTER = 13  # admitted but never attended a group (TEDS counts them as dropped out)
 
 
 REFERRED_OUT = (
@@ -38,7 +41,8 @@ REFERRED_OUT = (
     Outcome.REFERRED_OUT_DETOX,
     Outcome.REFERRED_OUT_WAITLIST_FULL,
 )
-TREATMENT_ENDS = (Outcome.GRADUATED, Outcome.DROPPED_OUT, Outcome.RELAPSE_DISCHARGE)
+TREATMENT_ENDS = (Outcome.GRADUATED, Outcome.DROPPED_OUT, Outcome.RELAPSE_DISCHARGE, Outcome.STEPPED_UP,
+                  Outcome.TRANSFERRED, Outcome.NON_STARTER)
 
 
 class AftercareStatus(IntEnum):
@@ -49,6 +53,7 @@ class AftercareStatus(IntEnum):
     ATTENDING = 4  # in aftercare when the run ended
     COMPLETED = 5
     DROPPED_OUT = 6
+    RELAPSED_RETURNED = 7  # left aftercare after a relapse, to be referred to treatment again
 
 
 # Times are in days since the start of the run; NaN where the step was never reached.

@@ -41,7 +41,13 @@ class PathwayRules:
             for i, ph in enumerate(self.phases)
         ]
         self._relapse_rates: dict[tuple[int, float], float] = {}
-        self.dropout_rate_per_day = [weekly_hazard_to_rate_per_day(ph.dropout_prob_per_week) for ph in self.phases]
+        # Dropout and early transfer are competing risks: one clock at their summed hazard, and a coin
+        # (drawn only when the phase has transfers) says which it was; without transfers nothing changes.
+        dropout = [weekly_hazard_to_rate_per_day(ph.dropout_prob_per_week) for ph in self.phases]
+        transfer = [weekly_hazard_to_rate_per_day(ph.transfer_prob_per_week) for ph in self.phases]
+        self.dropout_rate_per_day = [d + t for d, t in zip(dropout, transfer, strict=True)]
+        self.transfer_share = [t / (d + t) if t > 0 else 0.0 for d, t in zip(dropout, transfer, strict=True)]
+        self.transfer_coin = st.uniforms("transfer_or_dropout")
         self.relapse_clock = st.exponentials("relapse_clock")
         self.dropout_clock = st.exponentials("dropout_clock")
         self.detection = st.uniforms("relapse_detection")
@@ -94,14 +100,38 @@ class PathwayRules:
         return first
 
     def relapse_response(self) -> str:
-        """What the program does about a detected relapse: repeat_phase, step_back or discharge."""
+        """What the program does about a detected relapse: repeat_phase, step_back, discharge or step_up."""
         pol = self.scenario.relapse.policy
         u = self.policy()
         if u < pol.repeat_phase:
             return "repeat_phase"
         if u < pol.repeat_phase + pol.step_back:
             return "step_back"
-        return "discharge"
+        if pol.step_up <= 0 or u < pol.repeat_phase + pol.step_back + pol.discharge:
+            return "discharge"
+        return "step_up"
+
+    def is_transfer(self, phase_index: int) -> bool:
+        """Whether a patient leaving the phase early is transferred (else they dropped out)."""
+        share = self.transfer_share[phase_index]
+        return share > 0 and self.transfer_coin() < share
+
+    def may_advance(self, p, now: float) -> bool:
+        """Whether a patient at the planned end of their phase meets its advancement criteria (always
+        without `advancement`, or once its extensions are used up)."""
+        adv = self.phases[p.phase_index].advancement
+        if adv is None or p.extensions >= adv.max_extensions:
+            return True
+        attended = p.sessions_attended - p.phase_attended0
+        offered = attended + p.sessions_missed - p.phase_missed0
+        if offered and 100.0 * attended < adv.min_attendance_pct * offered:
+            return False
+        clean_since = p.admitted if math.isnan(p.last_relapse_found) else p.last_relapse_found
+        return now - clean_since >= adv.negative_test_weeks * DAYS_PER_WEEK
+
+    def extension_days(self, phase_index: int) -> float:
+        adv = self.phases[phase_index].advancement
+        return adv.extension_weeks * DAYS_PER_WEEK if adv is not None else 0.0
 
     def takes_up_aftercare(self) -> bool:
         return self.aftercare_uptake() < self.scenario.aftercare.uptake_prob

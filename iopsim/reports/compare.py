@@ -4,6 +4,10 @@ Runs that share a seed and replication indices used common random numbers: repli
 both saw the same referrals and the same draws, so differences are paired by replication and
 the interval is much narrower (Law, ch. 10.2). Otherwise the runs are independent samples and
 the interval is Welch's. The table says which.
+
+A difference of two percentages is in percentage points (`+3.9 pp`): a cancellation rate going
+from 0.9% to 4.8% is +3.9 pp, which a relative change (+399%) would make look like a catastrophe.
+Relative changes are shown only for KPIs that are not percentages.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from .style import PALETTE, kpi_label, new_figure, style_context
 from .tables import decimals_for, format_value
 
 PAIRED = "paired (common random numbers)"
+PERCENT = "%"  # the unit of every share KPI
+POINTS = "pp"  # percentage points: the unit of a difference of two percentages
 WELCH = "Welch (independent runs)"
 
 # What a planner looks at first; the chart shows these.
@@ -30,6 +36,9 @@ HEADLINE_KPIS = (
     "completion_rate_pct",
     "counselor_utilization_pct",
     "room_utilization_pct",
+    "individual_sessions_delivered_pct",  # and what can get worse when a variant wins
+    "sessions_cancelled_pct",
+    "aftercare_uptake_pct",
 )
 
 
@@ -67,9 +76,18 @@ class KpiDifference:
         return kpi_label(self.name)
 
     @property
+    def is_percentage(self) -> bool:
+        return self.unit == PERCENT
+
+    @property
+    def difference_unit(self) -> str:
+        """'pp' for a percentage KPI (B - A in percentage points), else the KPI's own unit."""
+        return POINTS if self.is_percentage else self.unit
+
+    @property
     def relative_pct(self) -> float | None:
-        """Change as % of A, where A is a non-zero number."""
-        if self.a.mean in (None, 0) or self.diff.mean is None:
+        """Change as % of A, where A is a non-zero number; None for percentage KPIs (those change in points)."""
+        if self.is_percentage or self.a.mean in (None, 0) or self.diff.mean is None:
             return None
         return 100.0 * self.diff.mean / abs(self.a.mean)
 
@@ -155,6 +173,7 @@ def comparison_frame(comparisons: Sequence[Comparison]):
                 "mean_a": r.a.mean, "ci95_low_a": r.a.lo, "ci95_high_a": r.a.hi,
                 "mean_b": r.b.mean, "ci95_low_b": r.b.lo, "ci95_high_b": r.b.hi,
                 "difference": r.diff.mean, "difference_ci95_low": r.diff.lo, "difference_ci95_high": r.diff.hi,
+                "difference_unit": r.difference_unit, "relative_change_pct": r.relative_pct,
                 "method": "paired" if c.paired else "welch", "n": r.n_pairs,
             })
     return pd.DataFrame(records)
@@ -168,10 +187,39 @@ def relative_text(pct: float | None) -> str:
 
 
 def difference_text(r: KpiDifference) -> str:
-    """'−2.10 (−2.51 to −1.69)' with the difference's own decimals."""
+    """'−2.10 (−2.51 to −1.69)' with the difference's own decimals; percentages in points,
+    signed: '+3.9 pp (+1.2 to +6.6 pp)'."""
     d = decimals_for(max((abs(x) for x in (r.diff.lo, r.diff.hi, r.diff.mean) if x is not None), default=None),
                      r.unit)
-    return r.diff.text(decimals=d)
+    if not r.is_percentage:
+        return r.diff.text(decimals=d)
+    main = f"{points_text(r.diff.mean, d)}"
+    if r.diff.lo is None or r.diff.hi is None or not (math.isfinite(r.diff.lo) and math.isfinite(r.diff.hi)):
+        return main
+    return f"{main} ({_signed(r.diff.lo, d)} to {points_text(r.diff.hi, d)})"
+
+
+def points_text(x: float | None, decimals: int = 1) -> str:
+    """A difference of percentages: '+3.9 pp', '−0.4 pp', '0.0 pp'; '–' if undefined."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    return f"{_signed(x, decimals)} {POINTS}"
+
+
+def _signed(x: float, decimals: int) -> str:
+    """'+3.9', '-0.4'; zero (after rounding) unsigned."""
+    if float(f"{x:.{decimals}f}") == 0:
+        return format_value(0.0, decimals)
+    text = format_value(x, decimals)
+    return text if text.startswith("-") else f"+{text}"
+
+
+def change_text(r: KpiDifference) -> str:
+    """The 'change' column: percentage points for a percentage KPI ('+3.9 pp'), else relative ('+17%')."""
+    if r.is_percentage:
+        d = decimals_for(max((abs(x) for x in (r.diff.lo, r.diff.hi, r.diff.mean) if x is not None), default=None))
+        return points_text(r.diff.mean, min(d, 1)) if r.diff.mean is not None else ""
+    return relative_text(r.relative_pct)
 
 
 def comparison_chart(runs: Sequence[RunDir], comparisons: Sequence[Comparison], kpis: Sequence[str] = HEADLINE_KPIS):
@@ -187,7 +235,8 @@ def comparison_chart(runs: Sequence[RunDir], comparisons: Sequence[Comparison], 
     footer = "  ·  ".join(f"{letter}: {run.label} ({run.replications} replications, seed {run.seed})"
                           for letter, run in zip(letters, runs, strict=True))
     footer += f"  ·  iopsim {runs[0].version}\nDifferences with 95% CI: " + "; ".join(
-        f"{letters[i]}−A {c.method}" for i, c in enumerate(comparisons, start=1)) + ".  * the CI excludes zero."
+        f"{letters[i]}−A {c.method}" for i, c in enumerate(comparisons, start=1)) + (
+        ".  * the CI excludes zero.  Differences of percentages in percentage points (pp).")
     with style_context():
         fig, axes = new_figure(footer, "Scenario comparison: key results with 95% confidence intervals",
                                figsize=(12, 1.4 + 3.2 * nrows), nrows=nrows, ncols=ncols)

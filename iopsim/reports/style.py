@@ -144,7 +144,8 @@ def parse_formats(text: str) -> list[str]:
 # Sections of the KPI table: KPI_UNITS order, split where the subject changes.
 KPI_SECTIONS: dict[str, tuple[str, ...]] = {
     "Demand and flow": (
-        "referrals_per_year", "admissions_per_year", "referred_out_per_year", "referred_out_mild_per_year",
+        "referrals_per_year", "admissions_per_year", "readmissions_per_year", "readmission_share_pct",
+        "referred_out_per_year", "referred_out_mild_per_year",
         "referred_out_home_per_year", "referred_out_detox_per_year", "referred_out_waitlist_full_per_year",
         "intake_no_show_closed_per_year", "reneged_per_year", "reneged_intake_per_year", "reneged_waitlist_per_year",
     ),
@@ -154,9 +155,13 @@ KPI_SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "Patients in care": ("census_mean", "aftercare_census_mean"),
     "Treatment outcomes": (
-        "completion_rate_pct", "dropout_rate_pct", "relapse_discharge_rate_pct", "length_of_stay_days_mean",
-        "length_of_stay_days_median", "relapses_per_admission", "detected_relapses_per_admission",
-        "group_hours_attended_per_admission",
+        "completion_rate_pct", "dropout_rate_pct", "relapse_discharge_rate_pct", "transfer_rate_pct",
+        "non_starter_rate_pct", "length_of_stay_days_mean", "length_of_stay_days_median", "relapses_per_admission",
+        "detected_relapses_per_admission", "group_hours_attended_per_admission",
+    ),
+    "Length of stay by reason for discharge": tuple(
+        f"length_of_stay_days_{stat}_{reason}" for reason in ("graduated", "dropped_out", "relapse_discharge",
+                                                              "transferred") for stat in ("mean", "median")
     ),
     "Aftercare": ("aftercare_uptake_pct", "aftercare_completion_pct", "aftercare_relapse_pct"),
     "Rooms, staff and groups": (
@@ -173,6 +178,8 @@ KPI_SECTIONS: dict[str, tuple[str, ...]] = {
 KPI_LABELS: dict[str, str] = {
     "referrals_per_year": "Referrals",
     "admissions_per_year": "Admissions",
+    "readmissions_per_year": "Readmissions (patients treated here before)",
+    "readmission_share_pct": "Admissions that are readmissions",
     "referred_out_per_year": "Referred elsewhere (all reasons)",
     "referred_out_mild_per_year": "Referred out: mild use disorder",
     "referred_out_home_per_year": "Referred out: home does not support recovery",
@@ -186,30 +193,36 @@ KPI_LABELS: dict[str, str] = {
     "wait_to_admission_days_mean": "Wait from referral to admission, mean",
     "wait_to_admission_days_p90": "Wait from referral to admission, 90th percentile",
     "waitlist_days_mean": "Time on the waitlist, mean",
-    "admitted_within_14_days_pct": "Admitted within 14 days of referral",
+    "admitted_within_14_days_pct": "Admitted within 14 days of referral (% of admissions)",
     "intake_queue_mean": "Waiting for intake, average",
     "waitlist_mean": "Waitlist length, average",
     "waitlist_max": "Waitlist length, maximum",
     "census_mean": "Patients in treatment, average",
     "aftercare_census_mean": "Patients in aftercare, average",
-    "completion_rate_pct": "Completed treatment",
-    "dropout_rate_pct": "Dropped out",
-    "relapse_discharge_rate_pct": "Discharged after relapse",
+    "completion_rate_pct": "Completed treatment (% of discharges)",
+    "dropout_rate_pct": "Dropped out (% of discharges)",
+    "relapse_discharge_rate_pct": "Discharged after relapse (% of discharges)",
+    "transfer_rate_pct": "Transferred, step-up or early transfer (% of discharges)",
+    "non_starter_rate_pct": "Never started, non-starters (% of discharges)",
+    **{f"length_of_stay_days_{stat}_{reason}": f"Length of stay, {stat}: {label}"
+       for reason, label in (("graduated", "completed"), ("dropped_out", "dropped out or never started"),
+                             ("relapse_discharge", "discharged after relapse"), ("transferred", "transferred"))
+       for stat in ("mean", "median")},
     "length_of_stay_days_mean": "Length of stay, mean",
     "length_of_stay_days_median": "Length of stay, median",
-    "relapses_per_admission": "Relapses per treatment episode",
-    "detected_relapses_per_admission": "Detected relapses per treatment episode",
-    "group_hours_attended_per_admission": "Group hours attended per episode",
-    "aftercare_uptake_pct": "Graduates starting aftercare",
-    "aftercare_completion_pct": "Aftercare completed (of those who finished)",
-    "aftercare_relapse_pct": "Relapsed during aftercare",
-    "room_utilization_pct": "Room use (of hours available)",
-    "counselor_utilization_pct": "Counselor clinical time used",
+    "relapses_per_admission": "Relapses per discharge (episodes ended)",
+    "detected_relapses_per_admission": "Detected relapses per discharge (episodes ended)",
+    "group_hours_attended_per_admission": "Group hours attended per discharge (episodes ended)",
+    "aftercare_uptake_pct": "Started aftercare (% of graduates)",
+    "aftercare_completion_pct": "Completed aftercare (% of those who left it)",
+    "aftercare_relapse_pct": "Relapsed in aftercare (% of those who started it)",
+    "room_utilization_pct": "Room hours used (% of hours available)",
+    "counselor_utilization_pct": "Counselor clinical time used (% of contracted clinical hours)",
     "counselor_overtime_hours_per_week": "Counselor overtime",
-    "individual_sessions_delivered_pct": "Individual sessions delivered (of needed)",
-    "group_fill_pct": "Group seats filled (attended)",
-    "group_enrollment_pct": "Group seats taken (enrolled)",
-    "sessions_cancelled_pct": "Sessions cancelled",
+    "individual_sessions_delivered_pct": "Individual session hours delivered (% of hours needed)",
+    "group_fill_pct": "Attended per session (% of seats)",
+    "group_enrollment_pct": "Seats held (% of group capacity)",
+    "sessions_cancelled_pct": "Sessions cancelled (% of sessions due to run)",
     "staff_cost_per_year": "Staff cost",
     "room_cost_per_year": "Room cost",
     "total_cost_per_year": "Total cost",
@@ -221,6 +234,26 @@ KPI_LABELS: dict[str, str] = {
     "individual_sessions_per_year": "Individual sessions delivered",
     "drug_tests_per_year": "Drug tests",
     "break_even_census": "Break-even census",
+}
+
+
+# One line each for the measures a reader could take for one another (shown where they appear).
+KPI_DEFINITIONS: dict[str, str] = {
+    "group_enrollment_pct": "Patients enrolled in a group (holding a seat across all its sessions, whether or not "
+                            "they come), as a share of the group's seats.",
+    "group_fill_pct": "Patients who attended a session, as a share of the group's seats: below seats held "
+                      "when enrolled patients miss sessions.",
+    "completion_rate_pct": "Of the treatment episodes that ended after the warm-up (graduated, dropped out or "
+                           "discharged after relapse), the share that graduated.",
+    "admitted_within_14_days_pct": "Of the patients admitted after the warm-up, the share whose wait from referral "
+                                   "was 14 days or less.",
+    "aftercare_uptake_pct": "Of the patients who graduated after the warm-up, the share who started aftercare.",
+    "counselor_utilization_pct": "Group, individual, intake and documentation hours as a share of contracted hours "
+                                 "less other duties.",
+    "individual_sessions_delivered_pct": "Individual counseling hours given as a share of the hours patients' plans "
+                                         "called for.",
+    "sessions_cancelled_pct": "Group sessions cancelled (too few patients, or no counselor free), as a share of "
+                              "sessions run or cancelled (holiday closures and groups with nobody enrolled left out).",
 }
 
 

@@ -78,9 +78,15 @@ def _check_shares(s: Scenario) -> list[Problem]:
     if ref.arrival_process == "fixed_interval" and (ref.monthly_multipliers or ref.growth_per_year_pct):
         out.append(("referrals.arrival_process", "fixed_interval arrivals cannot have seasonality or growth"))
     pol = s.relapse.policy
-    total = pol.repeat_phase + pol.step_back + pol.discharge
+    total = pol.repeat_phase + pol.step_back + pol.discharge + pol.step_up
     if abs(total - 1) > TOLERANCE:
-        out.append(("relapse.policy", f"repeat_phase + step_back + discharge must sum to 1, got {total:g}"))
+        out.append(("relapse.policy", f"repeat_phase + step_back + discharge + step_up must sum to 1, got {total:g}"))
+    att = s.attendance
+    mean, sd = att.group_attendance_prob, att.propensity_sd
+    if sd > 0 and sd * sd >= mean * (1 - mean):
+        limit = (mean * (1 - mean)) ** 0.5
+        out.append(("attendance.propensity_sd", f"a Beta distribution with mean {mean:g} needs a standard deviation "
+                    f"below {limit:.3g}, got {sd:g}"))
     return out
 
 

@@ -136,6 +136,20 @@ class Admission(_Section):
     )
 
 
+class Advancement(_Section):
+    """Criteria-based advancement: at the planned end of the phase a patient who misses a criterion
+    stays on for `extension_weeks` more (then is checked again), at most `max_extensions` times."""
+
+    min_attendance_pct: float = Field(
+        0.0, ge=0, le=100, description="Share of this phase's group sessions attended needed to move on, %."
+    )
+    negative_test_weeks: float = Field(
+        0.0, ge=0, le=520, description="Weeks since the last detected relapse (all tests negative) needed to move on."
+    )
+    extension_weeks: float = Field(2.0, gt=0, le=52, description="How long a stay is extended when a criterion is missed.")
+    max_extensions: int = Field(2, ge=0, le=100, description="Extensions at most; the patient then moves on anyway.")
+
+
 class Phase(_Section):
     """One treatment phase: fewer group hours and more self-help as patients progress."""
 
@@ -149,6 +163,14 @@ class Phase(_Section):
     individual_sessions_per_week: float = Field(0.5, ge=0, le=MAX_PER_WEEK)
     relapse_prob_per_week: float = prob(0.05, "Weekly probability of a relapse before the self-help effect.")
     dropout_prob_per_week: float = prob(0.02, "Weekly probability of leaving treatment against advice.")
+    transfer_prob_per_week: float = prob(
+        0.0, "Weekly probability of an early transfer to another program or a step-down (TEDS 'transferred'); "
+        "it competes with dropout."
+    )
+    advancement: Advancement | None = Field(
+        None, description="Criteria to move on at the phase's end (attendance, weeks without a detected relapse); "
+        "none: time alone."
+    )
 
 
 class Attendance(_Section):
@@ -160,12 +182,22 @@ class Attendance(_Section):
         0.9, gt=0, le=2,
         description="Relapse risk is multiplied by this for each weekly self-help meeting attended (dose-response).",
     )
+    propensity_sd: float = Field(
+        0.0, ge=0, le=0.5,
+        description="Spread of patients' own attendance probabilities (Beta, mean group_attendance_prob); "
+        "0: every patient attends each session with the same probability.",
+    )
+    non_starter_prob: float = prob(0.0, "Share of admitted patients who never attend a group (non-starters).")
+    non_starter_discharge_days: float = Field(
+        14.0, ge=0, le=365, description="Days a non-starter keeps the seat before the program discharges them."
+    )
 
 
 class RelapsePolicy(_Section):
     repeat_phase: float = prob(0.5, "Share of detected relapses that restart the current phase.")
     step_back: float = prob(0.3, "Share that step back one phase.")
-    discharge: float = prob(0.2, "Share discharged to a higher level of care.")
+    discharge: float = prob(0.2, "Share discharged by the program (TEDS 'terminated by facility').")
+    step_up: float = prob(0.0, "Share transferred at once to a higher level of care (TEDS 'transferred').")
 
 
 class Relapse(_Section):
@@ -177,7 +209,11 @@ class Relapse(_Section):
     breathalyzer_window_days: float = Field(0.5, ge=0, le=365, description="How long after drinking a breathalyzer detects it.")
     policy: RelapsePolicy = Field(default_factory=RelapsePolicy)
     max_relapses_before_discharge: int = Field(
-        3, ge=0, le=1000, description="A detected relapse beyond this count always discharges."
+        3, ge=0, le=1000, description="A detected relapse beyond this count always ends the episode (see after_max_relapses)."
+    )
+    after_max_relapses: Literal["discharge", "step_up"] = Field(
+        "discharge", description="What a relapse beyond the maximum leads to: discharge by the program, or a "
+        "step-up transfer to a higher level of care (residential, partial hospitalization)."
     )
 
 
@@ -194,9 +230,32 @@ class Aftercare(_Section):
     )
 
 
+class Readmission(_Section):
+    """Patients who leave can come back as new referrals after a delay, carrying their episode count."""
+
+    after_dropout_prob: float = prob(0.0, "Probability a dropout (or non-starter) is referred again.")
+    after_relapse_discharge_prob: float = prob(0.0, "Probability a patient discharged after relapse is referred again.")
+    after_transfer_prob: float = prob(0.0, "Probability a patient transferred elsewhere is referred back again.")
+    after_aftercare_relapse_prob: float = prob(
+        0.0, "Probability a relapse in aftercare sends the graduate back to treatment (a new referral)."
+    )
+    delay_days: Distribution = Field(
+        default_factory=lambda: Fixed(value=180), description="Days from leaving to the new referral."
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return max(self.after_dropout_prob, self.after_relapse_discharge_prob, self.after_transfer_prob,
+                   self.after_aftercare_relapse_prob) > 0
+
+
 class Groups(_Section):
     min_size: int = Field(3, ge=0, le=MAX_COUNT, description="A session with fewer enrolled patients expected is cancelled.")
     max_size: int = Field(12, ge=1, le=MAX_COUNT, description="Most patients enrolled in one group (Matrix Model: 8-12).")
+    min_size_counts: Literal["enrolled", "expected_attendees"] = Field(
+        "enrolled", description="What is compared with min_size: patients enrolled, or the attendees expected "
+        "(the sum of their attendance probabilities)."
+    )
 
 
 DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -269,6 +328,7 @@ class Scenario(_Section):
     attendance: Attendance = Field(default_factory=Attendance)  # type: ignore[arg-type]
     relapse: Relapse = Field(default_factory=Relapse)  # type: ignore[arg-type]
     aftercare: Aftercare = Field(default_factory=Aftercare)  # type: ignore[arg-type]
+    readmission: Readmission = Field(default_factory=Readmission)
     groups: Groups = Field(default_factory=Groups)  # type: ignore[arg-type]
     timetable: list[Session] = Field(
         default_factory=list, description="Weekly sessions written by hand; `program` adds generated ones."

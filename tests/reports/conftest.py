@@ -69,3 +69,11 @@ def multi_html(base, fewer_counselors) -> str:
     from iopsim.reports.report import render_report
 
     return render_report([base, fewer_counselors])
+
+
+@pytest.fixture(scope="session")
+def single_html(base) -> str:
+    """The report of one run (SVG charts)."""
+    from iopsim.reports.report import render_report
+
+    return render_report([base])

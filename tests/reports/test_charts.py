@@ -140,13 +140,41 @@ def test_patient_flow_balances_and_starts_from_the_referrals_kpi(base):
     root = patient_flow(base)
     assert root.count == pytest.approx(_kpi(base, "referrals_per_year")["mean"], rel=1e-9)
     for node in root.walk():
-        if node.children:
-            assert sum(c.count for c in node.children) == pytest.approx(node.count, rel=1e-9), node.label
+        if node.children:  # children fill the bar: the node's own count and what it carried over
+            assert sum(c.count for c in node.children) == pytest.approx(node.height, rel=1e-9), node.label
             assert all(c.count > 0 for c in node.children)
+            assert node.carried_in >= 0
     labels = {n.label for n in root.walk()}
     assert {"Assessed", "Admitted", "Graduated", "Dropped out", "Discharged after relapse"} <= labels
     assert any(label.startswith("Referred out: ") for label in labels)
     assert "Other" not in labels  # every outcome of the model has its own place in the flow
+
+
+def test_flow_and_stay_charts_count_as_the_kpis(base):
+    """One number for one thing: admissions and graduations a year in the flow, the wait and the
+    length-of-stay charts equal the KPIs (graduations from the money KPIs: cost / cost per completion)."""
+    nodes = {n.label: n for n in patient_flow(base).walk()}
+    reps = base.replication_kpis
+    assert nodes["Admitted"].count == pytest.approx(reps["admissions_per_year"].mean(), rel=1e-9)
+    assert nodes["Admitted"].count == pytest.approx(_kpi(base, "admissions_per_year")["mean"], rel=1e-9)
+    graduations = (reps["total_cost_per_year"] / reps["cost_per_completion"]).mean()
+    assert nodes["Graduated"].count == pytest.approx(graduations, rel=1e-9)
+    stay, outcome = ch.stays(base)
+    per_year = 1.0 / (base.replications * base.window_years)
+    assert (outcome == "graduated").sum() * per_year == pytest.approx(graduations, rel=1e-9)
+    assert stay.size * per_year == pytest.approx(
+        sum(nodes[k].count for k in ("Graduated", "Dropped out", "Discharged after relapse")), rel=1e-9)
+    wait, _ = ch.admission_waits(base)
+    assert wait.size * per_year == pytest.approx(nodes["Admitted"].count, rel=1e-9)
+    for label, kpi in (("Gave up on the waitlist", "reneged_waitlist_per_year"),
+                       ("Referred out: mild (standard outpatient)", "referred_out_mild_per_year"),
+                       ("Closed after intake no-shows", "intake_no_show_closed_per_year")):
+        expected = _kpi(base, kpi)["mean"]
+        assert (nodes[label].count if label in nodes else 0.0) == pytest.approx(expected, rel=1e-9, abs=1e-12), label
+    started = sum(nodes[k].count for k in ("Completed aftercare", "Left aftercare early",
+                                            "In aftercare at end of run") if k in nodes)
+    uptake = 100 * started / nodes["Graduated"].count
+    assert uptake == pytest.approx(_kpi(base, "aftercare_uptake_pct")["mean"], rel=0.05)  # a ratio of means
 
 
 # --- atomic writes ------------------------------------------------------------------------------------
@@ -196,7 +224,7 @@ def test_per_group_at_capacity_counts_are_used_when_the_run_folder_has_them(base
     np.testing.assert_array_equal(g["full"] + g["run_below"], g["run"])
     fig = ch.render(run, ch.chart_by_name("groups"))
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert legend[:2] == ["Ran at capacity", "Ran with seats free"]
+    assert legend[:2] == ["Ran with every seat held", "Ran with seats free to hold"]
 
 
 def test_degenerate_runs_still_draw(runs_root):

@@ -134,3 +134,61 @@ def test_notes_say_what_else_differs(base, base_dir, tmp_path):
     assert notes[0] == "The warm-up differs (10 vs 20 weeks): the KPIs cover different periods."
     assert notes[1].startswith("Made by different iopsim versions") and "pairing may not hold" in notes[1]
     assert compare(base, base).notes == []
+
+
+# --- differences of percentages are in percentage points, everywhere ------------------------------
+def test_percentage_differences_are_points_not_relative(base, fewer_counselors):
+    from iopsim.reports.compare import change_text, difference_text, points_text
+
+    c = compare(base, fewer_counselors)
+    shares = [r for r in c.rows if r.unit == "%"]
+    assert len(shares) >= 10
+    for r in shares:
+        assert r.relative_pct is None and r.difference_unit == "pp"
+        if r.diff.mean is not None and r.diff.mean != 0:
+            assert difference_text(r).split(" (")[0].endswith(" pp"), r.name
+            assert change_text(r).endswith(" pp"), r.name
+    others = [r for r in c.rows if r.unit != "%" and r.diff.mean not in (None, 0) and r.a.mean not in (None, 0)]
+    assert others and all(change_text(r).endswith("%") and "pp" not in difference_text(r) for r in others)
+    assert [points_text(x, 1) for x in (3.94, -0.44, 0.01, None)] == ["+3.9 pp", "-0.4 pp", "0.0 pp", "–"]
+
+
+def test_every_percentage_difference_in_compare_is_labelled_in_points(base, base_dir, fewer_counselors_dir,
+                                                                     tmp_path):
+    """Terminal, CSV, chart and report: each difference of a % KPI carries 'pp', none a relative %."""
+    import re
+
+    import pandas as pd
+
+    from iopsim.reports.compare import comparison_chart
+    from iopsim.reports.report import report_context
+    from iopsim.reports.rundir import RunDir
+
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(main, ["compare", str(base_dir), str(fewer_counselors_dir), "--out", str(out),
+                                       "--format", "svg"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    c = compare(base, RunDir(fewer_counselors_dir))
+    moved = [r for r in c.rows if r.unit == "%" and r.diff.mean not in (None, 0)]
+    assert moved
+    lines = {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
+    for r in moved:  # terminal: the difference and the change in points, no relative percent
+        line = lines[r.name]
+        assert line.count(" pp") >= 2, line
+        assert not re.search(r"[+-]\d+%", line), line
+
+    frame = pd.read_csv(out / "comparison.csv")
+    pct = frame[frame["unit"] == "%"]
+    assert (pct["difference_unit"] == "pp").all() and pct["relative_change_pct"].isna().all()
+    assert (frame.loc[frame["unit"] != "%", "difference_unit"] == frame.loc[frame["unit"] != "%", "unit"]
+            .fillna("")).all()
+
+    fig = comparison_chart([base, RunDir(fewer_counselors_dir)], [c])
+    labels = {ax.get_title(loc="left"): ax.get_xlabel() for ax in fig.axes if ax.get_title(loc="left")}
+    pct_panels = [t for t in labels if t.endswith("(%)")]
+    assert pct_panels and all(" pp" in labels[t] for t in pct_panels)
+
+    ctx = report_context([base, RunDir(fewer_counselors_dir)])
+    rows = {r["name"]: r for r in ctx["comparisons"][0]["rows"]}
+    for r in moved:
+        assert rows[r.name]["diff"].split(" (")[0].endswith(" pp") and rows[r.name]["relative"].endswith(" pp")

@@ -6,13 +6,13 @@ import base64
 import re
 from html.parser import HTMLParser
 
-import pytest
 from click.testing import CliRunner
 
 from iopsim import __version__
 from iopsim.cli import main
+from iopsim.reports.assumptions import describe_distribution, flatten_scenario
 from iopsim.reports.charts import CHARTS, render
-from iopsim.reports.report import describe_distribution, figure_data_uri, flatten_scenario, render_report
+from iopsim.reports.report import figure_data_uri, render_report
 
 
 class Page(HTMLParser):
@@ -28,11 +28,6 @@ class Page(HTMLParser):
 
     def all(self, tag: str) -> list[dict]:
         return [attrs for t, attrs in self.tags if t == tag]
-
-
-@pytest.fixture(scope="session")
-def single_html(base) -> str:
-    return render_report([base])
 
 
 def test_every_kpi_is_in_the_report(base, single_html):

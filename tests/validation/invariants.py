@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from iopsim.model.clinic import Clinic, RunResult
-from iopsim.model.records import REFERRED_OUT, AftercareStatus, Outcome
+from iopsim.model.records import REFERRED_OUT, TREATMENT_ENDS, AftercareStatus, Outcome
 
 PATHWAY_ORDER = ("referred", "assessment_start", "decided", "waitlist_in", "admitted", "treatment_end",
                  "aftercare_start", "aftercare_end")
@@ -34,13 +34,14 @@ def check_records(result: RunResult) -> None:
     assert (r["admitted"][admitted] >= r["waitlist_in"][admitted]).all()
     # referred out: never admitted
     assert np.isnan(r["admitted"][np.isin(outcome, REFERRED_OUT)]).all()
-    treated = np.isin(outcome, (Outcome.GRADUATED, Outcome.DROPPED_OUT, Outcome.RELAPSE_DISCHARGE))
+    treated = np.isin(outcome, TREATMENT_ENDS)
     assert not np.isnan(r["admitted"][treated]).any() and not np.isnan(r["treatment_end"][treated]).any()
     graduated = outcome == Outcome.GRADUATED
     assert (r["phase_reached"][graduated] == len(result.scenario.phases) - 1).all()
     assert (r["relapses_detected"] <= r["relapses"]).all()
+    assert (r["sessions_attended"][outcome == Outcome.NON_STARTER] == 0).all(), "non-starters attend nothing"
     started = np.isin(r["aftercare_status"], (AftercareStatus.COMPLETED, AftercareStatus.DROPPED_OUT,
-                                              AftercareStatus.ATTENDING))
+                                              AftercareStatus.ATTENDING, AftercareStatus.RELAPSED_RETURNED))
     assert (started <= graduated).all(), "only graduates start aftercare"
     assert not np.isnan(r["aftercare_start"][started]).any()
 

@@ -75,6 +75,9 @@ def reference_kpis(result: RunResult) -> dict[str, float]:
     k["referrals_per_year"] = _rate(_within(r["referred"], start, end), years)
     admitted = _within(r["admitted"], start, end)
     k["admissions_per_year"] = _rate(admitted, years)
+    readmitted = admitted & (r["prior_episodes"] > 0) if "prior_episodes" in r else np.zeros_like(admitted)
+    k["readmissions_per_year"] = _rate(readmitted, years)
+    k["readmission_share_pct"] = _pct(readmitted, admitted)
     ended = _within(r["ended"], start, end)
     k["referred_out_per_year"] = _rate(ended & np.isin(outcome, REFERRED_OUT), years)
     for code, name in END_RATE_KPIS.items():
@@ -109,6 +112,15 @@ def reference_kpis(result: RunResult) -> dict[str, float]:
     stay = r["treatment_end"][done] - r["admitted"][done]
     k["length_of_stay_days_mean"] = _mean(stay)
     k["length_of_stay_days_median"] = float(np.median(stay)) if stay.size else math.nan
+    ends = outcome[done]
+    k["transfer_rate_pct"] = _pct(np.isin(ends, (Outcome.STEPPED_UP, Outcome.TRANSFERRED)), n_done)
+    k["non_starter_rate_pct"] = _pct(ends == Outcome.NON_STARTER, n_done)
+    for reason, codes in (("graduated", (Outcome.GRADUATED,)), ("dropped_out", (Outcome.DROPPED_OUT, Outcome.NON_STARTER)),
+                          ("relapse_discharge", (Outcome.RELAPSE_DISCHARGE,)),
+                          ("transferred", (Outcome.STEPPED_UP, Outcome.TRANSFERRED))):
+        mine = stay[np.isin(ends, codes)]
+        k[f"length_of_stay_days_mean_{reason}"] = _mean(mine)
+        k[f"length_of_stay_days_median_{reason}"] = float(np.median(mine)) if mine.size else math.nan
     k["relapses_per_admission"] = _pct(r["relapses"][done], n_done) / 100
     k["detected_relapses_per_admission"] = _pct(r["relapses_detected"][done], n_done) / 100
     k["group_hours_attended_per_admission"] = _mean(r["group_hours_attended"][done])
@@ -117,7 +129,7 @@ def reference_kpis(result: RunResult) -> dict[str, float]:
     graduated = done & (outcome == Outcome.GRADUATED)
     status = r["aftercare_status"][graduated]
     k["aftercare_uptake_pct"] = _pct(np.isin(status, _AFTERCARE_STARTED), status.size)
-    finished = np.isin(status, (AftercareStatus.COMPLETED, AftercareStatus.DROPPED_OUT))
+    finished = np.isin(status, (AftercareStatus.COMPLETED, AftercareStatus.DROPPED_OUT, AftercareStatus.RELAPSED_RETURNED))
     k["aftercare_completion_pct"] = _pct(status[finished] == AftercareStatus.COMPLETED, int(finished.sum()))
     started = np.isin(status, _AFTERCARE_STARTED)
     k["aftercare_relapse_pct"] = _pct(r["aftercare_relapses"][graduated][started] > 0, int(started.sum()))
@@ -130,7 +142,8 @@ def reference_kpis(result: RunResult) -> dict[str, float]:
     return row
 
 
-_AFTERCARE_STARTED = (AftercareStatus.ATTENDING, AftercareStatus.COMPLETED, AftercareStatus.DROPPED_OUT)
+_AFTERCARE_STARTED = (AftercareStatus.ATTENDING, AftercareStatus.COMPLETED, AftercareStatus.DROPPED_OUT,
+                      AftercareStatus.RELAPSED_RETURNED)
 
 
 def _interval(r: Mapping[str, np.ndarray], enter: str, leave: str) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,13 @@ def test_baseline_records_conserve_every_referral(short_baseline):
     assert len(result.records["pid"]) > 1000
 
 
+REALISM_ON = ["relapse.policy.discharge=0.6", "relapse.policy.step_up=0.2", "relapse.after_max_relapses=step_up",
+              "phases.0.transfer_prob_per_week=0.01", "attendance.non_starter_prob=0.1", "attendance.propensity_sd=0.15",
+              "readmission.after_dropout_prob=0.3", "readmission.after_aftercare_relapse_prob=0.5",
+              "readmission.delay_days=60", "groups.min_size_counts=expected_attendees",
+              "phases.1.advancement.min_attendance_pct=80"]
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
@@ -34,6 +41,7 @@ def test_baseline_records_conserve_every_referral(short_baseline):
         ["groups.max_size=6", "referrals.rate_per_week=14"],  # seat-bound: long waitlist
         ["counselors.allow_overtime=true", "counselors.count=2"],
         ["admission.waitlist_capacity=5", "referrals.rate_per_week=14"],
+        REALISM_ON,  # transfers, non-starters holding seats, propensities, readmissions feeding demand
     ],
 )
 def test_capacity_is_never_exceeded(short_baseline, overrides):
@@ -131,7 +139,7 @@ def test_horizon_weeks_in_series():
 
 
 @pytest.mark.parametrize("overrides", [[], ["referrals.rate_per_week=14", "admission.waitlist_capacity=8"],
-                                       ["counselors.count=2"]])
+                                       ["counselors.count=2"], REALISM_ON])
 def test_streaming_kpis_equal_the_full_table_reference(overrides):
     """KPIs tallied in chunks as patients leave (bounded memory) = KPIs from the whole patient table."""
     from iopsim.analysis.kpis import PatientTally

@@ -60,13 +60,13 @@ def wait_chart(run: RunDir):
 
 
 def flow_chart(run: RunDir):
-    fig, ax = new_figure(run.footer(), "Patient flow: where referrals end up, per year", figsize=(12, 7.2))
+    fig, ax = new_figure(run.footer(), "Patient flow after the warm-up, per year", figsize=(12, 7.2))
     root = patient_flow(run)
     if root.count == 0:
         no_data(ax, "No referrals after the warm-up")
         return fig
     draw_flow(ax, root, unit="a year")
-    ax.set_title(f"Referrals received after the warm-up, followed to where they ended; mean of "
+    ax.set_title(f"Each step counts what happened after the warm-up, as the KPI tables do; mean of "
                  f"{run.replications} replications", fontsize=11, fontweight="normal", color=GREY)
     return fig
 

@@ -41,12 +41,18 @@ CHARTS: tuple[Chart, ...] = (
           "of the clinic's hours spent on assessments). Empty space is time the timetable leaves free.", rooms_chart),
     Chart("05-counselors", "Counselor time", "Counselor hours per week by activity after the warm-up, against the "
           "team's contracted hours (top), and week by week (bottom).", counselor_chart),
-    Chart("06-flow", "Patient flow", "Every referral received after the warm-up, followed to its end: band widths "
-          "are patients per year. 'At end of run' are still in that step when the simulation stopped.", flow_chart, needs_patients=True),
+    Chart("06-flow", "Patient flow", "What happened after the warm-up, step by step, counted as the KPIs count it "
+          "(admissions are admissions_per_year, graduates the graduations of the length-of-stay chart): band widths "
+          "are patients per year, shares are of referrals. Grey bands are patients still at a step when the "
+          "simulation stopped; hatched parts entered the step before the warm-up ended.", flow_chart,
+          needs_patients=True),
     Chart("07-length-of-stay", "Length of stay by outcome", "Days from admission to the end of treatment for "
           "episodes that ended after the warm-up, by how they ended; bars are patients per year.", stay_chart, needs_patients=True),
-    Chart("08-groups", "Group fill", "Left: what became of each group's timetabled sessions. Right: patients "
-          "enrolled and attending per session that ran, against the group's seats.", group_chart),
+    Chart("08-groups", "Group fill", "Left: what became of each group's timetabled sessions ('every seat held': "
+          "as many patients enrolled as the group has seats). Right, per session that ran: seats held (patients "
+          "enrolled, who keep their seat across the group's sessions whether or not they come) and attended per "
+          "session (who came), against the group's capacity. A group can hold every seat and still be attended "
+          "well below it.", group_chart),
 )
 
 

@@ -7,14 +7,14 @@ import math
 from ...scenario.vocabulary import DAYS_PER_WEEK, DAYS_PER_YEAR
 from ..rundir import RunDir
 from ..style import BLUE, GREY, LIGHT_GREY, ORANGE, SEQUENTIAL_CMAP, SKY, VERMILLION, legend_below, new_figure
-from .common import ci_text, fmt, no_data
+from .common import fmt, kpi, no_data
 from .data import full_share_program, group_sessions, session_slots
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True))
 SESSION_STATES = (
-    ("full", "Ran at capacity", BLUE),
-    ("run_below", "Ran with seats free", SKY),
+    ("full", "Ran with every seat held", BLUE),
+    ("run_below", "Ran with seats free to hold", SKY),
     ("cancelled_small", "Cancelled: too few patients", VERMILLION),
     ("cancelled_no_counselor", "Cancelled: no counselor", ORANGE),
     ("closed", "Closed (holiday)", GREY),
@@ -97,25 +97,26 @@ def group_chart(run: RunDir):
     left.set_xlabel("Share of timetabled sessions after warm-up (%)")
     left.grid(axis="y", visible=False)
     if not per_slot:
-        left.set_title(f"At capacity: {fmt(full_share_program(run), '%')} of group sessions run, all groups",
+        left.set_title(f"Every seat held: {fmt(full_share_program(run), '%')} of group sessions run, all groups",
                        fontsize=10.5, fontweight="normal", color=GREY)
 
     run_n = g["run"].to_numpy(float)
     enrolled = g["enrolled"].to_numpy(float) / np.where(run_n > 0, run_n, np.nan)
     attended = g["attendees"].to_numpy(float) / np.where(run_n > 0, run_n, np.nan)
-    right.barh(y, g["capacity"], fc="white", ec=GREY, lw=1, height=0.75, label="Seats (group size limit)")
-    right.barh(y, enrolled, color=SKY, height=0.5, label="Enrolled, expected")
-    right.barh(y, attended, color=BLUE, height=0.28, label="Attended")
+    right.barh(y, g["capacity"], fc="white", ec=GREY, lw=1, height=0.75, label="Group capacity (seats)")
+    right.barh(y, enrolled, color=SKY, height=0.5, label="Seats held (enrolled)")
+    right.barh(y, attended, color=BLUE, height=0.28, label="Attended per session")
     for yi, (a, cap) in enumerate(zip(attended, g["capacity"], strict=True)):
         if np.isfinite(a) and cap:
-            right.text(cap, yi, f" {100 * a / cap:.0f}% filled", va="center", fontsize=9)
+            right.text(cap, yi, f" attended {100 * a / cap:.0f}% of seats", va="center", fontsize=9)
     right.set_yticks(y, [""] * len(y))
     right.invert_yaxis()
-    right.set_xlim(0, float(np.nanmax(g["capacity"].to_numpy(float))) * 1.3)
+    right.set_xlim(0, float(np.nanmax(g["capacity"].to_numpy(float))) * 1.55)
     right.set_xlabel("Patients per session run (mean)")
     right.grid(axis="y", visible=False)
     legend_below(left, ncols=3, fontsize=9)
     legend_below(right, ncols=2, fontsize=9)
-    right.set_title(f"Seats filled, all groups: {ci_text(run, 'group_fill_pct', '%')}", fontsize=10.5,
+    right.set_title(f"All groups: seats held {fmt(kpi(run, 'group_enrollment_pct')[0], '%')} of capacity,\n"
+                    f"attended per session {fmt(kpi(run, 'group_fill_pct')[0], '%')} of seats", fontsize=10.5,
                     fontweight="normal", color=GREY)
     return fig
