@@ -156,17 +156,17 @@ class SeatBoard:
         self._offer_seat(g)
 
     def _filled(self, g: Group) -> None:
-        now = self.c.env.now
+        now = self.c.env._now
         for meter in g.pools:
             meter.take(now)
 
     def _freed(self, g: Group) -> None:
-        now = self.c.env.now
+        now = self.c.env._now
         for meter in g.pools:
             meter.give(now)
 
     def _leave_transfer_queue(self, p: Patient) -> None:
-        self.transfer_meters[p.track][p.seat_queue].leave(self.c.env.now)
+        self.transfer_meters[p.track][p.seat_queue].leave(self.c.env._now)
         p.seat_queue = -1
 
     def _offer_seat(self, g: Group) -> None:
@@ -198,7 +198,7 @@ class SeatBoard:
             return True
         self.c.log(p, "waiting_for_phase_seat")
         self.transfer_queues[p.track][phase_index].append(p)
-        self.transfer_meters[p.track][phase_index].enter(self.c.env.now)
+        self.transfer_meters[p.track][phase_index].enter(self.c.env._now)
         p.seat_queue = phase_index
         return False
 
@@ -206,7 +206,7 @@ class SeatBoard:
     def wait_for_aftercare(self, p: Patient, then: Step) -> bool:
         """Seat a graduate in aftercare now (True), or queue them for up to their patience (False):
         resumed into `then` once seated; one who gives up is finished by the queue, at their deadline."""
-        now = self.c.env.now
+        now = self.c.env._now
         p.waiting_for = then
         p.aftercare_queue_in = now
         g = self._roomiest(self.aftercare_for[p.track])
@@ -223,7 +223,7 @@ class SeatBoard:
         if not self.pooled_aftercare:
             self._fill_aftercare_by_track()
             return
-        now = self.c.env.now
+        now = self.c.env._now
         while self.aftercare_queue:
             g = self._roomiest(self.aftercare_groups)
             if g is None:
@@ -238,7 +238,7 @@ class SeatBoard:
 
     def _fill_aftercare_by_track(self) -> None:
         """Some aftercare groups belong to a track: seat, in queue order, whoever a free seat suits."""
-        now = self.c.env.now
+        now = self.c.env._now
         keep: deque[Patient] = deque()
         for p in self.aftercare_queue:
             if p.deadline < now:
@@ -254,22 +254,22 @@ class SeatBoard:
 
     def _start_aftercare(self, p: Patient, g: Group) -> None:
         self.sit(p, g)
-        now = self.c.env.now
+        now = self.c.env._now
         p.aftercare_start = now
         self.aftercare_meter.enter(now)
 
     def purge_aftercare_queue(self) -> None:
-        self.aftercare_queue = without_expired(self.aftercare_queue, self.c.env.now, self._no_aftercare_seat)
+        self.aftercare_queue = without_expired(self.aftercare_queue, self.c.env._now, self._no_aftercare_seat)
 
     def _no_aftercare_seat(self, p: Patient) -> None:
         """Gave up waiting for a seat (noticed lazily): the graduate leaves at their deadline."""
-        self.aftercare_queue_meter.leave(self.c.env.now, at=p.deadline)
+        self.aftercare_queue_meter.leave(self.c.env._now, at=p.deadline)
         p.aftercare_status = AftercareStatus.NO_SEAT
         p.aftercare_end = p.deadline
         self.c.finish(p, Outcome.GRADUATED, at=p.deadline)
 
     def leave_aftercare(self, p: Patient) -> None:
-        now = self.c.env.now
+        now = self.c.env._now
         p.aftercare_end = now
         self.aftercare_meter.leave(now)
         self.stand_up(p)
