@@ -41,7 +41,12 @@ class Estimate:
     @property
     def seconds(self) -> float:
         """Checking every point, every simulation spread over the workers, then the tables."""
-        return self.points * self.check_seconds + self.simulating_seconds + self.output_seconds
+        return self.checking_seconds + self.simulating_seconds + self.output_seconds
+
+    @property
+    def checking_seconds(self) -> float:
+        """Twice per point: checked while planning, rebuilt when it runs (plans keep no scenarios)."""
+        return 2 * self.points * self.check_seconds
 
     @property
     def simulating_seconds(self) -> float:

@@ -319,3 +319,19 @@ def test_rerunning_a_finished_sweep_runs_nothing(grid):
     assert "Ran 0 points" in result.output and "6 points were already done" in result.output
     assert files(out) == before
 
+
+
+@pytest.mark.slow
+def test_dask_batches_tasks_and_sends_a_shared_scenario_once_with_the_same_results(grid):
+    """Chunks of one point share its scenario: it is scattered once, and every result is the serial one."""
+    path, _ = grid
+    point = sweep.plan(load_experiment(path)).points[0]
+    scenario = point.scenario
+    tasks = [execution.Task(f"t{r}", scenario, 7, (r,)) for r in range(4)]
+    serial: dict = {}
+    execution.Executor(executors.simulate_kpis).run(tasks, lambda res: serial.setdefault(res.key, res.outputs))
+    with execution.DaskExecutor("local", 1, executors.simulate_kpis) as dask:
+        assert set(dask._scatter(tasks)) == {id(scenario)}
+        got: dict = {}
+        dask.run(tasks, lambda res: got.setdefault(res.key, res.outputs))
+    assert got == serial
