@@ -18,6 +18,7 @@ function (or a functools.partial of one) so that workers can unpickle it.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import shutil
 import signal
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
 
 Evaluate = Callable[["Scenario", int, int], Any]
 """(scenario, seed, replication) -> one replication's output."""
+
+BATCHES_PER_WORKER = 4
+"""Dask batches per worker in a run: enough to balance uneven tasks and show progress, few enough that
+the scheduler's cost per task is small next to the replications."""
 
 CONNECT_SECONDS = 10.0
 """How long --dask ADDRESS may take to answer as a dask scheduler."""
@@ -69,6 +74,13 @@ def run_task(task: Task, evaluate: Evaluate) -> TaskResult:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
+
+
+def run_batch(specs: Sequence[tuple[str, int, tuple[int, ...]]], scenarios: Sequence[Scenario],
+              evaluate: Evaluate) -> list[TaskResult]:
+    """Several tasks in one (a dask batch): (key, seed, replications) with their scenarios, run in order."""
+    return [run_task(Task(key, scenario, seed, reps), evaluate)
+            for (key, seed, reps), scenario in zip(specs, scenarios, strict=True)]
 
 
 OnResult = Callable[[TaskResult], None]
@@ -240,20 +252,47 @@ class DaskExecutor(Executor):
             self.description = f"dask scheduler {address}, {self.workers} threads"
 
     def run(self, tasks: Sequence[Task], on_result: OnResult) -> None:
+        """Tasks in batches (about BATCHES_PER_WORKER per worker), each scenario sent to the cluster once.
+
+        One dask task per engine task made the scheduler and the pickling of a scenario with every task
+        cost more than the pool's pipes; a batch runs its tasks in order and returns their results together.
+        """
         from distributed import as_completed
 
-        futures = {self.client.submit(run_task, t, self.evaluate, pure=False): t for t in tasks}
+        tasks = list(tasks)
+        shared = self._scatter(tasks)
+        size = max(1, math.ceil(len(tasks) / (BATCHES_PER_WORKER * self.workers)))
+        batches = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+        futures = {
+            self.client.submit(run_batch, [(t.key, t.seed, t.replications) for t in batch],
+                               [shared.get(id(t.scenario), t.scenario) for t in batch], self.evaluate, pure=False): batch
+            for batch in batches
+        }
         try:
             for future in as_completed(list(futures)):
-                task = futures[future]
+                batch = futures[future]
                 try:
-                    result = future.result()
-                except Exception as exc:  # a worker died or the task could not be unpickled there
-                    result = TaskResult(task.key, task.replications, None, _describe(exc))
-                on_result(result)
+                    results = future.result()
+                except Exception as exc:  # a worker died or the batch could not be unpickled there
+                    results = [TaskResult(t.key, t.replications, None, _describe(exc)) for t in batch]
+                for result in results:
+                    on_result(result)
         except BaseException:
             self.client.cancel(list(futures))
             raise
+
+    def _scatter(self, tasks: Sequence[Task]) -> dict[int, Any]:
+        """Scenarios that several tasks share, sent once to the cluster (id of the scenario -> its future)."""
+        count: dict[int, int] = {}
+        first: dict[int, Scenario] = {}
+        for t in tasks:
+            count[id(t.scenario)] = count.get(id(t.scenario), 0) + 1
+            first.setdefault(id(t.scenario), t.scenario)
+        repeated = [k for k, n in count.items() if n > 1]
+        if not repeated:
+            return {}
+        futures = self.client.scatter([first[k] for k in repeated], hash=False)
+        return dict(zip(repeated, futures, strict=True))
 
     def close(self) -> None:
         client = getattr(self, "client", None)

@@ -18,11 +18,13 @@ from .common import (
     yes_option,
 )
 from .experiment_common import (
+    _dry_run,
     _load_experiment,
     _plan,
     _report_errors,
     _run_plan,
     dask_option,
+    dry_run_option,
     experiment_argument,
 )
 
@@ -44,8 +46,9 @@ from .experiment_common import (
 @jobs_option
 @dask_option
 @yes_option
+@dry_run_option
 def sensitivity(experiment: Path, method: str, second_order: bool, sweep_dir: Path | None, out: Path | None,
-                jobs: int, dask: str | None, yes: bool) -> None:
+                jobs: int, dask: str | None, yes: bool, dry_run: bool) -> None:
     """Global sensitivity of the experiment's KPIs to its parameter ranges (SALib).
 
     Samples every `range` of EXPERIMENT (its `sensitivity:` section sets the sample size, Morris
@@ -72,6 +75,16 @@ def sensitivity(experiment: Path, method: str, second_order: bool, sweep_dir: Pa
         exit_with_problems(experiment, ScenarioError(problems))
     from ..files import check_location
 
+    if dry_run:
+        if method in sa.GIVEN_DATA:
+            click.echo(f"{method} analyses the points of an existing sweep: nothing to simulate.")
+            return
+        from ..experiments.sensitivity_design import points_from, sample, values_of
+
+        problem = sa.problem_of(e)
+        raw = points_from(e, values_of(problem, sample(problem, method, e.sensitivity, second_order)))
+        _dry_run(loaded, raw, f"sensitivity {method}", jobs, dask)
+        return
     if method in sa.GIVEN_DATA:
         _sensitivity_from_sweep(experiment, loaded, method, sweep_dir or Path("runs") / experiment.stem, out)
         return
@@ -133,7 +146,7 @@ def _sensitivity_from_sweep(experiment: Path, loaded, method: str, folder: Path,
     _report_errors(tables.errors)
     e = loaded.experiment
     problem = sa.problem_of(e)
-    X = tables.summary[problem["names"]].to_numpy(dtype=float)
+    X = tables.points[problem["names"]].to_numpy(dtype=float)
     Y = replication_array(tables.results, e.kpis, len(plan.points), plan.replications)
     click.echo(f"{method}: analysing the {len(plan.points)} points x {plan.replications} replications in "
                f"{folder}/; nothing simulated.", err=True)

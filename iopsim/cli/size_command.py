@@ -25,7 +25,7 @@ from .common import (
     yes_option,
 )
 from .common import load_or_exit as _load
-from .experiment_common import EXIT_POINT_FAILED, _ci_text, _open_executor, dask_option
+from .experiment_common import EXIT_POINT_FAILED, _ci_text, _open_executor, dask_option, dry_run_option
 
 MAX_SIZING_COUNTS = 1_000
 """Most room or counselor counts one sizing considers; checked before the list is built."""
@@ -124,10 +124,11 @@ def _targets(ctx, param, texts: tuple[str, ...]):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default runs/<scenario>-size).")
 @overwrite_option
 @yes_option
+@dry_run_option
 def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_room: float, cost_counselor: float,
          min_replications: int, max_replications: int, seed: int | None, exhaustive: bool, objective: str,
          growth: list[float] | None, overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None,
-         overwrite: bool, yes: bool) -> None:
+         overwrite: bool, yes: bool, dry_run: bool) -> None:
     """Find the cheapest group rooms and counselors for which every --target holds.
 
     A target holds when its 95% confidence bound clears it (the lower bound for >=, the upper for
@@ -159,6 +160,10 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     if objective == "net" and s.finance is None:
         raise click.BadParameter("net needs a finance: section in the scenario", param_hint="--objective")
     seed = s.run.seed if seed is None else seed
+    if dry_run:
+        _size_dry_run(scenario, s, overrides, seed, rooms, counselors, min_replications, max_replications,
+                      exhaustive, growth, jobs)
+        return
     from ..experiments.outputs import choose_sizing_folder
 
     out = output_or_exit(choose_sizing_folder, out or Path("runs") / f"{scenario.stem}-size", overwrite)
@@ -207,6 +212,29 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
         click.echo(f"Error: {c.rooms} rooms, {c.counselors} counselors: {c.reason}", err=True)
     if result.best is None or result.best.status != FEASIBLE or errors:
         sys.exit(EXIT_POINT_FAILED)
+
+
+def _size_dry_run(path: Path, s, overrides, seed: int, rooms: list[int], counselors: list[int], min_reps: int,
+                  max_reps: int, exhaustive: bool, growth: list[float] | None, jobs: int) -> None:
+    """The candidates the search may evaluate (see _confirm_sizing and _size_levers), timed by calibration."""
+    import math
+
+    from .experiment_common import _dry_run_size
+
+    if s.program is None:
+        per_room = len(counselors) if exhaustive else math.ceil(math.log2(max(2, len(counselors)))) + 1
+        bounds = (len(rooms) * per_room, len(rooms) * len(counselors))
+        what = f"{len(rooms)} room counts x {len(counselors)} counselor counts"
+    else:
+        from ..experiments.lever_search import MAX_STEPS
+        from ..experiments.levers import find_levers
+        from ..scenario.loader import apply_overrides, load_yaml
+
+        levers = find_levers(apply_overrides(load_yaml(path)[0], list(overrides)))
+        rates = len(growth) if growth else 1
+        bounds = (rates, rates * (2 * MAX_STEPS + len(levers)))
+        what = f"{len(levers)} levers of the program template" + (f" at {rates} referral rates" if growth else "")
+    _dry_run_size(s, seed, bounds, (min_reps, max_reps), jobs, what)
 
 
 def _refuse_room_options(exhaustive: bool, objective: str, dask: str | None) -> None:

@@ -20,6 +20,7 @@ from ..files import atomic_write_text, write_output_dir
 from .lever_search import LeverCandidate, LeverResult, LeverSizer, binding_report
 from .levers import apply_levers
 from .outputs import SIZING_KIND, target_columns
+from .provenance import write_sizing_provenance
 from .store import json_safe
 
 SIZING_JSON = "sizing.json"
@@ -89,6 +90,11 @@ def write_lever_sizing(result: LeverResult, sizer: LeverSizer, scenario_name: st
         atomic_write_text(tmp / "candidates.csv",
                           pd.DataFrame(doc["candidates"]).to_csv(index=False, float_format="%.10g"))
         names.extend([SIZING_JSON, "candidates.csv"])
+        design = {"method": "greedy lever search", "levers": doc["levers"], "targets": doc["targets"],
+                  "candidates": len(result.candidates), "simulations": result.simulations}
+        names.extend(p.name for p in write_sizing_provenance(
+            tmp, scenario_file, design, sizer.seed, doc["replications"],
+            {"candidates.csv": list(pd.DataFrame(doc["candidates"]).columns)}))
         if result.best is not None:
             atomic_write_text(tmp / RECOMMENDED, recommended_yaml(result, sizer, scenario_file))
             names.append(RECOMMENDED)

@@ -12,8 +12,9 @@ from pathlib import Path
 from .. import __version__
 from ..analysis.kpis import kpi_units
 from ..analysis.stats import summarise
-from ..files import atomic_write_text, choose_output, write_output_dir
+from ..files import atomic_write_text, choose_output, fingerprint, write_output_dir
 from .charts import frontier_chart, sensitivity_chart
+from .provenance import write_sizing_provenance
 from .store import json_safe
 
 
@@ -24,8 +25,15 @@ def candidate_rows(result, sizer) -> list[dict]:
                "status": c.status, "replications": c.replications, "reason": c.reason}
         if sizer.money:
             row["net_per_year"] = c.net
-        rows.append(row | target_columns(c, sizer.targets))
+        rows.append(row | target_columns(c, sizer.targets) | {"scenario_sha256": _sha(sizer, c)})
     return rows
+
+
+def _sha(sizer, c) -> str:
+    try:
+        return fingerprint(sizer.candidate_scenario(c.rooms, c.counselors).model_dump(mode="json", by_alias=True))
+    except ValueError:  # an invalid candidate has no scenario
+        return ""
 
 
 def target_columns(c, targets) -> dict:
@@ -84,7 +92,15 @@ def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Pat
     footer = (f"iopsim {__version__} · {s.name} · seed {sizer.seed} · {result.simulations} simulations\n"
               "Candidates the search evaluated; targets judged at the 95% confidence bound")
     chart = frontier_chart(result, sizer.targets, footer, out / "frontier.png")
-    return [out / "recommendation.json", out / "candidates.csv", out / "replications.csv", chart]
+    design = {"method": "rooms x counselors search", "rooms": list(sizer.rooms), "counselors": list(sizer.counselors),
+              "targets": doc["targets"], "objective": sizer.objective, "cost_room": sizer.cost_room,
+              "cost_counselor": sizer.cost_counselor, "candidates": len(result.candidates),
+              "simulations": result.simulations}
+    extra = write_sizing_provenance(out, scenario, design, sizer.seed, doc["replications"],
+                                    {"candidates.csv": list(candidates.columns),
+                                     "replications.csv": ["rooms", "counselors", "replication", *kpi_units(s)]},
+                                    kpi_units(s))
+    return [out / "recommendation.json", out / "candidates.csv", out / "replications.csv", chart, *extra]
 
 
 def write_indices(indices, loaded, out: Path) -> list[Path]:

@@ -107,6 +107,8 @@ def _check_recommended(out) -> None:
     """recommended.yaml loads, runs, and meets the target at its confidence bound."""
     doc = json.loads((out / "sizing.json").read_text())
     assert doc["search"] == "levers" and doc["recommended"] is not None
+    provenance = json.loads((out / "provenance.json").read_text())
+    assert provenance["design"]["method"] == "greedy lever search" and (out / "codebook.csv").is_file()
     text = (out / "recommended.yaml").read_text()
     assert text.startswith("# iopsim") and "Targets, at the 95% confidence bound" in text
     scenario = load_scenario(out / "recommended.yaml")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -280,9 +282,11 @@ def test_sensitivity_command_runs_the_simulation_as_a_resumable_sweep(tmp_path, 
     indices = pd.read_csv(out / f"indices-{method}.csv")
     assert set(indices["parameter"]) == {"referrals.rate_per_week", "counselors.count"}
     assert (out / f"indices-{method}.png").exists()
-    summary = pd.read_csv(out / "summary.csv")
-    assert len(summary) == points
-    assert set(summary["counselors.count"]) <= {3, 4, 5}
+    table = pd.read_csv(out / "points.csv")
+    assert len(table) == points
+    assert set(table["counselors.count"]) <= {3, 4, 5}
+    design = json.loads((out / "provenance.json").read_text())["design"]
+    assert design["method"] == method and design["samples"] == 4 and design["points"] == points
     assert "census_mean: Sobol indices" in result.output or "census_mean: Morris" in result.output
     if method == "sobol":  # 3 levels need 9 (A, B) pairings: N=4 is too small, and says so
         assert "Warning: counselors.count: 3 levels make 9" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -172,6 +173,14 @@ def test_size_command_end_to_end(tmp_path):
         (1, 8), (1, 4), (1, 2), (1, 3), (2, 1)]
     assert (out / "frontier.png").stat().st_size > 10_000
     assert len(pd.read_csv(out / "replications.csv")) == 25
+    # provenance: the scenario as given, the search, versions, a scenario hash per candidate, a codebook
+    assert (out / "scenario.yaml").read_bytes() == path.read_bytes()
+    doc = json.loads((out / "provenance.json").read_text())
+    assert doc["kind"] == "sizing" and doc["design"]["counselors"] == list(range(1, 9)) and "numpy" in doc["versions"]
+    assert candidates["scenario_sha256"].str.len().eq(64).all() and candidates["scenario_sha256"].nunique() == 5
+    codebook = pd.read_csv(out / "codebook.csv", keep_default_na=False)
+    assert list(codebook[codebook["file"] == "candidates.csv"]["column"]) == list(candidates.columns)
+    assert codebook.set_index(["file", "column"]).loc[("candidates.csv", "waitlist_mean_ci95_low"), "unit"] == "patients"
 
 
 def test_size_command_exit_codes(tmp_path):

@@ -53,7 +53,8 @@ def run_cli(*args) -> object:
 
 
 def files(out: Path) -> dict[str, bytes]:
-    return {name: (out / name).read_bytes() for name in ("results.csv", "summary.csv")}
+    return {name: (out / name).read_bytes()
+            for name in ("results.csv", "summary.csv", "points.csv", "provenance.json", "codebook.csv")}
 
 
 @pytest.fixture(scope="module")
@@ -88,15 +89,22 @@ def test_tidy_table_one_row_per_point_and_replication(grid):
     pd.testing.assert_frame_equal(parquet, results, check_exact=False, check_dtype=False, rtol=1e-9)
 
 
-def test_summary_has_a_95pct_ci_per_point(grid):
+def test_summary_is_long_one_row_per_point_and_kpi_with_its_ci_unit_and_n(grid):
     _, out = grid
     summary = pd.read_csv(out / "summary.csv")
     results = pd.read_csv(out / "results.csv")
-    assert len(summary) == 6 and set(summary["status"]) == {"ok"}
+    assert list(summary.columns) == ["point_id", "counselors.count", "referrals.rate_per_week", "kpi", "mean",
+                                     "ci_low", "ci_high", "unit", "n"]
+    assert len(summary) == 6 * len(KPI_UNITS)
+    assert list(summary["kpi"][: len(KPI_UNITS)]) == list(KPI_UNITS)
     first = results[results["point_id"] == "p0000"]["census_mean"]
-    row = summary.iloc[0]
-    assert row["census_mean_mean"] == pytest.approx(first.mean())
-    assert row["census_mean_ci95_low"] < row["census_mean_mean"] < row["census_mean_ci95_high"]
+    row = summary[(summary["point_id"] == "p0000") & (summary["kpi"] == "census_mean")].iloc[0]
+    assert row["mean"] == pytest.approx(first.mean())
+    assert row["ci_low"] < row["mean"] < row["ci_high"]
+    assert row["unit"] == "patients" and row["n"] == 2
+    assert not any(c.endswith("_mean_mean") for c in summary.columns)
+    points = pd.read_csv(out / "points.csv")
+    assert len(points) == 6 and set(points["status"]) == {"ok"}
 
 
 @pytest.mark.parametrize("backend", [
@@ -228,7 +236,7 @@ def test_a_failing_point_is_recorded_reported_and_retried(tmp_path):
     assert "explode_on_three_counselors" in record["error"]["traceback"]
     tables = sweep.tables(plan, store)
     assert [e[0] for e in tables.errors] == ["p0000", "p0001", "p0002"]
-    assert list(tables.summary["status"]) == ["error"] * 3 + ["ok"] * 3
+    assert list(tables.points["status"]) == ["error"] * 3 + ["ok"] * 3
     assert set(tables.results["point_id"]) == {"p0003", "p0004", "p0005"}
 
     # A rerun keeps the good points and retries the failed ones.
@@ -270,7 +278,7 @@ def test_only_the_point_that_kills_its_worker_fails(grid, tmp_path):
         again = sweep.run(plan, store, pool)  # the pool recovers for the next run, as sizing needs
         assert (again.skipped, again.ran, again.failed) == (3, 3, ["p0000", "p0001", "p0002"])
     tables = sweep.tables(plan, store)
-    assert list(tables.summary["status"]) == ["error"] * 3 + ["ok"] * 3
+    assert list(tables.points["status"]) == ["error"] * 3 + ["ok"] * 3
     good = pd.read_csv(reference / "results.csv")
     good = good[good["counselors.count"] == 4].reset_index(drop=True)
     pd.testing.assert_frame_equal(tables.results.reset_index(drop=True), good, check_dtype=False, rtol=1e-9)
@@ -311,3 +319,19 @@ def test_rerunning_a_finished_sweep_runs_nothing(grid):
     assert "Ran 0 points" in result.output and "6 points were already done" in result.output
     assert files(out) == before
 
+
+
+@pytest.mark.slow
+def test_dask_batches_tasks_and_sends_a_shared_scenario_once_with_the_same_results(grid):
+    """Chunks of one point share its scenario: it is scattered once, and every result is the serial one."""
+    path, _ = grid
+    point = sweep.plan(load_experiment(path)).points[0]
+    scenario = point.scenario
+    tasks = [execution.Task(f"t{r}", scenario, 7, (r,)) for r in range(4)]
+    serial: dict = {}
+    execution.Executor(executors.simulate_kpis).run(tasks, lambda res: serial.setdefault(res.key, res.outputs))
+    with execution.DaskExecutor("local", 1, executors.simulate_kpis) as dask:
+        assert set(dask._scatter(tasks)) == {id(scenario)}
+        got: dict = {}
+        dask.run(tasks, lambda res: got.setdefault(res.key, res.outputs))
+    assert got == serial
