@@ -93,9 +93,10 @@ def test_waits_are_the_admissions_counted_by_the_kpi(base):
 
 def test_length_of_stay_is_the_kpi(base):
     stay, outcome = ch.stays(base)
-    assert set(outcome) <= {"graduated", "dropped_out", "relapse_discharge"}
+    assert set(outcome) <= {"graduated", "dropped_out", "relapse_discharge", "transferred"}
     p = base.patients
-    rep = p.loc[base.within_window("treatment_end") & p["outcome"].isin(list(set(outcome))), "replication"]
+    treated = ["graduated", "dropped_out", "relapse_discharge", "stepped_up", "transferred", "non_starter"]
+    rep = p.loc[base.within_window("treatment_end") & p["outcome"].isin(treated), "replication"]
     per_rep = [stay[rep.to_numpy() == r].mean() for r in range(3)]
     assert np.mean(per_rep) == pytest.approx(_kpi(base, "length_of_stay_days_mean")["mean"], rel=1e-6)
 

@@ -15,8 +15,9 @@ from ..tables import format_value
 from .common import ci_text, fmt, kpi, no_data
 from .data import admission_waits, share_within_target, stays
 
-OUTCOME_LABELS = {"graduated": "Graduated", "dropped_out": "Dropped out", "relapse_discharge": "Discharged after relapse"}
-OUTCOME_COLORS = {"graduated": GREEN, "dropped_out": ORANGE, "relapse_discharge": VERMILLION}
+OUTCOME_LABELS = {"graduated": "Graduated", "dropped_out": "Dropped out or never started",
+                  "relapse_discharge": "Discharged after relapse", "transferred": "Transferred (step-up or early)"}
+OUTCOME_COLORS = {"graduated": GREEN, "dropped_out": ORANGE, "relapse_discharge": VERMILLION, "transferred": BLUE}
 
 
 def wait_chart(run: RunDir):
@@ -76,7 +77,7 @@ def stay_chart(run: RunDir):
 
     stay, outcome = stays(run)
     n = len(TREATMENT_OUTCOMES)
-    fig, axes = new_figure(run.footer(), "Length of stay, by how treatment ended", figsize=(11, 7.4), nrows=n, sharex=True)
+    fig, axes = new_figure(run.footer(), "Length of stay, by how treatment ended", figsize=(11, 9.0), nrows=n, sharex=True)
     if stay.size == 0:
         no_data(axes[0], "No treatment episode ended after the warm-up")
         for ax in axes[1:]:
