@@ -28,6 +28,7 @@ from ..model.tracks import track_column
 from ..scenario.vocabulary import ACCESS_TARGET_DAYS, ACTIVITIES
 from .finance import finance_kpis, finance_units
 from .quantiles import StreamingQuantiles
+from .staffing import STAFFING_KPIS, staffing_kpis, staffing_units
 
 # name -> unit; the order is the order of tables and files.
 KPI_UNITS: dict[str, str] = {
@@ -74,10 +75,12 @@ KPI_UNITS: dict[str, str] = {
 
 
 def kpi_units(scenario) -> dict[str, str]:
-    """Every KPI a run of `scenario` reports -> its unit: KPI_UNITS, then the money KPIs with `finance:`."""
-    if scenario is None or scenario.finance is None:
+    """Every KPI a run of `scenario` reports -> its unit: KPI_UNITS, the staffing KPIs with leave or
+    turnover, then the money KPIs with `finance:`."""
+    staffing = staffing_units(scenario)
+    if scenario is None or (scenario.finance is None and not staffing):
         return KPI_UNITS
-    return {**KPI_UNITS, **finance_units(scenario.finance)}
+    return {**KPI_UNITS, **staffing, **(finance_units(scenario.finance) if scenario.finance else {})}
 
 
 def _rate(count: float, years: float) -> float:
@@ -246,7 +249,8 @@ def kpis(result: RunResult, tally: PatientTally | None = None) -> dict[str, floa
 
     # --- capacity (whole weeks after the warm-up) ----------------------------------------------
     k.update(_capacity_kpis(result))
-    row = {**{name: k[name] for name in KPI_UNITS}, **_track_kpis(result, tally), **_shift_kpis(result)}
+    row = {**{name: k[name] for name in KPI_UNITS}, **staffing_kpis(result, _window_weeks(result)),
+           **_track_kpis(result, tally), **_shift_kpis(result)}
     if result.scenario.finance is not None:  # money KPIs only when the scenario prices the program
         completions = _rate(n(f"done_{int(Outcome.GRADUATED)}", 0), years)
         row.update(finance_kpis(result, k["admissions_per_year"], completions, k["census_mean"]))
@@ -267,6 +271,8 @@ def kpi_unit(name: str) -> str:
     """The unit of a KPI, per-track and per-shift ones included (those of the KPI they break down)."""
     if name in KPI_UNITS:
         return KPI_UNITS[name]
+    if name in STAFFING_KPIS:
+        return STAFFING_KPIS[name]
     for base, unit in KPI_UNITS.items():
         if name.endswith("_" + base) and name.startswith(("track_", "shift_")):
             return unit

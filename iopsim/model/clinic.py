@@ -103,7 +103,7 @@ class Clinic:
 
         self.rules = PathwayRules(scenario, self.streams)
         self.attendance = self.streams.uniforms("attendance")
-        self.counselors = CounselorTeam(scenario.counselors, self.warmup_days)
+        self.counselors = CounselorTeam(scenario.counselors, self.warmup_days, self.streams)
         self.eligibility = Eligibility(self)
         self.intake = IntakeDesk(self)
         self.waitlist = Waitlist(self)
@@ -259,6 +259,7 @@ class Clinic:
                 **{f"{name}_time_average": m.mean(self.horizon_days) for name, m in self.meters.items()},
                 "waitlist_peak": self.meters["waitlist"].peak,
                 **self.tracks.stats(self.horizon_days),
+                **self.counselors.availability_stats(),
             },
         )
 

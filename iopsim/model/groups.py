@@ -331,7 +331,7 @@ class TherapySession(TimetableSlot):
         self.booked_hours = self.hours + self.documentation_hours
         self.booking = {"group": self.hours, "documentation": self.documentation_hours}
         self.attend_prob = c.scenario.attendance.group_attendance_prob
-        self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours)  # None: no shifts
+        self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours, tuple(spec.serves))  # None: anyone
         self.count_for_track = c.tracks.count_session if c.tracks.declared and not group.is_aftercare else None
         self.drop_prob = 0.0 if group.is_aftercare else c.scenario.attendance.dropout_prob_per_missed_session
         self.billing = None if group.is_aftercare else c.billing  # program days count treatment groups only
@@ -403,7 +403,7 @@ class IntakeClinic(TimetableSlot):
 
     def __init__(self, c: Clinic, spec: Session):
         super().__init__(c, spec)
-        self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours)  # None: no shifts
+        self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours, tuple(spec.serves))  # None: anyone
 
     def meet(self, now: float) -> None:
         c = self.c

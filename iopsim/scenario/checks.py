@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+from .availability_schema import check_availability
 from .calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
 from .finance_schema import check_finance
 from .schema import DAYS, MAX_REFERRALS_PER_WEEK, Scenario
@@ -28,6 +29,7 @@ def check_scenario(s: Scenario) -> list[Problem]:
     problems += _check_program_and_timetable(s)
     problems += _check_staff(s)
     problems += check_finance(s.finance, [r.name for r in s.rooms])
+    problems += check_availability(s.counselors, s.phase_names())
 
     problems += _check_tracks(s)
     problems += _check_shifts(s)
