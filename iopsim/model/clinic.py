@@ -169,6 +169,8 @@ class Clinic:
         p.phase_started = now
         if phase_index > p.phase_reached:  # first entry: phases are reached in order
             p.phase_reached = phase_index
+            while len(p.phase_starts) < phase_index:  # skipped by a step-down entry: never started
+                p.phase_starts.append(math.nan)
             p.phase_starts.append(now)
         self.census_by_phase[phase_index] += 1
         if self.billing is not None:

@@ -16,7 +16,7 @@ from collections import deque
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..scenario.checks import AFTERCARE, INTAKE
-from ..scenario.schema import Session
+from ..scenario.schema import MAX_COUNT, Session
 from ..scenario.vocabulary import DAYS_PER_WEEK, MINUTES_PER_HOUR, group_size_cap
 from .meters import CapacityMeter, StockMeter
 from .queues import without_expired
@@ -52,7 +52,7 @@ def build_groups(c: Clinic) -> list[Group]:
     for sess in s.timetable:
         if INTAKE in sess.serves:
             continue
-        cap = group_size_cap(sess.max_size, s.groups.max_size, seats[sess.room])
+        cap = group_size_cap(sess.max_size, s.groups.max_size, seats[sess.room] if sess.room_seats_cap and sess.room else MAX_COUNT)
         phases = frozenset(phase_index[n] for n in sess.serves if n in phase_index)
         g = groups.get(sess.group)
         if g is None:
@@ -286,7 +286,7 @@ class TimetableSlot:
     def __init__(self, c: Clinic, spec: Session):
         self.c = c
         self.spec = spec
-        self.room = spec.room
+        self.room = spec.room or ""  # "": online (virtual sessions book no room hours)
         self.tally = dict.fromkeys(SLOT_OUTCOMES, 0)
         self.room_hours = 0.0
         self.attendees = 0
@@ -329,6 +329,7 @@ class TherapySession(TimetableSlot):
         self.min_size = c.scenario.groups.min_size
         # The same every week: worked out once.
         self.booked_hours = self.hours + self.documentation_hours
+        self.room_hours_per_session = 0.0 if spec.room is None else spec.hours  # a virtual session takes no room
         self.booking = {"group": self.hours, "documentation": self.documentation_hours}
         self.attend_prob = c.scenario.attendance.group_attendance_prob
         self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours, tuple(spec.serves))  # None: anyone
@@ -385,7 +386,7 @@ class TherapySession(TimetableSlot):
                 p.sessions_missed += 1
                 if drop_prob and attend() < drop_prob:
                     c.pathway.drop_out(p)
-        self._record("run", now, hours, present, n)
+        self._record("run", now, self.room_hours_per_session, present, n)
         week = c.week
         week.seat_capacity += g.capacity
         week.attendees += present

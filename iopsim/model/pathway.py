@@ -131,6 +131,13 @@ class Pathway:
         self.n_phases = len(c.phases)
         self.max_relapses = c.scenario.relapse.max_relapses_before_discharge
         self.aftercare = c.scenario.aftercare
+        # Step-down entries (off unless referrals.step_down_share > 0: then drawn per admission).
+        ref = c.scenario.referrals
+        self.step_down_share = ref.step_down_share
+        if self.step_down_share > 0:
+            names = c.scenario.phase_names()
+            self.step_down_phase = names.index(ref.step_down_phase) if ref.step_down_phase else 1
+            self.step_down_draw = c.streams.uniforms("step_down")
 
     # 1. Intake assessment: wait for an appointment, possibly missing some. ------------------------
     def start(self, p: Patient) -> None:
@@ -177,7 +184,14 @@ class Pathway:
         self.c.waitlist.join(p, then=self.ON_ADMITTED)  # admission (`Clinic.admit`) enters phase 1 first
 
     def _on_admitted(self, ev: Wake) -> None:
-        self._live_through_phase(ev.p)
+        p = ev.p
+        if self.step_down_share > 0 and self.step_down_draw() < self.step_down_share:
+            # From partial hospitalization or residential: admitted into phase 1, moving at once to the
+            # entry phase (waiting in the phase-1 seat if its groups are full); phases between are skipped.
+            self.c.log(p, "step_down_entry")
+            self._move(p, self.step_down_phase)
+            return
+        self._live_through_phase(p)
 
     # 4. Treatment phases. -----------------------------------------------------------------------
     def _live_through_phase(self, p: Patient) -> None:
