@@ -23,7 +23,7 @@ import numpy as np
 
 from ..model.clinic import RunResult
 from ..model.records import CHUNK_ROWS, REFERRED_OUT, TREATMENT_ENDS, AftercareStatus, Outcome
-from ..model.staff import shift_column
+from ..model.staff import CounselorTeam, shift_column
 from ..model.tracks import track_column
 from ..scenario.vocabulary import ACCESS_TARGET_DAYS, ACTIVITIES
 from .finance import finance_kpis, finance_units
@@ -343,7 +343,11 @@ def _capacity_kpis(result: RunResult) -> dict[str, float]:
     out["room_utilization_pct"] = _pct(s["room_hours"][w], room_available) if n_weeks else math.nan
     clinical = sum(s[f"counselor_hours_{a}"][w].sum() for a in ACTIVITIES)
     c = spec.counselors
-    if c.shifts:
+    if "counselor_hours_available" in s:  # leave or turnover: the hours of those at work
+        available = float(s["counselor_hours_available"][w].sum())
+    elif c.roles is not None and c.roles.supervision_hours_per_week:  # less supervision given and received
+        available = sum(CounselorTeam(c).full_clinical) * n_weeks
+    elif c.shifts:
         contracted, other = c.team_hours()
         available = (contracted - other) * n_weeks
     else:

@@ -14,10 +14,11 @@ draws, which errs toward caution only on average). Its probability of meeting th
 share of draws at which it does, reported with a Wilson 95% interval over the D draws. The
 recommendation is the cheapest candidate whose probability is at least the one asked for.
 
-Which assumption matters most: for the recommended candidate (else the one with the highest
-probability) each assumption's Spearman rank correlation with the worst target margin across the
-draws, and its probability of meeting the targets in the lower and upper half of the assumption's
-draws. The largest |correlation| names the assumption the answer is most sensitive to.
+Which assumption matters most: for the candidate whose success varies most across the draws (P
+nearest 1/2: there the assumptions decide), each assumption's Spearman rank correlation with the
+worst target margin across the draws, and the candidate's probability of meeting the targets in
+the lower and upper half of the assumption's draws. The largest |correlation| names the
+assumption the answer is most sensitive to.
 """
 
 from __future__ import annotations
@@ -189,7 +190,9 @@ def recommend(result: RobustResult, probability: float, targets: Sequence[Target
     result.probability = probability
     valid = [c for c in result.candidates if not c.error and c.meets]
     result.best = next((c for c in valid if c.probability >= probability - 1e-12), None)
-    result.about = result.best or max(valid, key=lambda c: (c.probability, -c.cost), default=None)
+    # The candidate whose meeting the targets varies most across the draws (P nearest 1/2, the cheaper
+    # on ties): there the assumptions decide the answer, so there their influence shows best.
+    result.about = min(valid, key=lambda c: (abs(c.probability - 0.5), c.cost), default=None)
     if result.about is not None:
         result.sensitivity = sensitivity(result.about, result.draws, uncertainty, targets)
     return result

@@ -140,3 +140,19 @@ def test_roles_and_leave_are_checked_with_their_paths():
 
 def test_staffing_kpis_stay_out_of_the_fixed_contract():
     assert "counselor_fte_effective" not in KPI_UNITS
+
+
+def test_utilization_is_measured_against_the_hours_of_those_at_work():
+    """Two counselors, 4 weeks' leave each: the groups are covered, over 48/52 of the hours (the absent
+    counselor's individual sessions are not: theirs are missed that week)."""
+    plain = kpis(_run(counselors__count=2))
+    r = _run(counselors__count=2, counselors__leave={"vacation_weeks_per_year": 4})
+    leave = kpis(r)
+    w = r.window.week_counts(_weekly(r, "week_end_days"))
+    worked = sum(_weekly(r, f"counselor_hours_{a}")[w].sum() for a in ("group", "documentation", "intake", "individual"))
+    assert leave["counselor_utilization_pct"] == pytest.approx(100 * worked / _weekly(r, "counselor_hours_available")[w].sum())
+    assert leave["counselor_utilization_pct"] > plain["counselor_utilization_pct"]
+    supervised_team = build(deterministic_dict(), counselors__count=2,
+                            counselors__roles={"licensed": 1, "supervision_hours_per_week": 4})
+    k = kpis(simulate(supervised_team, seed=3))
+    assert k["counselor_utilization_pct"] == pytest.approx(plain["counselor_utilization_pct"] * 80 / 72, rel=1e-9)
