@@ -38,7 +38,7 @@ STAFFING_KPIS: dict[str, str] = {
 
 
 def staffing_units(scenario: Scenario | None) -> dict[str, str]:
-    if scenario is None or not scenario.counselors.tracks_availability:
+    if scenario is None or not scenario.counselors.has_absences:
         return {}
     return STAFFING_KPIS
 
@@ -52,7 +52,7 @@ def funded_fte(scenario: Scenario) -> float:
 def staffing_kpis(result: RunResult, weeks: np.ndarray) -> dict[str, float]:
     """`weeks`: the mask of the weekly series' rows inside the observation window."""
     scenario = result.scenario
-    if not scenario.counselors.tracks_availability:
+    if not scenario.counselors.has_absences:
         return {}
     s = {name: np.asarray(v, dtype=float)[weeks] for name, v in result.series.items()}
     n_weeks = int(weeks.sum())

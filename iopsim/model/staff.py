@@ -59,7 +59,7 @@ class CounselorTeam:
             clinical = supervised(clinical, roles.licensed, roles.supervision_hours_per_week)
         self.full_clinical = clinical  # clinical hours a week at full strength, per counselor
         self.availability = (StaffAvailability(spec, self.shift_of, streams, start)
-                             if streams is not None and spec.tracks_availability else None)
+                             if streams is not None and spec.has_absences else None)
         self.share = [1.0] * self.size  # share of this week each counselor is at work
         self.away = [0] * self.size  # weekdays away this week (bit 0: Monday)
         self.week_index = 0

@@ -105,7 +105,7 @@ class Counselors(Section):
         return drop_if(handler(self), "shifts", not self.shifts)
 
     @property
-    def tracks_availability(self) -> bool:
+    def has_absences(self) -> bool:
         """Whether leave or turnover can take a counselor away (adds the staffing KPIs)."""
         return self.leave is not None or self.turnover is not None
 
