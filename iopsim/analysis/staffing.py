@@ -25,11 +25,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..model.clinic import RunResult
     from ..scenario.schema import Scenario
 
+# Units: "FTEs", not "FTE", which three capitals would make a currency (finance.is_money).
 STAFFING_KPIS: dict[str, str] = {
-    "counselor_fte_funded": "FTE",
-    "counselor_fte_effective": "FTE",
-    "counselor_fte_on_leave": "FTE",
-    "counselor_fte_vacant": "FTE",
+    "counselor_fte_funded": "FTEs",
+    "counselor_fte_effective": "FTEs",
+    "counselor_fte_on_leave": "FTEs",
+    "counselor_fte_vacant": "FTEs",
     "counselor_departures_per_year": "per year",
     "counselor_posts_to_fund": "posts",
     "sessions_cancelled_no_counselor_pct": "%",
