@@ -118,6 +118,11 @@ def _targets(ctx, param, texts: tuple[str, ...]):
 @click.option("--growth", callback=_rates, metavar="R1,R2,...|A..B",
               help="Program template only: referral rates a week to step through; says at which rate the program "
                    "stops meeting the targets and what to add then (and at each later rate).")
+@click.option("--uncertainty", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Uncertainty file (contestable assumptions with ranges): recommend the cheapest candidate meeting "
+                   "every target with --probability across draws of them (see the README).")
+@click.option("--probability", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
+              help="With --uncertainty: the share of draws in which the recommendation must meet every target.")
 @set_option
 @jobs_option
 @dask_option
@@ -127,8 +132,8 @@ def _targets(ctx, param, texts: tuple[str, ...]):
 @dry_run_option
 def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_room: float, cost_counselor: float,
          min_replications: int, max_replications: int, seed: int | None, exhaustive: bool, objective: str,
-         growth: list[float] | None, overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None,
-         overwrite: bool, yes: bool, dry_run: bool) -> None:
+         growth: list[float] | None, uncertainty: Path | None, probability: float, overrides: tuple[str, ...],
+         jobs: int, dask: str | None, out: Path | None, overwrite: bool, yes: bool, dry_run: bool) -> None:
     """Find the cheapest group rooms and counselors for which every --target holds.
 
     A target holds when its 95% confidence bound clears it (the lower bound for >=, the upper for
@@ -172,6 +177,16 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     if growth and s.program is None:
         raise click.BadParameter("needs a scenario with a program: template (its levers are what grows)",
                                  param_hint="--growth")
+    if uncertainty is not None:
+        if s.program is not None or growth or objective != "cost" or exhaustive:
+            raise click.BadParameter("sizes rooms x counselors of a hand-written timetable, without --growth, "
+                                     "--exhaustive or --objective net", param_hint="--uncertainty")
+        from .robust_command import size_under_uncertainty
+
+        size_under_uncertainty(scenario, s, uncertainty, probability, targets, rooms, counselors, cost_room,
+                               cost_counselor, min_replications, max_replications, seed, _open_executor(jobs, dask),
+                               out, yes, _counter)
+        return
     if growth:
         _size_growth(scenario, s, overrides, targets, seed, growth, cost_room, cost_counselor, min_replications,
                      max_replications, jobs, out, yes)

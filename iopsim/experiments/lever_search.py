@@ -205,7 +205,7 @@ class LeverSizer:
         if scenario.finance is not None:
             return fixed_cost_per_year(scenario)
         c = scenario.counselors
-        rooms = {s.room for s in scenario.timetable}
+        rooms = {s.room for s in scenario.timetable if s.room is not None}  # virtual sessions take no room
         hours = sum(s.hours for s in scenario.timetable)
         assessors = scenario.intake.assessors if scenario.intake.mode == "dedicated_assessors" else 0
         return ((c.count + assessors) * self.cost_counselor + len(rooms) * self.cost_room

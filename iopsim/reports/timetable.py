@@ -55,6 +55,9 @@ class RoomUse:
         return 100 * self.booked_hours / self.available_hours
 
 
+ONLINE = "(online)"  # the room column of a virtual session
+
+
 def _clock(hours: float) -> str:
     minutes = round(hours * 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
@@ -62,9 +65,9 @@ def _clock(hours: float) -> str:
 
 def timetable_rows(s: Scenario) -> list[Row]:
     """One row per session, in week order (day, start, room, group)."""
-    ordered = sorted(s.timetable, key=lambda x: (DAYS.index(x.day), x.start_hours, x.room, x.group))
+    ordered = sorted(s.timetable, key=lambda x: (DAYS.index(x.day), x.start_hours, x.room or "", x.group))
     return [
-        Row(DAY_LABELS[x.day], x.start, _clock(x.start_hours + x.hours), x.hours, x.room, x.group,
+        Row(DAY_LABELS[x.day], x.start, _clock(x.start_hours + x.hours), x.hours, x.room or ONLINE, x.group,
             ", ".join(x.serves), x.max_size)
         for x in ordered
     ]
@@ -73,7 +76,8 @@ def timetable_rows(s: Scenario) -> list[Row]:
 def room_use(s: Scenario) -> list[RoomUse]:
     booked = {r.name: 0.0 for r in s.rooms}
     for x in s.timetable:
-        booked[x.room] = booked.get(x.room, 0.0) + x.hours
+        if x.room is not None:  # virtual sessions take no room
+            booked[x.room] = booked.get(x.room, 0.0) + x.hours
     return [RoomUse(r.name, r.seats, booked[r.name], r.available_hours_per_week) for r in s.rooms]
 
 

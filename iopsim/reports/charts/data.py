@@ -26,7 +26,8 @@ def group_capacity(scenario: dict) -> dict[str, int]:
     for s in scenario["timetable"]:
         if "intake" in s["serves"]:
             continue
-        cap = group_size_cap(s.get("max_size"), default, seats.get(s["room"], default))
+        in_person = s.get("mode", "in_person") == "in_person"  # online members need no seat
+        cap = group_size_cap(s.get("max_size"), default, seats.get(s.get("room"), default) if in_person else default)
         out[s["group"]] = min(out.get(s["group"], cap), cap)
     return out
 
