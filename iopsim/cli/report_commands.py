@@ -105,28 +105,24 @@ def _is_legacy_comparison(folder: Path) -> bool:
 
 
 def _print_comparison(c, letter_b: str) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
     from ..reports.compare import difference_text, relative_text
+    from ..reports.terminal import add_column, console, new_table
 
-    table = Table(title=f"{letter_b}: {c.b.label} vs A: {c.a.label}\n95% CI of {letter_b}−A: {c.method}",
-                  box=box.SIMPLE_HEAD, caption="bold: the interval excludes zero")
-    table.add_column("KPI", no_wrap=True)
-    table.add_column(f"A: {c.a.label}", justify="right")
-    table.add_column(f"{letter_b}: {c.b.label}", justify="right")
-    table.add_column(f"{letter_b}−A (95% CI)", justify="right", no_wrap=True)
-    table.add_column("change", justify="right")
-    table.add_column("unit")
-    for r in c.rows:
-        rel = relative_text(r.relative_pct)
-        table.add_row(r.name, r.a.text(short=True), r.b.text(short=True), difference_text(r), rel, r.unit,
-                      style="bold" if r.diff.excludes_zero else None)
-    console = Console()
-    console.print(table)
+    table = new_table(f"{letter_b}: {c.b.label} vs A: {c.a.label}; 95% CI of {letter_b}−A: {c.method}",
+                      caption="bold: the interval excludes zero")
+    add_column(table, "KPI")
+    add_column(table, "A", right=True)
+    add_column(table, letter_b, right=True)
+    add_column(table, f"{letter_b}−A (95% CI)", right=True)
+    add_column(table, "change", right=True)
+    for r in c.rows:  # the unit goes with the name: one column fewer, more room for the name
+        name = f"{r.label} [{r.unit}]" if r.unit else r.label
+        table.add_row(name, r.a.text(short=True), r.b.text(short=True), difference_text(r).replace(" (", "\n(", 1),
+                      relative_text(r.relative_pct), style="bold" if r.diff.excludes_zero else None)
+    out = console()
+    out.print(table)
     for note in c.notes:
-        console.print(f"[yellow]Note: {note}")
+        out.print(f"[yellow]Note: {note}")
 
 
 @main.command()
