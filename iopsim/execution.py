@@ -30,6 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .scenario.wording import plural
+
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
@@ -138,7 +140,7 @@ class PoolExecutor(Executor):
     def __init__(self, jobs: int, evaluate: Evaluate):
         super().__init__(evaluate)
         self.workers = jobs
-        self.description = f"process pool, {jobs} workers"
+        self.description = f"process pool, {plural(jobs, 'worker')}"
         self._pool: ProcessPoolExecutor | None = None
         self._size = 0
 
@@ -244,12 +246,12 @@ class DaskExecutor(Executor):
                 self.close()
                 raise
             self.workers = jobs
-            self.description = f"dask LocalCluster, {jobs} workers"
+            self.description = f"dask LocalCluster, {plural(jobs, 'worker')}"
         else:
             check_scheduler(address)
             self.client = Client(address, timeout=f"{CONNECT_SECONDS:g}s")
             self.workers = max(1, sum(self.client.nthreads().values()))
-            self.description = f"dask scheduler {address}, {self.workers} threads"
+            self.description = f"dask scheduler {address}, {plural(self.workers, 'thread')}"
 
     def run(self, tasks: Sequence[Task], on_result: OnResult) -> None:
         """Tasks in batches (about BATCHES_PER_WORKER per worker), each scenario sent to the cluster once.

@@ -50,6 +50,13 @@ def formats_option(help: str):
                         metavar="png,svg,pdf", help=help)
 
 
+def echo(text: str, err: bool = False) -> None:
+    """click.echo for sentences: wrapped at spaces to the terminal's width (80 columns stay readable)."""
+    from ..reports.terminal import echo as wrapped_echo
+
+    wrapped_echo(text, err)
+
+
 def worker_count(jobs: int) -> int:
     """--jobs 0 means one worker per CPU."""
     return jobs or os.cpu_count() or 1

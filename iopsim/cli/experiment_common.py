@@ -9,10 +9,12 @@ from pathlib import Path
 
 import click
 
+from ..scenario.wording import plural
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
     confirm_workload,
+    echo,
     exit_with_problems,
     output_or_exit,
     progress_bar,
@@ -63,7 +65,7 @@ def _plan(loaded, raw_points, kind: str, yes: bool):
     n = len(raw_points)
     name = loaded.experiment.name
     per_point = expected_referrals(loaded.scenario) * loaded.replications
-    confirm_workload(f"{name}: {n} points x {loaded.replications} replications (at the base scenario's rate)",
+    confirm_workload(f"{name}: {plural(n, 'point')} x {plural(loaded.replications, 'replication')} (at the base scenario's rate)",
                      per_point * n, yes)
     if n <= PLANNING_PROGRESS_ABOVE:
         return sw.plan(loaded, raw_points, kind=kind)
@@ -88,9 +90,10 @@ def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
     for point_id, problem in sorted(store.rejected.items()):
         click.echo(f"{store.point_path(point_id)}: {problem}; the point is run again.", err=True)
     executor = _open_executor(jobs, dask)
-    click.echo(f"{plan.name}: {len(plan.points)} points x {plan.replications} replications = "
-               f"{plan.simulations} simulations, seed {plan.seed}, on {executor.description}"
-               + (f"; {done} points already in {out}/ are skipped" if done else ""), err=True)
+    echo(f"{plan.name}: {plural(len(plan.points), 'point')} x {plural(plan.replications, 'replication')} = "
+         f"{plural(plan.simulations, 'simulation')}, seed {plan.seed}, on {executor.description}"
+         + (f"; {plural(done, 'point')} already in {out}/ {'is' if done == 1 else 'are'} skipped" if done else ""),
+         err=True)
     start = time.perf_counter()
     try:
         with executor, progress_bar(f"{plan.name}: {what}", plan.simulations, done * plan.replications) as advance:
@@ -108,8 +111,8 @@ def _run_plan(plan, out: Path, jobs: int, dask: str | None, what: str):
 def _report_errors(errors) -> None:
     if not errors:
         return
-    click.echo(f"{len(errors)} point(s) failed; their errors are in the point files and summary.csv "
-               "(rerun to retry them):", err=True)
+    echo(f"{plural(len(errors), 'point')} failed; their errors are in the point files and summary.csv "
+         "(rerun to retry them):", err=True)
     for pid, params, message in errors:
         where = ", ".join(f"{k}={v}" for k, v in params.items())
         click.echo(f"  {pid} ({where}): {message}", err=True)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from .common import exit_with_problems, jobs_option, main, write_errors, yes_option
+from ..scenario.wording import plural
+from .common import echo, exit_with_problems, jobs_option, main, write_errors, yes_option
 from .experiment_common import (
     _ci_text,
     _dry_run,
@@ -57,10 +58,10 @@ def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None, yes: 
     with write_errors():
         sw.write_tables(tables, out)
     _print_sweep(plan, tables)
-    skipped = f"; {result.skipped} point{'s were' if result.skipped != 1 else ' was'} already done"
-    click.echo(f"Ran {result.ran} points ({result.ran * plan.replications} simulations) in {seconds:.1f} s"
-               + (skipped if result.skipped else "") + f". Results written to {out}/ ({', '.join(sw.RESULT_FILES)}, points.csv; "
-               f"{', '.join(sw.PROVENANCE_FILES)})")
+    skipped = f"; {plural(result.skipped, 'point')} {'was' if result.skipped == 1 else 'were'} already done"
+    echo(f"Ran {plural(result.ran, 'point')} ({plural(result.ran * plan.replications, 'simulation')}) in "
+         f"{seconds:.1f} s" + (skipped if result.skipped else "") + f". Results written to {out}/ "
+         f"({', '.join(sw.RESULT_FILES)}, points.csv; {', '.join(sw.PROVENANCE_FILES)})")
     _report_errors(tables.errors)
 
 
@@ -69,27 +70,31 @@ MAX_ROWS = 60
 
 
 def _print_sweep(plan, tables) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
+    from ..analysis.kpis import KPI_UNITS
     from ..experiments import sweep as sw
+    from ..reports.style import kpi_label
+    from ..reports.terminal import Column, console, folded_tables, path_header
 
-    table = Table(title=f"{plan.name}: mean [95% CI] over {plan.replications} replications per point")
-    table.add_column("point")
-    for name in [*plan.params, *plan.kpis]:
-        table.add_column(name, justify="right", overflow="fold")
-    points = tables.points
+    points = tables.points.head(MAX_ROWS)
+    ok = points["status"] == "ok"
     wide = sw.wide_summary(tables.summary, plan.kpis)
-    for _, row in points.head(MAX_ROWS).iterrows():
-        cells = [row["point_id"], *[str(row[p]) for p in plan.params]]
-        if row["status"] != "ok":
-            cells += [row["status"]] * len(plan.kpis)
-        else:
+    key = [Column("point", list(points["point_id"]), right=False),
+           *(Column(path_header(p), [str(v) for v in points[p]]) for p in plan.params)]
+    values = []
+    for k in plan.kpis:
+        unit = KPI_UNITS.get(k, "")
+        cells = []
+        for (_, row), good in zip(points.iterrows(), ok, strict=True):
+            if not good:
+                cells.append(row["status"])
+                continue
             at = wide.loc[row["point_id"]]
-            cells += [_ci_text(at[("mean", k)], at[("ci_low", k)], at[("ci_high", k)]) for k in plan.kpis]
-        table.add_row(*cells)
-    console = Console()
-    console.print(table)
-    if len(points) > MAX_ROWS:
-        console.print(f"(first {MAX_ROWS} of {len(points)} points; all are in summary.csv)")
-
+            cells.append(_ci_text(at[("mean", k)], at[("ci_low", k)], at[("ci_high", k)]))
+        values.append(Column(f"{kpi_label(k)} [{unit}]" if unit else kpi_label(k), cells))
+    out = console()
+    title = f"{plan.name}: mean [95% CI] over {plural(plan.replications, 'replication')} per point"
+    for table in folded_tables(title, key, values, out.width):
+        out.print()
+        out.print(table)
+    if len(tables.points) > MAX_ROWS:
+        out.print(f"(first {MAX_ROWS} of {len(tables.points)} points; all are in summary.csv)")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..scenario.program_schema import AftercareBlock, IntakeBlock, JoinBlock, PhaseBlock, Program
 from ..scenario.schema import DAYS, Phase, Room, Session
+from ..scenario.wording import plural
 
 STEP_HOURS = 0.5
 HOURS_PER_DAY = 24.0
@@ -199,7 +200,7 @@ def _check_block(
         elif "intake" not in serves and block.mode == "in_person" and book.rooms[room].seats < max_size:
             out.append((
                 f"{path}.rooms.{r}",
-                f"room {room!r} has {book.rooms[room].seats} seats, fewer than the group size {max_size}",
+                f"room {room!r} has {plural(book.rooms[room].seats, 'seat')}, fewer than the group size {max_size}",
             ))
     if not out and not _candidate_rooms(block, book, max_size, serves):
         out.append((f"{path}.groups", f"no room has the {max_size} seats these groups need"))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..files import atomic_write_text
+from ..scenario.wording import plural
 from .report import figure_data_uri
 
 SIZING_FILES = ("sizing.json", "recommendation.json")
@@ -42,13 +43,17 @@ def load_sizing(path: Path) -> dict:
             if not isinstance(doc, dict) or not isinstance(doc.get("candidates"), list):
                 raise SizingFolderError(f"{file}: not a sizing result (no candidates list)")
             for c in doc["candidates"]:
-                c.setdefault("change", f"{c.get('rooms')} group rooms, {c.get('counselors')} counselors")
+                c.setdefault("change", _rooms_and_counselors(c))
                 c.setdefault("binding", "")
             rec = doc.get("recommended")
             if rec and "change" not in rec:
-                rec["change"] = f"{rec.get('rooms')} group rooms, {rec.get('counselors')} counselors"
+                rec["change"] = _rooms_and_counselors(rec)
             return doc
     raise SizingFolderError(f"{path}: not a sizing folder (no {' or '.join(SIZING_FILES)})")
+
+
+def _rooms_and_counselors(c: dict) -> str:
+    return f"{plural(c.get('rooms', 0), 'group room')}, {plural(c.get('counselors', 0), 'counselor')}"
 
 
 def frontier_figure(doc: dict):

@@ -12,6 +12,7 @@ from .availability_schema import check_availability
 from .calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
 from .finance_schema import check_finance
 from .schema import DAYS, MAX_REFERRALS_PER_WEEK, Scenario
+from .wording import plural
 
 AFTERCARE = "aftercare"
 INTAKE = "intake"
@@ -156,7 +157,7 @@ def _check_timetable(s: Scenario) -> list[Problem]:
             out.append((f"{path}.max_size", f"max_size {sess.max_size} is below groups.min_size "
                         f"{s.groups.min_size}, so this group could never run"))
         if kind != INTAKE and sess.room_seats_cap and sess.room in seats and cap > seats[sess.room]:
-            out.append((f"{path}.room", f"group size {cap} exceeds the {seats[sess.room]} seats of {sess.room!r}"))
+            out.append((f"{path}.room", f"group size {cap} exceeds the {plural(seats[sess.room], 'seat')} of {sess.room!r}"))
         if kind == INTAKE and sess.hours < s.intake.appointment_hours:
             out.append((f"{path}.hours", f"shorter than one intake appointment ({s.intake.appointment_hours} h)"))
         for name in sess.serves:
@@ -210,7 +211,7 @@ def _check_doses(s: Scenario, dose: dict[tuple[str, str], list[int]]) -> list[Pr
         if len(indices) != phase.group_sessions_per_week:
             out.append((
                 f"timetable.{indices[0]}.serves",
-                f"group {group!r} offers phase {phase_name!r} {len(indices)} session(s)/week but "
+                f"group {group!r} offers phase {phase_name!r} {plural(len(indices), 'session')} a week but "
                 f"phases.{i}.group_sessions_per_week is {phase.group_sessions_per_week}",
             ))
         for j in indices:
@@ -342,8 +343,8 @@ def _check_shifts(s: Scenario) -> list[Problem]:
             out.append((f"{path}.other_duties_hours_per_week", "leaves no clinical hours; must be below contracted hours"))
     total = sum(shift.count for shift in c.shifts)
     if c.count != total:
-        out.append(("counselors.count", f"{c.count} counselors but the shifts add up to {total} (leave count out "
-                                        "or make them agree)"))
+        out.append(("counselors.count", f"{plural(c.count, 'counselor')} but the shifts add up to {total} (leave count "
+                                        "out or make them agree)"))
     if s.program_problems:
         return out
     windows = "; ".join(f"{x.name}: {','.join(x.days)} {x.start}-{x.end}" for x in c.shifts)

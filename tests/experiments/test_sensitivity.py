@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from iopsim.cli import main
 from iopsim.experiments import sensitivity as sa
 from iopsim.experiments.schema import SensitivitySettings
+from tests.terminal_fit import NARROW, assert_fits, flat
 
 from .helpers import REPO, write_experiment
 
@@ -277,8 +278,9 @@ def test_sensitivity_command_runs_the_simulation_as_a_resumable_sweep(tmp_path, 
     path = write_experiment(tmp_path, TINY)
     out = tmp_path / "out"
     args = ["sensitivity", str(path), "--method", method, "--out", str(out), "-j", "2"]
-    result = CliRunner().invoke(main, args, env={"COLUMNS": "160"})
+    result = CliRunner().invoke(main, args, env=NARROW)
     assert result.exit_code == 0, result.output
+    assert_fits(result.stdout)
     indices = pd.read_csv(out / f"indices-{method}.csv")
     assert set(indices["parameter"]) == {"referrals.rate_per_week", "counselors.count"}
     assert (out / f"indices-{method}.png").exists()
@@ -289,8 +291,8 @@ def test_sensitivity_command_runs_the_simulation_as_a_resumable_sweep(tmp_path, 
     assert design["method"] == method and design["samples"] == 4 and design["points"] == points
     assert "census_mean: Sobol indices" in result.output or "census_mean: Morris" in result.output
     if method == "sobol":  # 3 levels need 9 (A, B) pairings: N=4 is too small, and says so
-        assert "Warning: counselors.count: 3 levels make 9" in result.stderr
-        assert "check level_pairs(counselors.count) failed" in result.stderr
+        assert "Warning: counselors.count: 3 levels make 9" in flat(result.stderr)
+        assert "check level_pairs(counselors.count) failed" in flat(result.stderr)
     assert {"N", "replications", "bootstrap", "seed"} <= set(indices.columns)
     assert (indices["N"] == 4).all() and (indices["replications"] == 1).all() and (indices["bootstrap"] == 20).all()
     diagnostics = pd.read_csv(out / f"diagnostics-{method}.csv")
@@ -343,8 +345,9 @@ def test_sensitivity_from_an_existing_sweep_simulates_nothing(tmp_path):
     assert CliRunner().invoke(main, ["sweep", str(path), "--out", str(out), "-j", "1"]).exit_code == 0
     before = sorted(p.name for p in (out / "points").iterdir())
     result = CliRunner().invoke(main, ["sensitivity", str(path), "--method", "rbd-fast", "--sweep", str(out)],
-                                env={"COLUMNS": "160"})
+                                env=NARROW)
     assert result.exit_code == 0, result.output
+    assert_fits(result.stdout)
     assert "nothing simulated" in result.stderr and "Simulated" not in result.stderr
     indices = pd.read_csv(out / "indices-rbd-fast.csv")
     assert set(indices["parameter"]) == {"referrals.rate_per_week", "counselors.count"}

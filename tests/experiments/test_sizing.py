@@ -165,7 +165,7 @@ def test_size_command_end_to_end(tmp_path):
                                        "--target", "waitlist_mean<=1", "--rooms", "1..2", "--counselors", "1..8",
                                        "-j", "1", "--out", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "Recommended: 1 group rooms and 3 counselors (cost 4), 5 replications." in result.output
+    assert "Recommended: 1 group room and 3 counselors (cost 4), 5 replications." in result.output
     assert "Ran 25 simulations for 5 candidates" in result.output
     assert "every candidate at 40 replications would be 640" in result.output
     candidates = pd.read_csv(out / "candidates.csv")
@@ -238,5 +238,5 @@ def test_size_command_says_what_still_binds_when_nothing_meets_the_targets(tmp_p
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 1
     assert "No candidate in range meets every target" in result.output
-    assert "Closest candidate: 1 group rooms and 2 counselors (5 replications). Binding: intake (at capacity 100%" \
+    assert "Closest candidate: 1 group room and 2 counselors (5 replications). Binding: intake (at capacity 100%" \
         in result.output

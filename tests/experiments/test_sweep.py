@@ -25,6 +25,7 @@ from iopsim.cli import main
 from iopsim.experiments import executors, sweep
 from iopsim.experiments.resolve import load_experiment
 from iopsim.experiments.store import ResultStore
+from iopsim.scenario.wording import plural
 from tests.processes import assert_gone, children
 
 from .helpers import (
@@ -132,7 +133,7 @@ def test_a_dask_scheduler_at_an_address(grid, tmp_path):
                       host="127.0.0.1", local_directory=str(tmp_path / "dask")) as cluster:
         result = run_cli("sweep", path, "--out", tmp_path / "out", "--dask", cluster.scheduler_address)
     assert result.exit_code == 0, result.output
-    assert f"on dask scheduler {cluster.scheduler_address}, 2 threads" in result.stderr
+    assert f"on dask scheduler {cluster.scheduler_address}, 2 threads" in " ".join(result.stderr.split())
     assert files(tmp_path / "out") == files(reference)
 
 
@@ -204,8 +205,8 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_table(tmp_path):
 
     rerun = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
-    assert f"{len(saved)} points already in" in rerun.stderr
-    assert f"Ran {24 - len(saved)} points" in rerun.stdout
+    assert f"{plural(len(saved), 'point')} already in" in " ".join(rerun.stderr.split())  # wrapped at 80 columns
+    assert f"Ran {plural(24 - len(saved), 'point')} " in " ".join(rerun.stdout.split())
     assert files(out) == files(tmp_path / "whole")
 
 
@@ -290,7 +291,7 @@ def test_the_command_reports_failed_points_and_exits_nonzero(tmp_path, monkeypat
                         lambda jobs, dask=None: execution.PoolExecutor(2, explode_on_three_counselors))
     result = run_cli("sweep", path, "--out", tmp_path / "out")
     assert result.exit_code == 1
-    assert "3 point(s) failed" in result.stderr
+    assert "3 points failed" in result.stderr
     assert "p0002 (counselors.count=3, referrals.rate_per_week=" in result.stderr
     assert "RuntimeError: simulated failure" in result.stderr
     assert (tmp_path / "out" / "results.csv").exists()  # the good points are still written

@@ -84,7 +84,7 @@ def test_compare_command_prints_table_and_writes_chart_and_csv(base, base_dir, f
                                        "--format", "png,svg"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "paired (common random numbers)" in result.output
-    assert "counselor_utilization_pct" in result.output
+    assert "Counselor clinical time used [%]" in result.output
     assert sorted(p.name for p in out.iterdir()) == [".iopsim-output", "comparison.csv", "comparison.png",
                                                      "comparison.svg"]
     csv = (out / "comparison.csv").read_text().splitlines()

@@ -56,8 +56,8 @@ def test_non_finite_numbers_are_refused(override):
 
 
 HUGE = [
-    ("referrals.rate_per_week=1e308", "referrals.rate_per_week", "less than or equal to 100000"),
-    ("referrals.growth_per_year_pct=1e6", "referrals.growth_per_year_pct", "less than or equal to 100"),
+    ("referrals.rate_per_week=1e308", "referrals.rate_per_week", "must be at most 100000"),
+    ("referrals.growth_per_year_pct=1e6", "referrals.growth_per_year_pct", "must be at most 100"),
     ("phases.0.duration_weeks={kind: lognormal, mean: 4, sd: 1e200}", "phases.0.duration_weeks.sd", "1000000"),
     ("phases.0.duration_weeks={kind: gamma, mean: 1e300, sd: 1e-300}", "phases.0.duration_weeks.mean", "1000000"),
     ("phases.0.duration_weeks={kind: gamma, mean: 10, sd: 1e-300}", "phases.0.duration_weeks", "kind: fixed"),
