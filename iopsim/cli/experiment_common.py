@@ -156,7 +156,9 @@ def _dry_run(loaded, raw_points, kind: str, jobs: int, dask: str | None) -> None
     except ScenarioError as err:
         exit_with_problems(loaded.path, err)
     runs = ", ".join(f"{s:.2f}" for s in est.simulation_seconds)
-    click.echo(f"One simulation took {runs} s (mean {est.per_simulation:.2f} s); checking a point "
+    plain = sum(est.simulation_seconds) / len(est.simulation_seconds)
+    click.echo(f"One simulation took {runs} s (mean {plain:.2f} s; {est.per_simulation:.2f} s for the design's "
+               f"mean referrals); checking a point "
                f"{est.check_seconds * 1000:.0f} ms; the tables {est.output_seconds:.1f} s.")
     click.echo(f"Estimated time: {duration_text(est.seconds)} ({est.seconds:.1f} s: checking the points "
                f"{duration_text(est.checking_seconds)}, simulations {duration_text(est.simulating_seconds)} "

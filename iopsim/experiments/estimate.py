@@ -29,6 +29,7 @@ class Estimate:
     check_seconds: float  # checking one point (building and validating its scenario)
     simulation_seconds: list[float]  # each calibration simulation
     output_seconds: float = 0.0  # building and writing the tables (measured on the calibration points)
+    mean_simulation: float | None = None  # expected over the design; None: the calibration's mean
 
     @property
     def simulations(self) -> int:
@@ -36,6 +37,8 @@ class Estimate:
 
     @property
     def per_simulation(self) -> float:
+        if self.mean_simulation is not None:
+            return self.mean_simulation
         return sum(self.simulation_seconds) / len(self.simulation_seconds)
 
     @property
@@ -79,23 +82,37 @@ def calibrate(points: int, replications: int, workers: int, build: Callable[[int
     return Estimate(points, replications, workers, sum(checks) / len(checks), runs)
 
 
+WEIGHING_POINTS = 400
+"""Points (all, or this many spread over the design) whose expected referrals weigh the calibration."""
+
+
 def calibrate_sweep(loaded, raw_points: Sequence[Any], replications: int, workers: int, kind: str) -> Estimate:
     """A sweep of a few points spread over the design, one replication each, in a temporary folder and
-    through the same steps as the real one (check, run, tables, write), each step timed."""
+    through the same steps as the real one (check, run, tables, write), each step timed.
+
+    A simulation costs about the same per referral (README, Performance), and points differ in their
+    referrals (rate, horizon): the calibration gives the cost per referral, and the mean referrals of
+    up to WEIGHING_POINTS points spread over the design (built and checked, which also times the
+    check) scale it to the design's mean simulation, so a few calibration points that happen to be
+    the design's smallest or largest do not bias the estimate."""
     import dataclasses
     import shutil
     import tempfile
     from pathlib import Path
 
     from ..execution import Executor
+    from ..scenario.workload import expected_referrals
     from . import sweep as sw
     from .executors import simulate_kpis
+    from .resolve import scenario_for
     from .store import ResultStore
 
-    picked = [raw_points[i] for i in spread(len(raw_points))]
+    calibrated = spread(len(raw_points))
+    weighed = sorted(set(spread(len(raw_points), WEIGHING_POINTS)) | set(calibrated))
     start = time.perf_counter()
-    plan = sw.plan(loaded, picked, kind=kind)
-    check = (time.perf_counter() - start) / len(picked)
+    referrals = {i: expected_referrals(scenario_for(loaded, *raw_points[i])) for i in weighed}
+    check = (time.perf_counter() - start) / len(weighed)
+    plan = sw.plan(loaded, [raw_points[i] for i in calibrated], kind=kind)
     plan = dataclasses.replace(plan, replications=1)
     plan.manifest = sw.manifest(loaded, plan)
     runs: list[float] = []
@@ -116,7 +133,11 @@ def calibrate_sweep(loaded, raw_points: Sequence[Any], replications: int, worker
         output = time.perf_counter() - start
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return Estimate(len(raw_points), replications, workers, check, runs, output)
+    calibrated_referrals = sum(referrals[i] for i in calibrated)
+    mean = None  # no referrals at the calibration points: their plain mean time
+    if calibrated_referrals > 0:
+        mean = sum(runs) / calibrated_referrals * sum(referrals.values()) / len(referrals)
+    return Estimate(len(raw_points), replications, workers, check, runs, output, mean)
 
 
 def duration_text(seconds: float) -> str:

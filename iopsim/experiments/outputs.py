@@ -14,7 +14,7 @@ from ..analysis.kpis import kpi_units
 from ..analysis.stats import summarise
 from ..files import atomic_write_text, choose_output, fingerprint, write_output_dir
 from .charts import frontier_chart, sensitivity_chart
-from .provenance import write_sizing_provenance
+from .provenance import add_to_codebook, write_sizing_provenance
 from .store import json_safe
 
 
@@ -116,6 +116,8 @@ def write_indices(indices, loaded, out: Path) -> list[Path]:
     conv = indices.convergence.assign(check="convergence_at_N", ok=True)  # the indices the check compared
     checks = pd.concat([indices.diagnostics, conv], ignore_index=True) if len(conv) else indices.diagnostics
     files.append(atomic_write_text(out / f"diagnostics-{suffix}.csv", checks.to_csv(index=False, float_format="%.6g")))
+    add_to_codebook(out, f"{stem}.csv", list(frame.columns))
+    add_to_codebook(out, f"diagnostics-{suffix}.csv", list(checks.columns))
     if len(indices.frame):
         footer = (f"iopsim {__version__} · {loaded.experiment.name} · N={indices.samples}, {indices.points} points x "
                   f"{indices.replications} replications, seed {loaded.seed}\n"

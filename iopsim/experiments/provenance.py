@@ -296,3 +296,51 @@ def write_sizing_provenance(folder: Path, scenario_file: Path, design: dict, see
     doc = document("sizing", design, seed, list(replications), None, scenario_file)
     rows = [row for file, columns in tables.items() for row in column_rows(file, columns, SIZING_COLUMNS, units)]
     return write(folder, doc, rows, None, scenario_file)
+
+
+# --------------------------------------------------------------------------- sensitivity files
+
+INDEX_COLUMNS = {
+    "kpi": ("KPI the indices are of (its point means over replications are analysed)", ""),
+    "parameter": ("Experiment parameter (a range), or 'A, B' for a second-order pair", ""),
+    "S1": ("First-order Sobol (or RBD-FAST) index: share of the KPI's variance due to the parameter alone",
+           "share (0-1)"),
+    "S1_conf": ("Half-width of the bootstrap 95% CI of S1", "share (0-1)"),
+    "ST": ("Total-effect Sobol index: share of variance involving the parameter, interactions included",
+           "share (0-1)"),
+    "ST_conf": ("Half-width of the bootstrap 95% CI of ST", "share (0-1)"),
+    "S2": ("Second-order Sobol index of the pair", "share (0-1)"),
+    "S2_conf": ("Half-width of the bootstrap 95% CI of S2", "share (0-1)"),
+    "mu_star": ("Morris mu*: mean absolute elementary effect over the parameter's whole range", "KPI unit"),
+    "mu_star_conf": ("Half-width of the bootstrap 95% CI of mu*", "KPI unit"),
+    "sigma": ("Morris sigma: standard deviation of the elementary effects (interactions, non-linearity)",
+              "KPI unit"),
+    "mu": ("Morris mu: mean elementary effect (signed)", "KPI unit"),
+    "pawn_median": ("PAWN: median Kolmogorov-Smirnov distance of the conditional KPI distributions", "0-1"),
+    "pawn_max": ("PAWN: maximum Kolmogorov-Smirnov distance", "0-1"),
+    "N": ("Base sample size (Sobol N, Morris trajectories)", "count"),
+    "points": ("Design points simulated", "count"),
+    "replications": ("Replications per point", "replications"),
+    "bootstrap": ("Bootstrap resamples of the CIs", "count"),
+    "seed": ("Seed of the sampler and bootstrap (the simulation's seed is in provenance.json)", ""),
+    "check": ("Diagnostic check (see the README: sum S1 <= 1, S1 <= ST, negative indices, sum ST >= 1, "
+              "convergence, noise share, integer levels)", ""),
+    "ok": ("Whether the check passed", ""),
+    "value": ("The checked quantity", ""),
+    "message": ("What the check found, in words", ""),
+}
+
+
+def add_to_codebook(folder: Path, file: str, columns: Sequence[str]) -> None:
+    """Describe a further table (indices-*.csv, diagnostics-*.csv) in the folder's codebook.csv."""
+    import csv
+    import io
+
+    path = Path(folder) / CODEBOOK_FILE
+    try:
+        rows = [r for r in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))) if r["file"] != file]
+    except (OSError, KeyError):
+        rows = []
+    rows += [{"file": file, "column": c, "meaning": INDEX_COLUMNS.get(c, (c.replace("_", " "), ""))[0],
+              "unit": INDEX_COLUMNS.get(c, ("", ""))[1]} for c in columns]
+    atomic_write_text(path, codebook_csv(rows))

@@ -289,6 +289,9 @@ def test_sensitivity_command_runs_the_simulation_as_a_resumable_sweep(tmp_path, 
     assert set(table["counselors.count"]) <= {3, 4, 5}
     design = json.loads((out / "provenance.json").read_text())["design"]
     assert design["method"] == method and design["samples"] == 4 and design["points"] == points
+    codebook = pd.read_csv(out / "codebook.csv", keep_default_na=False)
+    described = codebook[codebook["file"] == f"indices-{method}.csv"]
+    assert list(described["column"]) == list(indices.columns) and (described["meaning"] != "").all()
     assert "census_mean: Sobol indices" in result.output or "census_mean: Morris" in result.output
     if method == "sobol":  # 3 levels need 9 (A, B) pairings: N=4 is too small, and says so
         assert "Warning: counselors.count: 3 levels make 9" in flat(result.stderr)
