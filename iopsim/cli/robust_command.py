@@ -50,9 +50,9 @@ def size_under_uncertainty(scenario_path: Path, s, uncertainty_path: Path, proba
             sizer = Sizer(s, targets, rooms, counselors, executor, seed, cost_room, cost_counselor,
                           min_replications, max_replications, on_progress=advance)
             nominal = sizer.solve()
-            pool = [(r, n, sizer.cost(r, n)) for r, n in robust.promising(nominal, rooms, counselors, sizer.cost)]
+            pool = robust.promising(nominal, rooms, counselors)
             draws = draw_assumptions(u, seed if u.seed is None else u.seed)
-            result = robust.search(pool, u.candidates, probability, lambda cands: robust.evaluate(
+            result = robust.search(pool, sizer.cost, u.candidates, probability, lambda cands: robust.evaluate(
                 cands, sizer.candidate_scenario, u, draws, targets, executor, seed, on_progress=advance))
             robust.recommend(result, probability, targets, u)
     except KeyboardInterrupt:

@@ -3,10 +3,11 @@
 The nominal search (`sizing.Sizer`) finds the cheapest rooms and counselors meeting the targets
 with the assumptions as written. Worse assumptions need more of either, never less, so the
 candidates are that answer and up to EXTRA_ROOMS more rooms x EXTRA_COUNSELORS more counselors.
-They are evaluated in order of cost, at every draw of the uncertainty file, until one meets the
-targets with the probability asked for (or `candidates` have been tried), so every cheaper
-candidate has been evaluated. Common random numbers: draw d runs replications d*R .. d*R+R-1 of
-the same seed for every candidate, with the same drawn values.
+For each room count a binary search over the counselors finds the fewest meeting the targets with
+the probability asked for (assuming, as the nominal search does, that more counselors never lower
+it), skipping counts that cannot beat the cheapest found; each candidate it tries is evaluated at
+every draw of the uncertainty file. Common random numbers: draw d runs replications d*R .. d*R+R-1
+of the same seed for every candidate, with the same drawn values.
 
 At a draw a candidate meets the targets when the mean of its R replications clears every target
 (a point estimate: with few replications the simulation's own noise adds to the spread of the
@@ -38,7 +39,7 @@ from .targets import Target
 from .uncertainty import Uncertainty, with_draw
 
 DEFAULT_PROBABILITY = 0.8
-EXTRA_COUNSELORS = 4
+EXTRA_COUNSELORS = 8
 EXTRA_ROOMS = 2
 """Counselors and rooms beyond the nominal recommendation that are also candidates."""
 Z95 = 1.959963984540054
@@ -92,36 +93,43 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def promising(nominal: SizingResult, room_counts: Sequence[int], counselor_counts: Sequence[int],
-              cost: Callable[[int, int], float]) -> list[tuple[int, int]]:
-    """Candidates around the nominal recommendation (r, n), cheapest first: r to r+EXTRA_ROOMS rooms
-    x n to n+EXTRA_COUNSELORS counselors, within the counts searched (worse assumptions need more,
-    never less, than the nominal answer)."""
+def promising(nominal: SizingResult, room_counts: Sequence[int], counselor_counts: Sequence[int]
+              ) -> dict[int, list[int]]:
+    """Per room count, the counselor counts to consider: from the nominal recommendation (r, n), rooms
+    r to r+EXTRA_ROOMS and counselors n to n+EXTRA_COUNSELORS, within the counts searched (worse
+    assumptions need more, never less, than the nominal answer)."""
     best = nominal.best
     if best is None:
-        return []
+        return {}
     rooms = [r for r in sorted(room_counts) if r >= best.rooms][: EXTRA_ROOMS + 1]
     counts = [n for n in sorted(counselor_counts) if n >= best.counselors][: EXTRA_COUNSELORS + 1]
-    return sorted(((r, n) for r in rooms for n in counts), key=lambda rc: (cost(*rc), rc[0], rc[1]))
+    return {r: counts for r in rooms}
 
 
-def search(pool: Sequence[tuple[int, int, float]], how_many: int, probability: float,
+def search(pool: dict[int, list[int]], cost: Callable[[int, int], float], how_many: int, probability: float,
            run: Callable[[Sequence[tuple[int, int, float]]], RobustResult]) -> RobustResult:
-    """Evaluate the pool one candidate at a time, in order, until one meets the targets with
-    `probability` or `how_many` have been evaluated (what is cheaper than the answer is all evaluated)."""
-    done: RobustResult | None = None
-    for first in range(0, min(how_many, len(pool))):
-        got = run([pool[first]])
-        if done is None:
-            done = got
-        else:
+    """For each room count, a binary search of the counselor counts for the fewest meeting the targets
+    with `probability` (more counselors are assumed never to lower it, as in the nominal search);
+    counts that cannot beat the cheapest found so far are skipped. At most `how_many` candidates."""
+    done = RobustResult([], [], probability, None, [], None)
+    best: RobustCandidate | None = None
+    for rooms in sorted(pool):
+        counts = [n for n in pool[rooms] if best is None or cost(rooms, n) < best.cost]
+        lo, hi = 0, len(counts) - 1
+        while lo <= hi and len(done.candidates) < how_many:
+            mid = (lo + hi) // 2
+            got = run([(rooms, counts[mid], cost(rooms, counts[mid]))])
+            done.draws = got.draws
             done.candidates += got.candidates
             done.simulations += got.simulations
-        cand = got.candidates[0]
-        if not cand.error and cand.meets and cand.probability >= probability - 1e-12:
-            break
-    assert done is not None or not pool
-    return done if done is not None else RobustResult([], [], probability, None, [], None)
+            cand = got.candidates[0]
+            if not cand.error and cand.meets and cand.probability >= probability - 1e-12:
+                best = cand if best is None or cand.cost < best.cost else best
+                hi = mid - 1
+            else:
+                lo = mid + 1
+    done.candidates.sort(key=lambda c: (c.cost, c.rooms, c.counselors))
+    return done
 
 
 def evaluate(candidates: Sequence[tuple[int, int, float]], scenario_of: Callable[[int, int], Scenario],

@@ -63,8 +63,7 @@ class Uncertainty(_Section):
     assumptions: list[Assumption] = Field(min_length=1, max_length=50)
     draws: int = Field(20, ge=2, le=MAX_DRAWS, description="Joint draws of the assumptions.")
     replications_per_draw: int = Field(2, ge=1, le=100, description="Replications per candidate and draw.")
-    candidates: int = Field(8, ge=1, le=100, description="Most candidates to evaluate (cheapest first, until one "
-                            "meets the targets with the probability asked for).")
+    candidates: int = Field(12, ge=1, le=100, description="Most candidates to evaluate at every draw.")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Seed of the draws (default: the sizing seed).")
 
 

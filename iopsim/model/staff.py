@@ -189,7 +189,7 @@ class CounselorTeam:
             if not hours:
                 continue
             writer = i if self.share[i] > 0 else max(present, key=lambda j: self.budget[j], default=None)
-            if writer is None:  # nobody at work: the paperwork waits for no one (not counted)
+            if writer is None:  # nobody at work all week: not written, so not counted
                 continue
             self._spend(writer, hours)
             total += hours

@@ -63,19 +63,26 @@ def test_probability_is_the_known_share_of_draws():
     assert math.isnan(result.sensitivity[1].spearman)  # an assumption that never varies tells nothing
 
 
-def test_the_search_stops_at_the_cheapest_candidate_meeting_the_probability():
+def test_the_search_halves_the_counselor_counts_and_skips_what_costs_more():
     calls = []
 
     def run(cands):
         calls.append(cands[0][:2])
         r, n, cost = cands[0]
-        meets = [True] * n + [False] * (4 - n)  # n counselors meet the targets in n of 4 draws
+        need = 5 if r == 1 else 3  # counselors meeting the targets in every draw; fewer: in none
+        meets = [n >= need] * 4
         return robust.RobustResult([robust.RobustCandidate(r, n, cost, [{}] * 4, meets)], [{}] * 4, 0.75, None, [],
                                    None, simulations=4)
 
-    pool = [(1, n, float(n)) for n in (1, 2, 3, 4)]
-    result = robust.search(pool, 10, 0.75, run)
-    assert calls == [(1, 1), (1, 2), (1, 3)] and result.simulations == 12
+    def cost(rooms: int, counselors: int) -> float:
+        return 10 * rooms + counselors
+
+    result = robust.search({1: list(range(2, 10)), 2: list(range(2, 10))}, cost, 20, 0.75, run)
+    # room 1: 5 (mid of 2..9) meets, 3 fails, 4 fails -> 5 (cost 15); room 2: only counts costing under 15
+    # (2, 3, 4: cost 22+ > 15) -> none tried
+    assert calls == [(1, 5), (1, 3), (1, 4)]
+    assert [(c.rooms, c.counselors) for c in result.candidates] == [(1, 3), (1, 4), (1, 5)]
+    assert result.simulations == 12
 
 
 def test_wilson_interval():
@@ -100,7 +107,7 @@ def test_size_uncertainty_end_to_end(tmp_path):
     assert "Most sensitive to counselors.other_duties_hours_per_week" in result.output
     doc = json.loads((out / "recommendation.json").read_text())
     assert doc["recommended"]["counselors"] == 2 and doc["probability_required"] == 0.8
-    assert [c["counselors"] for c in doc["candidates"]] == [1, 2]  # stopped at the first meeting 80%
+    assert [c["counselors"] for c in doc["candidates"]] == [1, 2]  # binary search of 1..3: 2 meets, then 1 fails
     assert (out / "robust.csv").read_text().count("\n") == 41
 
 
