@@ -10,7 +10,15 @@ from click.testing import CliRunner
 from scipy import stats
 
 from iopsim.cli import main
-from iopsim.reports.compare import PAIRED, WELCH, compare, comparison_frame, pairing, relative_text
+from iopsim.reports.compare import (
+    HEADLINE_KPIS,
+    PAIRED,
+    WELCH,
+    compare,
+    comparison_frame,
+    pairing,
+    relative_text,
+)
 
 
 def test_same_seed_and_replications_pair(base, fewer_counselors, other_seed):
@@ -117,7 +125,7 @@ def test_chart_shows_each_difference(base, fewer_counselors, other_seed):
     runs = [base, fewer_counselors, other_seed]
     fig = comparison_chart(runs, [compare(base, fewer_counselors), compare(base, other_seed)])
     labels = [ax.get_xlabel() for ax in fig.axes if ax.get_xlabel()]
-    assert len(labels) == 9 and all("B−A" in t and "C−A" in t for t in labels)
+    assert len(labels) == len(HEADLINE_KPIS) == 12 and all("B−A" in t and "C−A" in t for t in labels)
     footer = fig._supxlabel.get_text()
     assert "B−A paired" in footer and "C−A Welch" in footer
     bars = [p.get_height() for p in fig.axes[0].patches]
