@@ -149,7 +149,25 @@ def test_plot_compare_report_and_size_never_replace_what_they_did_not_write(tmp_
     assert "holds iopsim run output, not charts output" in result.stderr
 
 
-def test_plot_and_report_keep_earlier_outputs_unless_overwrite(tmp_path, a_run):
+@pytest.fixture
+def quick_charts(monkeypatch):
+    """Charts drawn as blank figures: what these tests check is which files and folders are written
+    and kept, not the drawing (tests/reports/test_charts.py and test_cli_reports.py draw the real
+    charts). Drawn for real, the six rounds of every chart in the plot/report test alone were a sixth
+    of the suite's time."""
+    from matplotlib.figure import Figure
+
+    import iopsim.reports.charts.registry as registry
+    import iopsim.reports.report as report
+
+    def blank(run, chart):
+        return Figure(figsize=(1, 1))
+
+    monkeypatch.setattr(registry, "render", blank)
+    monkeypatch.setattr(report, "render", blank)
+
+
+def test_plot_and_report_keep_earlier_outputs_unless_overwrite(tmp_path, a_run, quick_charts):
     charts, report = tmp_path / "charts", tmp_path / "r.html"
     assert invoke("plot", a_run, "--out", charts).exit_code == 0
     again = invoke("plot", a_run, "--out", charts)
@@ -161,6 +179,7 @@ def test_plot_and_report_keep_earlier_outputs_unless_overwrite(tmp_path, a_run):
     assert "r-2.html" in invoke("report", a_run, "-o", report).stdout
     assert str(report) in invoke("report", a_run, "-o", report, "--overwrite").stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["charts", "charts-2", "r-2.html", "r.html"]
+    assert len(list(charts.glob("*.png"))) == 8  # a file per chart, as drawn (blank here)
 
 
 # --------------------------------------------------------------------------- item 2: recoverable swaps
@@ -219,7 +238,7 @@ def test_an_out_symlink_is_kept_and_its_folder_replaced(tmp_path, a_run):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
 
 
-def test_outputs_follow_the_umask(tmp_path, monkeypatch):
+def test_outputs_follow_the_umask(tmp_path, quick_charts):
     old = os.umask(0o027)
     try:
         assert run_tiny("--out", tmp_path / "run").exit_code == 0

@@ -38,10 +38,11 @@ def test_warmup_command_prints_and_plots(tmp_path):
 
 def test_replications_study_meets_the_precision():
     scenario = load_scenario(BASELINE, ["run.horizon_years=3"])
-    study = replications_study(scenario, ["census_mean"], precision=0.02, seed=1, max_replications=30)
+    # 4% needs 8 replications here (2% needed about four times as many, for the same check)
+    study = replications_study(scenario, ["census_mean"], precision=0.04, seed=1, max_replications=30)
     r = study.result
-    assert r.reached and r.needed is not None
-    assert r.history[r.needed - 3]["census_mean"].relative_precision <= 0.02
+    assert r.reached and r.needed is not None and r.needed > 3
+    assert r.history[r.needed - 3]["census_mean"].relative_precision <= 0.04
 
 
 def test_replications_command(tmp_path):

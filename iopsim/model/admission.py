@@ -92,7 +92,7 @@ class Waitlist:
         Admission (`Clinic.admit`) resumes the patient into `then`; one who gives up is finished
         when noticed, at their deadline."""
         c = self.c
-        now = c.env.now
+        now = c.env._now
         p.waiting_for = then
         p.waitlist_in = now
         cap = self.spec.waitlist_capacity
@@ -122,14 +122,14 @@ class Waitlist:
         return len(self)
 
     def purge(self) -> None:
-        now = self.c.env.now
+        now = self.c.env._now
         for lane in self.lanes:
             lane.priority = without_expired(lane.priority, now, self._gave_up)
             lane.regular = without_expired(lane.regular, now, self._gave_up)
 
     def _left(self, p: Patient, at: float | None = None) -> None:
         """Out of the lane's counts and meters (admitted now, or gave up at `at`)."""
-        now = self.c.env.now
+        now = self.c.env._now
         self.meter.leave(now, at=at)
         if self.track_meters:
             self.track_meters[p.track].leave(now, at=at)
@@ -201,7 +201,7 @@ class Waitlist:
         elif not any(lanes):
             return
         c = self.c
-        now = c.env.now
+        now = c.env._now
         while True:
             pick = self._own_track_admission(now)
             if pick is None and len(self.lanes) > 1:

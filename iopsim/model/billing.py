@@ -3,7 +3,7 @@
 - Attended program days: per patient and calendar day, the group hours attended in treatment
   (not aftercare), kept by hours so that any payer's minimum (H0015: 3 hours) can be applied
   afterwards. The session walking its roster adds each attendee's hours to the patient's open
-  day (`p.attend_day`, `p.day_hours`, in groups.py: a comparison and an add per attendee); the
+  day (`p.attend_day`, `p.day_hours`, in sessions.py: a comparison and an add per attendee); the
   day is closed into the tally here when the patient next attends on another day or leaves
   treatment.
 - Patients in each phase: exact time averages (drug tests accrue per week in a phase).

@@ -4,7 +4,7 @@ The Clinic sets the run up and owns the state every part shares: who is in the s
 census, the queues, seats, counselors and meters, and the state changes the pathway asks for
 (admit, enter and close a phase, leave treatment, finish). The other jobs live beside it:
 `scheduler.py` (wake-ups on SimPy's queue), `arrivals.py` (referrals), `pathway.py` and
-`rules.py` (what happens to a patient), `groups.py` (sessions and seats), `intake.py` and
+`rules.py` (what happens to a patient), `groups.py` (seats) and `sessions.py` (the timetable slots), `intake.py` and
 `admission.py` (the queues before treatment), `monitor.py` (the weekly series).
 Time is in days throughout; day 0 is a Monday, 00:00.
 """
@@ -26,7 +26,7 @@ from .admission import Eligibility, Waitlist
 from .arrivals import Referrals
 from .attendance import AttendanceRules
 from .billing import BillableUnits
-from .groups import Group, IntakeClinic, SeatBoard, TherapySession, TimetableSlot
+from .groups import Group, SeatBoard
 from .intake import IntakeDesk
 from .meters import StockMeter
 from .monitor import WeeklyMonitor
@@ -35,6 +35,7 @@ from .readmission import Readmissions
 from .records import Outcome, Records
 from .rules import PathwayRules
 from .scheduler import LAST_AT_INSTANT, Scheduler, Wake
+from .sessions import IntakeClinic, TherapySession, TimetableSlot
 from .staff import CounselorTeam
 from .streams import RandomStreams
 from .tracks import Tracks

@@ -10,7 +10,7 @@ A patient is always in exactly one of these states:
   (`Scheduler.resume`), or finishes them itself if they give up (at their deadline);
 - asleep until the next thing that happens to them (an assessment ending, return from detox,
   a phase or aftercare ending, a relapse, dropout): one pending wake-up (`p.wake`) into the
-  step that handles it. Group sessions walk their own rosters (see `groups.py`), so a patient
+  step that handles it. Group sessions walk their own rosters (see `sessions.py`), so a patient
   is not woken for every session; a missed session that tips them into leaving interrupts
   their pathway (`drop_out`), cancelling that wake-up;
 - finished: their row is in `Records`.

@@ -9,12 +9,16 @@ resume machinery around every wake-up, which made it the largest single cost of 
 `Wake` implements the part of SimPy's event protocol its scheduler uses: `env.schedule`
 queues it and `env.step` reads `callbacks` and `_ok`, calls each callback with the event and
 sets `callbacks` to None. That protocol is internal to SimPy, so pyproject.toml pins
-`simpy>=4.1,<5`; this module is the only place that relies on it.
+`simpy>=4.1,<5`; this module relies on it. The hot wake-ups (`sleep`, `resume`, the weekly
+slots) push onto SimPy's queue themselves, exactly as `env.schedule` does (time, priority, the
+event counter, event), saving a call per event; and the seat board and waitlist read the clock
+as `env._now`, which `env.now` (a property: a call per read) returns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappush
 from typing import Any
 
 import simpy
@@ -56,19 +60,22 @@ class Scheduler:
         # `Wake` duck-types SimPy's `Event` and LAST_AT_INSTANT is a plain int priority, neither
         # of which SimPy's annotations (`Event`, `EventPriority`) can say.
         self.schedule: Callable[[Wake, int, float], None] = env.schedule  # type: ignore[assignment]
+        # What `env.schedule` pushes onto (see the module docstring): (time, priority, id, event).
+        self._queue: list[tuple[float, int, int, Wake]] = env._queue  # type: ignore[assignment]
+        self._eid = env._eid
         self._on_weekly: Step = (self._weekly,)
 
     def sleep(self, p, delay: float, then: Step) -> None:
         """Wake the patient after `delay` days into step `then` (what `yield env.timeout(delay)` was)."""
         ev = p.wake = Wake(then, p)
-        self.schedule(ev, NORMAL, delay)
+        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), ev))  # env.schedule, inlined
 
     def resume(self, p, value: Any = None) -> None:
         """Let a patient waiting in a queue go on now, into the step the queue was given at `join`
         (what `p.event.succeed(value)` was)."""
         assert p.waiting_for is not None  # a queue resumes only a patient waiting in it
         ev = p.wake = Wake(p.waiting_for, p, value)
-        self.schedule(ev, NORMAL, 0.0)
+        heappush(self._queue, (self.env._now + 0.0, NORMAL, next(self._eid), ev))  # delay 0.0, as env.schedule adds it
 
     def interrupt(self, p, then: Step) -> None:
         """Call `then` for the patient now, before anything else due at this instant (like a SimPy
@@ -91,11 +98,12 @@ class Scheduler:
         self.schedule(Wake(self._on_weekly, action, offset_days), NORMAL, offset_days - self.env.now)
 
     def _weekly(self, ev: Wake) -> None:
-        now = self.env.now
+        env = self.env
+        now = env._now
         ev.p(now)
         ev.value += DAYS_PER_WEEK
         ev.callbacks = self._on_weekly
-        self.schedule(ev, NORMAL, ev.value - now)
+        heappush(self._queue, (env._now + (ev.value - now), NORMAL, next(self._eid), ev))
 
     def events_processed(self) -> float:
         """Events scheduled so far: SimPy numbers each one (read once, at the end of a run)."""

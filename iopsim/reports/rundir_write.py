@@ -113,12 +113,38 @@ def _timeseries_table(run: RunSet):
     parts = []
     for o in run.outputs:
         weeks = len(next(iter(o.series.values()), ()))
-        columns = {"replication": pa.array(np.full(weeks, o.replication, dtype=np.int64)),
-                   "week": pa.array(np.arange(1, weeks + 1, dtype=np.int64))}
-        columns.update({name: pa.array(np.asarray(values)) for name, values in o.series.items()})
-        parts.append(pa.table(columns))
+        columns = {"replication": _arrow(np.full(weeks, o.replication, dtype=np.int64)),
+                   "week": _arrow(np.arange(1, weeks + 1, dtype=np.int64))}
+        columns.update({name: _arrow(np.asarray(values)) for name, values in o.series.items()})
+        parts.append(pa.Table.from_arrays(list(columns.values()), names=list(columns)))
     # A series can be whole numbers in one replication (nothing happened) and fractional in another.
     return pa.concat_tables(parts, promote_options="permissive")
+
+
+def _arrow(values):
+    """A numpy column as an Arrow array, zero-copy for numbers.
+
+    `pa.array` on a numpy array (or a list of strings) imports pandas to check for pandas types,
+    which costs a whole `iopsim run` about half a second of start-up; numbers (NaN kept as a
+    value, as `pa.array` keeps it) go in through their buffer instead."""
+    import numpy as np
+    import pyarrow as pa
+
+    if values.dtype.kind in "iuf":
+        values = np.ascontiguousarray(values)
+        return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [None, pa.py_buffer(values)])
+    return pa.array(values)  # pragma: no cover - every column written is numeric
+
+
+def _strings(names: list[str]):
+    """Arrow strings built from their UTF-8 bytes and offsets (no pandas import, see `_arrow`)."""
+    import numpy as np
+    import pyarrow as pa
+
+    encoded = [name.encode("utf-8") for name in names]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    offsets[1:] = np.cumsum([len(e) for e in encoded])
+    return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
 
 
 def _write_events(run: RunSet, path: Path) -> None:
@@ -142,23 +168,23 @@ def _patients_table(run: RunSet):
     from ..model.records import AftercareStatus, Outcome
 
     def names(enum, codes) -> pa.Array:
-        table = np.full(max(enum) + 1, "", dtype=object)
+        table = [""] * (max(enum) + 1)
         for member in enum:
             table[member] = member.name.lower()
-        return pa.array(table[np.asarray(codes, dtype=np.int64)], type=pa.string())
+        return _strings(table).take(_arrow(np.asarray(codes, dtype=np.int64)))
 
     parts = []
     for o in run.outputs:
-        columns = {"replication": pa.array(np.full(len(o.patients["pid"]), o.replication, dtype=np.int64))}
+        columns = {"replication": _arrow(np.full(len(o.patients["pid"]), o.replication, dtype=np.int64))}
         for name, values in o.patients.items():
             if name == "outcome":
                 columns[name] = names(Outcome, values)
             elif name == "aftercare_status":
                 columns[name] = names(AftercareStatus, values)
             elif name == "track":  # the track's name rather than its index
-                track_names = np.array([t.name for t in run.scenario.tracks], dtype=object)
-                columns[name] = pa.array(track_names[np.asarray(values, dtype=np.int64)], type=pa.string())
+                track_names = _strings([t.name for t in run.scenario.tracks])
+                columns[name] = track_names.take(_arrow(np.asarray(values, dtype=np.int64)))
             else:
-                columns["patient_id" if name == "pid" else name] = pa.array(np.asarray(values))
-        parts.append(pa.table(columns))
+                columns["patient_id" if name == "pid" else name] = _arrow(np.asarray(values))
+        parts.append(pa.Table.from_arrays(list(columns.values()), names=list(columns)))
     return pa.concat_tables(parts)
