@@ -13,6 +13,7 @@ from iopsim.scenario.loader import load_scenario
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "scenarios" / "template-example.yaml"
 RURAL = ROOT / "scenarios" / "small-rural.yaml"
+URBAN = ROOT / "scenarios" / "urban-evening-track.yaml"
 
 
 def invoke(*args: str):
@@ -40,7 +41,7 @@ def test_csv_export_has_every_session_of_the_loaded_scenario(tmp_path):
         (x.group, x.day, x.start, x.room) for x in scenario.timetable
     }
     assert rows[0] == {"day": "Mon", "start": "18:00", "end": "21:00", "hours": "3", "room": "Group Room",
-                       "group": "early-pm", "serves": "early", "max_size": ""}
+                       "group": "early-evening-1", "serves": "early", "max_size": ""}
 
 
 def test_out_writes_csv_and_chart(tmp_path):
@@ -61,7 +62,11 @@ def test_template_that_does_not_fit_exits_2_with_file_line_and_writes_nothing(tm
 
 
 def test_validate_rejects_room_booked_past_its_hours():
-    result = invoke("validate", RURAL, "--set", "rooms.1.available_hours_per_week=9")
+    result = invoke("validate", URBAN, "--set", "rooms.4.available_hours_per_week=9")  # written by hand
     assert result.exit_code == 2
-    assert ("rooms.1.available_hours_per_week: room 'Office' is booked 10 h/week by the timetable but "
+    assert ("rooms.4.available_hours_per_week: room 'Office 1' is booked 30 h/week by the timetable but "
             "available 9 h/week") in result.output
+    result = invoke("validate", RURAL, "--set", "rooms.1.available_hours_per_week=9")  # generated
+    assert result.exit_code == 2
+    assert ("program.intake.1.groups: group 1 of 1 (intake-2) does not fit: no room is free at start 13:00 "
+            "(Office: 3 of 9 available h/week left, 4 needed)") in result.output
