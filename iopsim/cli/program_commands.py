@@ -30,11 +30,18 @@ def timetable(scenario: Path, overrides: tuple[str, ...], csv_path: Path | None,
     s = _load(scenario, overrides)
     console = Console()
     source = "generated from the program template" if s.program is not None else "as written"
-    table = Table(title=f"{s.name}: weekly timetable ({source})", title_justify="left")
-    for column in ("Day", "Start", "End", "Room", "Group", "Serves", "Max size"):
-        table.add_column(column, justify="right" if column == "Max size" else "left")
-    for r in timetable_rows(s):
-        table.add_row(r.day, r.start, r.end, r.room, r.group, r.serves, "" if r.max_size is None else str(r.max_size))
+    from rich import box
+
+    # A light frame so the week fits 80 columns with whole group names (serves and sizes may wrap).
+    table = Table(title=f"{s.name}: weekly timetable ({source})", title_justify="left", box=box.SIMPLE_HEAD)
+    rows = timetable_rows(s)
+    with_tracks = any(r.track for r in rows)  # the Track column only when some session has one
+    for column in ("Day", "Start", "End", "Room", "Group", *(["Track"] if with_tracks else []), "Serves", "Max size"):
+        table.add_column(column, justify="right" if column == "Max size" else "left",
+                         no_wrap=column in ("Day", "Start", "End", "Room", "Group", "Track"))
+    for r in rows:
+        table.add_row(r.day, r.start, r.end, r.room, r.group, *([r.track] if with_tracks else []), r.serves,
+                      "" if r.max_size is None else str(r.max_size))
     console.print(table)
     rooms = Table(title="Room use", title_justify="left")
     for column in ("Room", "Seats", "Booked h/week", "Available h/week", "Used"):
