@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..analysis.kpis import KPI_UNITS
+from ..analysis.kpis import KPI_UNITS, kpi_unit
 from ..execution import Executor, TaskResult
 from ..files import atomic_write, atomic_write_text, fingerprint
 from ..scenario.loader import ScenarioError
@@ -172,14 +172,17 @@ def tables(p: SweepPlan, store: ResultStore) -> SweepTables:
     from ..analysis.stats import summarise
 
     rows, summary, errors, missing = [], [], [], []
+    records = {pt.point_id: store.load(pt.point_id) for pt in p.points}
+    names = _kpi_columns(records.values())
+    units = {name: _unit(name) for name in names}
     for pt in p.points:
-        record = store.load(pt.point_id)
+        record = records[pt.point_id]
         params = {name: _cell(pt.params.get(name)) for name in p.params}
         if record is None:
             missing.append(pt.point_id)
             summary.append({"point_id": pt.point_id, **params, "status": "missing", "replications": 0, "error": None})
             continue
-        kpi_rows = [{k: _nan(r["kpis"].get(k)) for k in KPI_UNITS} for r in record["replications"]]
+        kpi_rows = [{k: _nan(r["kpis"].get(k)) for k in names} for r in record["replications"]]
         if record.get("error"):
             errors.append((pt.point_id, pt.params, record["error"]["message"]))
             summary.append({"point_id": pt.point_id, **params, "status": "error", "replications": len(kpi_rows),
@@ -187,15 +190,34 @@ def tables(p: SweepPlan, store: ResultStore) -> SweepTables:
             continue
         for r, k in zip(record["replications"], kpi_rows, strict=True):
             rows.append({"point_id": pt.point_id, **params, "replication": r["replication"], **k})
-        stats = summarise(kpi_rows)
+        stats = summarise(kpi_rows, units)
         row = {"point_id": pt.point_id, **params, "status": "ok", "replications": len(kpi_rows), "error": None}
         for name, s in stats.items():
             row[f"{name}_mean"] = _nan(s["mean"])
             row[f"{name}_ci95_low"], row[f"{name}_ci95_high"] = (_nan(x) for x in s["ci95"])
         summary.append(row)
-    columns = ["point_id", *p.params, "replication", *KPI_UNITS]
+    columns = ["point_id", *p.params, "replication", *names]
     results = pd.DataFrame(rows, columns=columns)
     return SweepTables(results, pd.DataFrame(summary), errors, missing)
+
+
+def _kpi_columns(records) -> list[str]:
+    """The KPI columns: the fixed KPIs, then every per-track, per-shift and money KPI the points reported
+    (in the order first met), so `kpis:` may name any of them."""
+    names = dict.fromkeys(KPI_UNITS)
+    for record in records:
+        for rep in (record or {}).get("replications", []):
+            names.update(dict.fromkeys(rep["kpis"]))
+    return list(names)
+
+
+def _unit(name: str) -> str:
+    """A KPI's unit where the name tells it; money KPIs' currency is the scenario's, not needed here
+    (summary.csv has no unit column; the unit only bounds percentages' intervals)."""
+    try:
+        return kpi_unit(name)
+    except KeyError:
+        return ""
 
 
 def _nan(x: float | None) -> float:
