@@ -337,6 +337,10 @@ def _track_kpis(result: RunResult, tally: PatientTally) -> dict[str, float]:
     return out
 
 
+# Per-shift KPIs (named shift_<name>_<kpi>), only when the scenario declares counselor shifts.
+SHIFT_KPIS = ("counselor_utilization_pct", "counselor_overtime_hours_per_week")
+
+
 def shift_kpi(shift: str, kpi: str) -> str:
     return f"shift_{shift}_{kpi}"
 

@@ -84,7 +84,7 @@ def warmup_advice(study, current_weeks: float) -> list[str]:
 @set_option
 @click.option("--kpi", "kpis", multiple=True, metavar="NAME",
               help="KPI to make precise (repeatable; default: wait_to_admission_days_mean, census_mean, "
-                   "counselor_utilization_pct).")
+                   "counselor_utilization_pct). Per-track and per-shift KPIs also as KPI:TRACK.")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=0.05, show_default=True,
               help="Target 95% CI half-width as a share of the mean.")
 @click.option("--min", "min_replications", type=click.IntRange(min=2), default=3, show_default=True)
@@ -96,7 +96,7 @@ def warmup_advice(study, current_weeks: float) -> list[str]:
 def replications(scenario: Path, overrides, kpis, precision: float, min_replications: int, max_replications: int,
                  seed: int | None, jobs: int, out: Path | None) -> None:
     """How many replications: add them until every KPI's 95% CI is within the precision (CI method)."""
-    from ..analysis.kpis import KPI_UNITS
+    from ..analysis.kpi_names import UnknownKpi, resolve_kpi
     from ..reports.runlength_charts import replications_chart
     from ..reports.tables import format_value
     from ..reports.terminal import add_column, console, new_table
@@ -104,9 +104,10 @@ def replications(scenario: Path, overrides, kpis, precision: float, min_replicat
 
     s = load_or_exit(scenario, overrides)
     kpis = kpis or ("wait_to_admission_days_mean", "census_mean", "counselor_utilization_pct")
-    unknown = [k for k in kpis if k not in KPI_UNITS]
-    if unknown:
-        click.echo(f"--kpi: unknown KPI {', '.join(unknown)}; choose from: {', '.join(KPI_UNITS)}", err=True)
+    try:  # per-track, per-shift and money KPIs depend on the scenario; KPI:TRACK spellings become names
+        kpis = tuple(dict.fromkeys(resolve_kpi(k, s) for k in kpis))
+    except UnknownKpi as exc:
+        click.echo(f"--kpi: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     if min_replications > max_replications:
         click.echo("--min must not exceed --max", err=True)

@@ -29,11 +29,14 @@ def timetable(scenario: Path, overrides: tuple[str, ...], csv_path: Path | None,
     s = _load(scenario, overrides)
     console = new_console()
     source = "generated from the program template" if s.program is not None else "as written"
+    rows = timetable_rows(s)
+    with_tracks = any(r.track for r in rows)  # the Track column only when some session has one
     table = new_table(f"{s.name}: weekly timetable ({source})")
-    for column in ("Day", "Start", "End", "Room", "Group", "Serves", "Max size"):
+    for column in ("Day", "Start", "End", "Room", "Group", *(["Track"] if with_tracks else []), "Serves", "Max size"):
         add_column(table, column, right=column == "Max size")
-    for r in timetable_rows(s):
-        table.add_row(r.day, r.start, r.end, r.room, r.group, r.serves, "" if r.max_size is None else str(r.max_size))
+    for r in rows:
+        table.add_row(r.day, r.start, r.end, r.room, r.group, *([r.track] if with_tracks else []), r.serves,
+                      "" if r.max_size is None else str(r.max_size))
     console.print(table)
     console.print()
     rooms = new_table("Room use")

@@ -90,7 +90,7 @@ def _targets(ctx, param, texts: tuple[str, ...]):
     out = []
     for text in texts:
         try:
-            out.append(parse_target(text))
+            out.append(parse_target(text, check_name=False))  # the KPI name once the scenario is read
         except ValueError as exc:
             raise click.BadParameter(f"{text!r}: {exc}") from None
     return out
@@ -100,7 +100,8 @@ def _targets(ctx, param, texts: tuple[str, ...]):
 @scenario_argument
 @click.option("--target", "targets", multiple=True, required=True, callback=_targets, metavar="KPI>=X|KPI<=X",
               help="A KPI target that must hold at its 95% confidence bound, e.g. "
-                   "'admitted_within_14_days_pct>=90' (repeatable; all must hold).")
+                   "'admitted_within_14_days_pct>=90' (repeatable; all must hold). Per-track and per-shift "
+                   "KPIs as KPI:TRACK, e.g. 'wait_to_admission_days_mean:evening<=14'; money KPIs with finance:.")
 @click.option("--rooms", default="1..6", show_default=True, callback=_int_range, metavar="A..B",
               help="Group room counts to consider (also N or a,b,c).")
 @click.option("--counselors", default="2..15", show_default=True, callback=_int_range, metavar="A..B",
@@ -164,6 +165,7 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     if min_replications > max_replications:
         raise click.BadParameter("must not exceed --max-replications", param_hint="--min-replications")
     s = _load(scenario, overrides)
+    targets = _resolve_targets(targets, s)
     if objective == "net" and s.finance is None:
         raise click.BadParameter("net needs a finance: section in the scenario", param_hint="--objective")
     seed = s.run.seed if seed is None else seed
@@ -252,6 +254,20 @@ def _size_dry_run(path: Path, s, overrides, seed: int, rooms: list[int], counsel
         bounds = (rates, rates * (2 * MAX_STEPS + len(levers)))
         what = f"{len(levers)} levers of the program template" + (f" at {rates} referral rates" if growth else "")
     _dry_run_size(s, seed, bounds, (min_reps, max_reps), jobs, what)
+
+
+def _resolve_targets(targets, s):
+    """Each --target on the KPI it names for this scenario (per-track, per-shift and money KPIs depend on
+    it; KPI:TRACK spellings become KPI names); an unknown one is exit 2 with the nearest names."""
+    from ..experiments.targets import resolve_target
+
+    out = []
+    for t in targets:
+        try:
+            out.append(resolve_target(t, s))
+        except ValueError as exc:
+            raise click.BadParameter(f"{str(t)!r}: {exc}", param_hint="--target") from None
+    return out
 
 
 def _refuse_room_options(exhaustive: bool, objective: str, dask: str | None) -> None:
@@ -364,7 +380,7 @@ def _counter(description: str):
 
 
 def _print_sizing(result, sizer) -> None:
-    from ..analysis.kpis import kpi_units
+    from ..analysis.kpi_names import kpi_names
     from ..analysis.stats import summarise
     from ..experiments.sizing import SIZING_KPIS, SIZING_MONEY_KPIS
     from ..reports.style import kpi_label
@@ -403,7 +419,7 @@ def _print_sizing(result, sizer) -> None:
              if finance else f"cost {cost_text(best.cost)}")
     out.print(f"[bold]Recommended: {plural(best.rooms, 'group room')} and {plural(best.counselors, 'counselor')} "
               f"({money}), {plural(best.replications, 'replication')}.")
-    units = kpi_units(sizer.scenario)
+    units = kpi_names(sizer.scenario)
     stats = summarise(best.rows, units)
     shown = list(dict.fromkeys([t.kpi for t in sizer.targets] + list(SIZING_KPIS)
                                + (list(SIZING_MONEY_KPIS) if finance else [])))

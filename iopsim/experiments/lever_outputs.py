@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from .. import __version__
-from ..analysis.kpis import kpi_units
+from ..analysis.kpi_names import kpi_names
 from ..analysis.stats import summarise
 from ..files import atomic_write_text, write_output_dir
 from .lever_search import LeverCandidate, LeverResult, LeverSizer, binding_report
@@ -38,7 +38,7 @@ def sizing_document(result: LeverResult, sizer: LeverSizer, scenario_name: str, 
     best = result.best
     units = None
     if best is not None:
-        units = kpi_units(sizer.scenario_of(best.values))
+        units = kpi_names(sizer.scenario_of(best.values))
     return {
         "iopsim_version": __version__, "search": "levers", "scenario_file": str(scenario_file),
         "scenario": scenario_name, "seed": sizer.seed, "targets": [str(t) for t in sizer.targets],

@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 from .. import __version__
-from ..analysis.kpis import kpi_units
+from ..analysis.kpi_names import kpi_names
 from ..analysis.stats import summarise
 from ..files import atomic_write_text, choose_output, fingerprint, write_output_dir
 from .charts import frontier_chart, sensitivity_chart
@@ -73,7 +73,7 @@ def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Pat
     reps = [{"rooms": c.rooms, "counselors": c.counselors, "replication": r, **row}
             for c in result.candidates for r, row in enumerate(c.rows)]
     atomic_write_text(out / "replications.csv", pd.DataFrame(
-        reps, columns=["rooms", "counselors", "replication", *kpi_units(s)]).to_csv(index=False, float_format="%.10g"))
+        reps, columns=["rooms", "counselors", "replication", *kpi_names(s)]).to_csv(index=False, float_format="%.10g"))
     best = result.best
     doc = {
         "iopsim_version": __version__, "scenario_file": str(scenario), "scenario": s.name, "seed": sizer.seed,
@@ -84,7 +84,7 @@ def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Pat
         "simulations": result.simulations, "brute_force_simulations": result.brute_force,
         "recommended": None if best is None else {
             "rooms": best.rooms, "counselors": best.counselors, "cost": best.cost, "replications": best.replications,
-            "kpis": summarise(best.rows, kpi_units(s))},
+            "kpis": summarise(best.rows, kpi_names(s))},
         "warnings": result.warnings,
         "candidates": candidates.to_dict(orient="records"),
     }
@@ -98,8 +98,8 @@ def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Pat
               "simulations": result.simulations}
     extra = write_sizing_provenance(out, scenario, design, sizer.seed, doc["replications"],
                                     {"candidates.csv": list(candidates.columns),
-                                     "replications.csv": ["rooms", "counselors", "replication", *kpi_units(s)]},
-                                    kpi_units(s))
+                                     "replications.csv": ["rooms", "counselors", "replication", *kpi_names(s)]},
+                                    kpi_names(s))
     return [out / "recommendation.json", out / "candidates.csv", out / "replications.csv", chart, *extra]
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..analysis.kpi_names import UnknownKpi, resolve_kpi
 from ..scenario.checks import check_scenario
 from ..scenario.loader import (
     OVERRIDE_FILE,
@@ -113,7 +114,22 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     loaded = LoadedExperiment(path, experiment, lines, scenario_path, scenario_lines)
     loaded.base_data = _apply(loaded, scenario_data, loaded.fixed)
     loaded.base = _validate(loaded, loaded.base_data, loaded.fixed, {})
+    loaded.experiment = experiment.model_copy(update={"kpis": _kpi_names(loaded)})
     return loaded
+
+
+def _kpi_names(loaded: LoadedExperiment) -> list[str]:
+    """`kpis` as the KPI names runs of the base scenario report (KPI:TRACK spellings turned into names);
+    raises ScenarioError naming each unknown one with the nearest names."""
+    names, problems = [], []
+    for j, name in enumerate(loaded.experiment.kpis):
+        try:
+            names.append(resolve_kpi(name, loaded.scenario))
+        except UnknownKpi as exc:
+            problems.append(loaded.problem(f"kpis.{j}", str(exc)))
+    if problems:
+        raise ScenarioError(problems)
+    return list(dict.fromkeys(names))
 
 
 def build_points(

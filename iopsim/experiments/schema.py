@@ -13,12 +13,11 @@ ranges only) is checked by that command, so a sensitivity-only file needs no `sa
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..analysis.kpis import KPI_UNITS
+from ..analysis.kpi_names import UnknownKpi, could_be_kpi, resolve_kpi
 
 GROUP_ROOMS = "group_rooms"
 """Pseudo-parameter: the number of group rooms, scaled by the rule in `iopsim.experiments.rooms`."""
@@ -159,10 +158,12 @@ def check_experiment(e: Experiment) -> list[tuple[str, str]]:
         out.append(("sampling", "no parameter has a range to sample; remove `sampling` or give a range"))
     if e.sampling is not None:
         out += _check_sampling(e.sampling, len(ranged))
-    for j, name in enumerate(e.kpis):
-        if name not in KPI_UNITS:
-            hint = difflib.get_close_matches(name, list(KPI_UNITS), n=1)
-            out.append((f"kpis.{j}", f"unknown KPI {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")))
+    for j, name in enumerate(e.kpis):  # exactly against the base scenario later (resolve.load_experiment)
+        if not could_be_kpi(name):
+            try:
+                resolve_kpi(name, None)
+            except UnknownKpi as exc:
+                out.append((f"kpis.{j}", str(exc)))
     return out
 
 

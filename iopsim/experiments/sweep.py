@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..analysis.kpis import KPI_UNITS
+from ..analysis.kpis import KPI_UNITS, kpi_unit
 from ..execution import Executor, TaskResult
 from ..files import atomic_write, atomic_write_text, fingerprint
 from ..scenario.loader import ScenarioError
@@ -220,12 +220,16 @@ def tables(p: SweepPlan, store: ResultStore) -> SweepTables:
     and points (one row per point: status, replications, error, scenario SHA-256)."""
     import pandas as pd
 
-    from ..analysis.kpis import kpi_unit
+    from ..analysis.kpis import kpi_units
     from ..analysis.stats import summarise
 
     rows, summary, points, errors, missing = [], [], [], [], []
+    records = {pt.point_id: store.load(pt.point_id) for pt in p.points}
+    names = _kpi_columns(records.values())
+    known = kpi_units(p.points[0].scenario) if p.points and p.points[0].loaded is not None else KPI_UNITS
+    units = {name: known.get(name) or _unit(name) for name in names}  # money in the scenario's currency
     for pt in p.points:
-        record = store.load(pt.point_id)
+        record = records[pt.point_id]
         params = {name: _cell(pt.params.get(name)) for name in p.params}
         status = {"point_id": pt.point_id, **params}
         if record is None:
@@ -234,7 +238,7 @@ def tables(p: SweepPlan, store: ResultStore) -> SweepTables:
                            "scenario_sha256": pt.scenario_sha256})
             continue
         sha = record.get("scenario_sha256") or pt.scenario_sha256
-        kpi_rows = [{k: _nan(r["kpis"].get(k)) for k in KPI_UNITS} for r in record["replications"]]
+        kpi_rows = [{k: _nan(r["kpis"].get(k)) for k in names} for r in record["replications"]]
         if record.get("error"):
             errors.append((pt.point_id, pt.params, record["error"]["message"]))
             points.append({**status, "status": "error", "replications": len(kpi_rows),
@@ -242,13 +246,13 @@ def tables(p: SweepPlan, store: ResultStore) -> SweepTables:
             continue
         for r, k in zip(record["replications"], kpi_rows, strict=True):
             rows.append({"point_id": pt.point_id, **params, "replication": r["replication"], **k})
-        for name, s in summarise(kpi_rows).items():
+        for name, s in summarise(kpi_rows, units).items():
             n = sum(1 for k in kpi_rows if math.isfinite(k[name]))
             summary.append({**status, "kpi": name, "mean": _nan(s["mean"]), "ci_low": _nan(s["ci95"][0]),
-                            "ci_high": _nan(s["ci95"][1]), "unit": kpi_unit(name), "n": n})
+                            "ci_high": _nan(s["ci95"][1]), "unit": units[name], "n": n})
         points.append({**status, "status": "ok", "replications": len(kpi_rows), "error": None,
                        "scenario_sha256": sha})
-    results = pd.DataFrame(rows, columns=["point_id", *p.params, "replication", *KPI_UNITS])
+    results = pd.DataFrame(rows, columns=["point_id", *p.params, "replication", *names])
     long = pd.DataFrame(summary, columns=["point_id", *p.params, *SUMMARY_COLUMNS])
     point_frame = pd.DataFrame(points, columns=["point_id", *p.params, *POINT_COLUMNS])
     return SweepTables(results, long, errors, missing, point_frame, p)
@@ -262,6 +266,24 @@ def wide_summary(summary, kpis: Sequence[str]):
     """The long summary as one row per point with `KPI mean`, `KPI ci_low`, `KPI ci_high` columns (for printing)."""
     part = summary[summary["kpi"].isin(list(kpis))]
     return part.pivot(index="point_id", columns="kpi", values=["mean", "ci_low", "ci_high"])
+
+
+def _kpi_columns(records) -> list[str]:
+    """The KPI columns: the fixed KPIs, then every per-track, per-shift and money KPI the points reported
+    (in the order first met), so `kpis:` may name any of them."""
+    names = dict.fromkeys(KPI_UNITS)
+    for record in records:
+        for rep in (record or {}).get("replications", []):
+            names.update(dict.fromkeys(rep["kpis"]))
+    return list(names)
+
+
+def _unit(name: str) -> str:
+    """A KPI's unit where the name tells it ('' for one it cannot: a money KPI of another currency)."""
+    try:
+        return kpi_unit(name)
+    except KeyError:
+        return ""
 
 
 def _nan(x: float | None) -> float:

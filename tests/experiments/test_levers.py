@@ -149,7 +149,7 @@ def test_growth_gives_the_rate_at_which_the_program_stops_meeting_the_targets_an
 
 
 def test_growth_needs_a_program_template(tmp_path):
-    res = CliRunner().invoke(main, ["size", str(REPO / "scenarios" / "baseline.yaml"), "--target", str(ACCESS),
+    res = CliRunner().invoke(main, ["size", str(REPO / "scenarios" / "urban-evening-track.yaml"), "--target", str(ACCESS),
                                     "--growth", "4..6", "--out", str(tmp_path / "g"), "--yes"])
     assert res.exit_code == 2 and "program: template" in res.output
     assert not (tmp_path / "g").exists()

@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from iopsim import execution
+from iopsim.analysis.kpi_names import kpi_names
 from iopsim.analysis.kpis import KPI_UNITS
 from iopsim.cli import main
 from iopsim.experiments import executors, sweep
@@ -71,8 +72,10 @@ def grid(tmp_path_factory) -> tuple[Path, Path]:
 def test_tidy_table_one_row_per_point_and_replication(grid):
     path, out = grid
     results = pd.read_csv(out / "results.csv")
+    base = load_experiment(path).scenario  # the baseline has finance: its money KPIs follow the fixed ones
     assert list(results.columns) == ["point_id", "counselors.count", "referrals.rate_per_week", "replication",
-                                     *KPI_UNITS]
+                                     *kpi_names(base)]
+    assert list(kpi_names(base))[: len(KPI_UNITS)] == list(KPI_UNITS) and "total_cost_per_year" in results
     assert len(results) == 6 * 2
     assert list(results["point_id"]) == sorted(results["point_id"])
     assert list(results["replication"]) == [0, 1] * 6

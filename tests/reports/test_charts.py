@@ -128,10 +128,10 @@ def test_room_use_matches_weekly_room_hours(base):
 
 def test_group_capacity_follows_the_model(base):
     cap = ch.group_capacity(base.scenario)
-    assert cap["early-am"] == 12  # groups.max_size 12, Room A seats 14
+    assert cap["early-day-1"] == 12  # groups.max_size 12, Room A seats 14
     assert cap["aftercare-1"] == 14  # its own max_size 14, Room A seats 14
     assert cap["aftercare-4"] == 12  # max_size 12, Room B seats 12
-    assert "intake-clinic" not in cap
+    assert "intake-1" not in cap
     g = ch.group_sessions(base)
     assert list(g.index) == list(cap)  # timetable order, intake clinics excluded
     assert (g["enrolled"] / g["run"] <= g["capacity"] + 1e-9).all()

@@ -11,6 +11,7 @@ from iopsim.analysis.kpis import kpis
 from iopsim.cli import main
 from iopsim.model.clinic import simulate
 from tests.factories import build, deterministic_dict
+from tests.scenario_texts import VALID, write
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 
@@ -123,9 +124,12 @@ def test_a_one_week_horizon_runs(tmp_path):
     assert result.exit_code == 0, result.output
 
 
-def test_session_max_size_below_min_size_is_refused():
-    message = refused("timetable.0.max_size=2")
-    assert message == "--set: timetable.0.max_size: max_size 2 is below groups.min_size 3, so this group could never run"
+def test_session_max_size_below_min_size_is_refused(tmp_path):
+    path = write(tmp_path, VALID)  # a hand-written timetable (the baseline's is generated from its template)
+    result = CliRunner().invoke(main, ["validate", str(path), "--set", "timetable.0.max_size=2"])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[0] == (
+        "--set: timetable.0.max_size: max_size 2 is below groups.min_size 3, so this group could never run")
 
 
 def test_every_bad_closure_date_is_reported(tmp_path):
