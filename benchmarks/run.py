@@ -61,6 +61,10 @@ def scaled_scenario(factor: int = 1, horizon_years: float | None = None):
         data["name"] = f"{data['name']}-x{factor}"
         data["referrals"]["rate_per_week"] *= factor
         data["counselors"]["count"] *= factor
+        if data.get("program"):  # the baseline's week is a template: scale the sessions it generates
+            week = validate_data(data, Scenario, str(BASELINE), lines, check_scenario).timetable
+            data["timetable"] = [x.model_dump(exclude_none=True) for x in week]
+            del data["program"]
         rooms, slots = data["rooms"], data["timetable"]
         data["rooms"] = [{**r, "name": f"{r['name']} {k}"} for k in range(1, factor + 1) for r in rooms]
         data["timetable"] = [{**t, "group": f"{t['group']}-{k}", "room": f"{t['room']} {k}"}

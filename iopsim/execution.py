@@ -18,9 +18,11 @@ function (or a functools.partial of one) so that workers can unpickle it.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -29,6 +31,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .scenario.wording import plural
+
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
@@ -36,6 +40,10 @@ if TYPE_CHECKING:
 
 Evaluate = Callable[["Scenario", int, int], Any]
 """(scenario, seed, replication) -> one replication's output."""
+
+BATCHES_PER_WORKER = 4
+"""Dask batches per worker in a run: enough to balance uneven tasks and show progress, few enough that
+the scheduler's cost per task is small next to the replications."""
 
 CONNECT_SECONDS = 10.0
 """How long --dask ADDRESS may take to answer as a dask scheduler."""
@@ -69,6 +77,13 @@ def run_task(task: Task, evaluate: Evaluate) -> TaskResult:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
+
+
+def run_batch(specs: Sequence[tuple[str, int, tuple[int, ...]]], scenarios: Sequence[Scenario],
+              evaluate: Evaluate) -> list[TaskResult]:
+    """Several tasks in one (a dask batch): (key, seed, replications) with their scenarios, run in order."""
+    return [run_task(Task(key, scenario, seed, reps), evaluate)
+            for (key, seed, reps), scenario in zip(specs, scenarios, strict=True)]
 
 
 OnResult = Callable[[TaskResult], None]
@@ -126,7 +141,7 @@ class PoolExecutor(Executor):
     def __init__(self, jobs: int, evaluate: Evaluate):
         super().__init__(evaluate)
         self.workers = jobs
-        self.description = f"process pool, {jobs} workers"
+        self.description = f"process pool, {plural(jobs, 'worker')}"
         self._pool: ProcessPoolExecutor | None = None
         self._size = 0
 
@@ -210,7 +225,9 @@ class PoolExecutor(Executor):
 class DaskExecutor(Executor):
     """Tasks on a dask.distributed cluster: an existing scheduler, or a LocalCluster started here.
 
-    A LocalCluster keeps its scratch files in a temporary folder of its own, removed on close.
+    A LocalCluster keeps its scratch files in a temporary folder of its own, removed on close. On Linux
+    its workers are forked, not spawned: a spawned worker imports iopsim, SimPy, numpy and pandas again
+    (seconds on a loaded machine), which made `--dask local` slower than the process pool, which forks.
     """
 
     def __init__(self, address: str, jobs: int, evaluate: Evaluate):
@@ -222,8 +239,11 @@ class DaskExecutor(Executor):
         self._scratch: str | None = None
         if address == "local":
             self._scratch = tempfile.mkdtemp(prefix="iopsim-dask-")
-            try:  # the scheduler and every worker make a dask-scratch-space in the temporary directory
-                with dask.config.set({"temporary-directory": self._scratch}):
+            settings = {"temporary-directory": self._scratch}  # each makes a dask-scratch-space there
+            if sys.platform == "linux":  # forked workers start with iopsim imported, as the pool's do
+                settings["distributed.worker.multiprocessing-method"] = "fork"
+            try:
+                with dask.config.set(settings):
                     self._cluster = LocalCluster(n_workers=jobs, processes=True, threads_per_worker=1,
                                                  dashboard_address=None, host="127.0.0.1",
                                                  local_directory=self._scratch)
@@ -232,28 +252,55 @@ class DaskExecutor(Executor):
                 self.close()
                 raise
             self.workers = jobs
-            self.description = f"dask LocalCluster, {jobs} workers"
+            self.description = f"dask LocalCluster, {plural(jobs, 'worker')}"
         else:
             check_scheduler(address)
             self.client = Client(address, timeout=f"{CONNECT_SECONDS:g}s")
             self.workers = max(1, sum(self.client.nthreads().values()))
-            self.description = f"dask scheduler {address}, {self.workers} threads"
+            self.description = f"dask scheduler {address}, {plural(self.workers, 'thread')}"
 
     def run(self, tasks: Sequence[Task], on_result: OnResult) -> None:
+        """Tasks in batches (about BATCHES_PER_WORKER per worker), each scenario sent to the cluster once.
+
+        One dask task per engine task made the scheduler and the pickling of a scenario with every task
+        cost more than the pool's pipes; a batch runs its tasks in order and returns their results together.
+        """
         from distributed import as_completed
 
-        futures = {self.client.submit(run_task, t, self.evaluate, pure=False): t for t in tasks}
+        tasks = list(tasks)
+        shared = self._scatter(tasks)
+        size = max(1, math.ceil(len(tasks) / (BATCHES_PER_WORKER * self.workers)))
+        batches = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+        futures = {
+            self.client.submit(run_batch, [(t.key, t.seed, t.replications) for t in batch],
+                               [shared.get(id(t.scenario), t.scenario) for t in batch], self.evaluate, pure=False): batch
+            for batch in batches
+        }
         try:
             for future in as_completed(list(futures)):
-                task = futures[future]
+                batch = futures[future]
                 try:
-                    result = future.result()
-                except Exception as exc:  # a worker died or the task could not be unpickled there
-                    result = TaskResult(task.key, task.replications, None, _describe(exc))
-                on_result(result)
+                    results = future.result()
+                except Exception as exc:  # a worker died or the batch could not be unpickled there
+                    results = [TaskResult(t.key, t.replications, None, _describe(exc)) for t in batch]
+                for result in results:
+                    on_result(result)
         except BaseException:
             self.client.cancel(list(futures))
             raise
+
+    def _scatter(self, tasks: Sequence[Task]) -> dict[int, Any]:
+        """Scenarios that several tasks share, sent once to the cluster (id of the scenario -> its future)."""
+        count: dict[int, int] = {}
+        first: dict[int, Scenario] = {}
+        for t in tasks:
+            count[id(t.scenario)] = count.get(id(t.scenario), 0) + 1
+            first.setdefault(id(t.scenario), t.scenario)
+        repeated = [k for k, n in count.items() if n > 1]
+        if not repeated:
+            return {}
+        futures = self.client.scatter([first[k] for k in repeated], hash=False)
+        return dict(zip(repeated, futures, strict=True))
 
     def close(self) -> None:
         client = getattr(self, "client", None)

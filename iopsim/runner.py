@@ -103,6 +103,8 @@ def run_one(scenario: Scenario, seed: int, replication: int, record_events: bool
             patients[f"started_{phase.name}"] = result.records[phase_start_column(i)]
         if "track" in result.records:  # index into scenario.tracks, only when tracks are declared
             patients["track"] = result.records["track"]
+        if "prior_episodes" in result.records:  # episodes before this one, only with readmission
+            patients["prior_episodes"] = result.records["prior_episodes"]
     return ReplicationOutput(replication, kpis(result, tally), result.series, result.events, result.stats,
                              result.slots, patients, bottleneck.measure(result))
 

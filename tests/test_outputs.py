@@ -294,7 +294,8 @@ def test_init_creates_missing_folders_and_refuses_a_path_under_a_file(tmp_path):
 
 def test_events_csv_quotes_phase_names_with_commas(tmp_path):
     text = BASELINE.read_text().replace("name: early\n", 'name: "early, intensive"\n')
-    text = text.replace("serves: [early]", 'serves: ["early, intensive"]')
+    text = text.replace("serves: [early]", 'serves: ["early, intensive"]')  # a hand-written timetable
+    text = text.replace("\n    early:", '\n    "early, intensive":')  # the baseline's program template
     scenario = tmp_path / "comma.yaml"
     scenario.write_text(text)
     result = invoke("run", scenario, *TINY, "--events", "--out", tmp_path / "run")

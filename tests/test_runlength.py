@@ -57,7 +57,7 @@ def test_replications_command(tmp_path):
 def test_replications_command_rejects_unknown_kpi():
     result = CliRunner().invoke(main, ["replications", BASELINE, "--kpi", "nope"])
     assert result.exit_code == 2
-    assert "unknown KPI nope" in result.stderr
+    assert "unknown KPI 'nope'" in result.stderr
 
 
 def test_unreachable_precision_exits_non_zero(tmp_path):

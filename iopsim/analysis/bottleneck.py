@@ -109,7 +109,7 @@ def _counselor_hours(result: RunResult) -> dict[str, float]:
 
 def _room_hours(result: RunResult, measured: dict[str, dict[str, float]]) -> dict[str, float]:
     spec = result.scenario
-    group_rooms = {sess.room for sess in spec.timetable if INTAKE not in sess.serves}
+    group_rooms = {sess.room for sess in spec.timetable if INTAKE not in sess.serves and sess.room is not None}
     available = {r.name: r.available_hours_per_week for r in spec.rooms if r.name in group_rooms}
     booked = dict.fromkeys(available, 0.0)
     for sess in spec.timetable:

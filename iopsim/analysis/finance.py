@@ -3,13 +3,16 @@
 Costs:
 - staff: FTEs x (salary + benefits). Counselor FTEs are `counselors.count` x contracted hours /
   `finance.fte_hours_per_week`; supervisors and intake/admin staff are fixed FTEs plus FTEs per
-  counselor FTE. Paid whether busy or not, so they do not vary between replications.
+  counselor FTE; dedicated intake assessors (intake.mode dedicated_assessors) are one FTE each at
+  `finance.assessor` pay, when it is given (the budget table says when they are not costed). Paid
+  whether busy or not, so they do not vary between replications.
 - rooms: a monthly cost per room, plus a cost per booked hour (group sessions and intake hours
   actually held, from the weekly series).
 - other fixed costs per year.
 Revenue, per payer, weighted by its share and less its denied share:
 - attended program days that reach the payer's minimum group hours x its per-diem (H0015);
-- individual sessions delivered x its session rate; urine drug tests x its test rate.
+- individual sessions delivered x its session rate; urine drug tests x its test rate;
+- attended aftercare group sessions x its aftercare rate (0 unless the payer pays for aftercare).
 
 Flows are per year of the observation window; what the weekly series measures (booked room hours,
 individual sessions) is per year of the whole weeks after the warm-up, as the capacity KPIs are.
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..scenario.checks import AFTERCARE
 from ..scenario.finance_schema import Finance
 from ..scenario.vocabulary import DAYS_PER_WEEK, DAYS_PER_YEAR
 
@@ -86,7 +90,22 @@ def staff_lines(s: Scenario) -> list[tuple[str, float, float]]:
     for role, spec in (("supervisor", f.supervisor), ("intake/admin", f.intake_admin)):
         if spec is not None:
             lines.append((role, spec.fte + spec.fte_per_counselor * counselors, spec.cost_per_fte))
+    if dedicated_assessors(s) and f.assessor is not None:
+        lines.append((ASSESSOR_ROLE, float(s.intake.assessors), f.assessor.cost_per_fte))
     return lines
+
+
+ASSESSOR_ROLE = "intake assessor"
+
+
+def dedicated_assessors(s: Scenario) -> int:
+    """How many dedicated intake assessors the scenario has (0 when counselors assess in intake clinics)."""
+    return s.intake.assessors if s.intake.mode == "dedicated_assessors" else 0
+
+
+def aftercare_sessions_attended(slots) -> float:
+    """Attended aftercare group sessions (patient-sessions) after the warm-up, from the timetable slots' tallies."""
+    return float(sum(slot["attendees"] for slot in slots if AFTERCARE in str(slot["serves"]).split("+")))
 
 
 def staff_cost_per_year(s: Scenario) -> float:
@@ -130,11 +149,13 @@ def finance_kpis(result: RunResult, admissions_per_year: float, completions_per_
     tests = sum(meter.mean(result.window.end_days) * phase.drug_tests_per_week
                 for meter, phase in zip(billing.phase_meters, s.phases, strict=True)) * WEEKS_PER_YEAR
 
+    aftercare = per_year(aftercare_sessions_attended(result.slots), years)
     k: dict[str, float] = {}
     billable = revenue = 0.0
     for payer in f.payers:
         days = per_year(billing.days_with_at_least(payer.iop_day_min_hours), years)
-        billed = days * payer.iop_day_rate + individual * payer.individual_session_rate + tests * payer.drug_test_rate
+        billed = (days * payer.iop_day_rate + individual * payer.individual_session_rate + tests * payer.drug_test_rate
+                  + aftercare * payer.aftercare_session_rate)
         paid = payer.share * billed * (1 - payer.denied_pct / 100)
         k[payer_kpi(payer.name)] = paid
         billable += payer.share * days

@@ -23,11 +23,12 @@ import numpy as np
 
 from ..model.clinic import RunResult
 from ..model.records import CHUNK_ROWS, REFERRED_OUT, TREATMENT_ENDS, AftercareStatus, Outcome
-from ..model.staff import shift_column
+from ..model.staff import CounselorTeam, shift_column
 from ..model.tracks import track_column
 from ..scenario.vocabulary import ACCESS_TARGET_DAYS, ACTIVITIES
 from .finance import finance_kpis, finance_units
 from .quantiles import StreamingQuantiles
+from .staffing import STAFFING_KPIS, staffing_kpis, staffing_units
 
 # name -> unit; the order is the order of tables and files.
 KPI_UNITS: dict[str, str] = {
@@ -80,10 +81,12 @@ KPI_UNITS: dict[str, str] = {
 
 
 def kpi_units(scenario) -> dict[str, str]:
-    """Every KPI a run of `scenario` reports -> its unit: KPI_UNITS, then the money KPIs with `finance:`."""
-    if scenario is None or scenario.finance is None:
+    """Every KPI a run of `scenario` reports -> its unit: KPI_UNITS, the staffing KPIs with leave or
+    turnover, then the money KPIs with `finance:`."""
+    staffing = staffing_units(scenario)
+    if scenario is None or (scenario.finance is None and not staffing):
         return KPI_UNITS
-    return {**KPI_UNITS, **finance_units(scenario.finance)}
+    return {**KPI_UNITS, **staffing, **(finance_units(scenario.finance) if scenario.finance else {})}
 
 
 def _rate(count: float, years: float) -> float:
@@ -277,7 +280,8 @@ def kpis(result: RunResult, tally: PatientTally | None = None) -> dict[str, floa
 
     # --- capacity (whole weeks after the warm-up) ----------------------------------------------
     k.update(_capacity_kpis(result))
-    row = {**{name: k[name] for name in KPI_UNITS}, **_track_kpis(result, tally), **_shift_kpis(result)}
+    row = {**{name: k[name] for name in KPI_UNITS}, **staffing_kpis(result, _window_weeks(result)),
+           **_track_kpis(result, tally), **_shift_kpis(result)}
     if result.scenario.finance is not None:  # money KPIs only when the scenario prices the program
         completions = _rate(n(f"done_{int(Outcome.GRADUATED)}", 0), years)
         row.update(finance_kpis(result, k["admissions_per_year"], completions, k["census_mean"]))
@@ -298,6 +302,8 @@ def kpi_unit(name: str) -> str:
     """The unit of a KPI, per-track and per-shift ones included (those of the KPI they break down)."""
     if name in KPI_UNITS:
         return KPI_UNITS[name]
+    if name in STAFFING_KPIS:
+        return STAFFING_KPIS[name]
     for base, unit in KPI_UNITS.items():
         if name.endswith("_" + base) and name.startswith(("track_", "shift_")):
             return unit
@@ -329,6 +335,10 @@ def _track_kpis(result: RunResult, tally: PatientTally) -> dict[str, float]:
         }
         out.update({track_kpi(track.name, name): k[name] for name in TRACK_KPIS})
     return out
+
+
+# Per-shift KPIs (named shift_<name>_<kpi>), only when the scenario declares counselor shifts.
+SHIFT_KPIS = ("counselor_utilization_pct", "counselor_overtime_hours_per_week")
 
 
 def shift_kpi(shift: str, kpi: str) -> str:
@@ -368,7 +378,11 @@ def _capacity_kpis(result: RunResult) -> dict[str, float]:
     out["room_utilization_pct"] = _pct(s["room_hours"][w], room_available) if n_weeks else math.nan
     clinical = sum(s[f"counselor_hours_{a}"][w].sum() for a in ACTIVITIES)
     c = spec.counselors
-    if c.shifts:
+    if "counselor_hours_available" in s:  # leave or turnover: the hours of those at work
+        available = float(s["counselor_hours_available"][w].sum())
+    elif c.roles is not None and c.roles.supervision_hours_per_week:  # less supervision given and received
+        available = sum(CounselorTeam(c).full_clinical) * n_weeks
+    elif c.shifts:
         contracted, other = c.team_hours()
         available = (contracted - other) * n_weeks
     else:

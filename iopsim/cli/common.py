@@ -50,6 +50,13 @@ def formats_option(help: str):
                         metavar="png,svg,pdf", help=help)
 
 
+def echo(text: str, err: bool = False) -> None:
+    """click.echo for sentences: wrapped at spaces to the terminal's width (80 columns stay readable)."""
+    from ..reports.terminal import echo as wrapped_echo
+
+    wrapped_echo(text, err)
+
+
 def worker_count(jobs: int) -> int:
     """--jobs 0 means one worker per CPU."""
     return jobs or os.cpu_count() or 1
@@ -57,7 +64,17 @@ def worker_count(jobs: int) -> int:
 
 @contextmanager
 def progress_bar(description: str, total: int | None, completed: int = 0):
-    """A rich progress bar with ETA on stderr (gone when done); yields advance(k)."""
+    """A rich progress bar with ETA on stderr (gone when done); yields advance(k). When stderr is not a
+    terminal (a batch job's log), plain lines every 5% or minute instead (progress_lines)."""
+    if not sys.stderr.isatty():
+        from .progress_lines import ProgressLines
+
+        lines = ProgressLines(description, total, completed)
+        try:
+            yield lines.advance
+        finally:
+            lines.close()
+        return
     from rich.console import Console
     from rich.progress import (
         BarColumn,

@@ -21,24 +21,27 @@ from .common import load_or_exit as _load
 def timetable(scenario: Path, overrides: tuple[str, ...], csv_path: Path | None, out: Path | None,
               formats: list[str]) -> None:
     """Print SCENARIO's weekly timetable (generated from its `program:` template, if any) and room use."""
-    from rich.console import Console
-    from rich.table import Table
-
     from ..files import atomic_write_text
+    from ..reports.terminal import add_column, new_table
+    from ..reports.terminal import console as new_console
     from ..reports.timetable import room_use, timetable_csv, timetable_rows
 
     s = _load(scenario, overrides)
-    console = Console()
+    console = new_console()
     source = "generated from the program template" if s.program is not None else "as written"
-    table = Table(title=f"{s.name}: weekly timetable ({source})", title_justify="left")
-    for column in ("Day", "Start", "End", "Room", "Group", "Serves", "Max size"):
-        table.add_column(column, justify="right" if column == "Max size" else "left")
-    for r in timetable_rows(s):
-        table.add_row(r.day, r.start, r.end, r.room, r.group, r.serves, "" if r.max_size is None else str(r.max_size))
+    rows = timetable_rows(s)
+    with_tracks = any(r.track for r in rows)  # the Track column only when some session has one
+    table = new_table(f"{s.name}: weekly timetable ({source})")
+    for column in ("Day", "Start", "End", "Room", "Group", *(["Track"] if with_tracks else []), "Serves", "Max size"):
+        add_column(table, column, right=column == "Max size")
+    for r in rows:
+        table.add_row(r.day, r.start, r.end, r.room, r.group, *([r.track] if with_tracks else []), r.serves,
+                      "" if r.max_size is None else str(r.max_size))
     console.print(table)
-    rooms = Table(title="Room use", title_justify="left")
+    console.print()
+    rooms = new_table("Room use")
     for column in ("Room", "Seats", "Booked h/week", "Available h/week", "Used"):
-        rooms.add_column(column, justify="left" if column == "Room" else "right")
+        add_column(rooms, column, right=column != "Room")
     for u in room_use(s):
         rooms.add_row(u.room, str(u.seats), f"{u.booked_hours:g}", f"{u.available_hours:g}", f"{u.used_pct:.0f}%")
     console.print(rooms)

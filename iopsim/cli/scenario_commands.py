@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..scenario.wording import plural
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -37,8 +38,8 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
         _validate_experiment(scenario, overrides)
         return
     s = _load(scenario, overrides)
-    click.echo(f"{scenario}: OK ({len(s.phases)} phases, {len(s.timetable)} timetable sessions, "
-               f"{len(s.rooms)} rooms, {s.counselors.count} counselors)")
+    click.echo(f"{scenario}: OK ({plural(len(s.phases), 'phase')}, {plural(len(s.timetable), 'timetable session')}, "
+               f"{plural(len(s.rooms), 'room')}, {plural(s.counselors.count, 'counselor')})")
 
 
 def _is_experiment(path: Path) -> bool:
@@ -64,7 +65,7 @@ def _validate_experiment(path: Path, overrides: tuple[str, ...]) -> None:
     except ScenarioError as err:
         exit_with_problems(path, err)
     e = loaded.experiment
-    click.echo(f"{path}: OK (experiment {e.name!r}: {len(e.parameters)} parameters on {loaded.scenario_path})")
+    click.echo(f"{path}: OK (experiment {e.name!r}: {plural(len(e.parameters), 'parameter')} on {loaded.scenario_path})")
 
 
 @main.command()
@@ -108,9 +109,11 @@ def init(path: Path, force: bool) -> None:
 @click.option("--no-patients", is_flag=True,
               help="Skip patients.parquet: memory then stays bounded on very long horizons (some charts need it).")
 @click.option("--charts", is_flag=True, help="Also draw the standard charts into OUT/charts (as `iopsim plot`).")
+@click.option("--all", "every_kpi", is_flag=True,
+              help="Print every KPI by section, under the names --target and --kpi take (default: the headline).")
 @yes_option
 def run(scenario: Path, replications: int | None, seed: int | None, overrides: tuple[str, ...], jobs: int,
-        out: Path | None, overwrite: bool, events: bool, no_patients: bool, charts: bool,
+        out: Path | None, overwrite: bool, events: bool, no_patients: bool, charts: bool, every_kpi: bool,
         yes: bool) -> None:
     """Run replications of SCENARIO and print its KPIs with 95% confidence intervals.
 
@@ -133,7 +136,7 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
     if planned != out:
         console.print(f"{out} holds an earlier run; this one goes to {planned} (--overwrite replaces it).")
     per_replication = expected_referrals(s)
-    confirm_workload(f"{s.name}: {n} replications", per_replication * n, yes)
+    confirm_workload(f"{s.name}: {plural(n, 'replication')}", per_replication * n, yes)
     if per_replication > LONG_REPLICATION:  # count patients, so the bar moves inside each replication
         with progress_bar(f"{s.name}: patients", round(per_replication * n)) as advance:
             result = run_replications(s, n, seed, worker_count(jobs), events, keep_patients=not no_patients,
@@ -147,7 +150,7 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
         sys.exit(EXIT_INTERRUPTED)
     with write_errors():
         folder = write_run_folder(result, planned, overwrite)
-    _print_summary(result, folder)
+    _print_summary(result, folder, every_kpi)
     if not result.complete:
         console.print(f"[yellow]Interrupted: {result.replications} of {n} replications finished and were written.")
         sys.exit(EXIT_INTERRUPTED)
@@ -167,25 +170,18 @@ def _draw_charts(folder: Path, console) -> None:
     console.print(f"Charts written to {paths[0].parent}/")
 
 
-def _print_summary(result, folder: Path) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
+def _print_summary(result, folder: Path, every: bool) -> None:
     from ..analysis.bottleneck import sentence as bottleneck_sentence
-    from ..reports.tables import decimals_for, format_value
+    from ..reports.terminal import console, headline_names, kpi_table
 
-    table = Table(title=f"{result.scenario.name}: {result.replications} replications, seed {result.seed} "
-                        f"(warm-up {result.scenario.run.warmup_weeks:g} weeks excluded)")
-    table.add_column("KPI", no_wrap=True)
-    table.add_column("mean", justify="right")
-    table.add_column("95% CI", justify="right")
-    table.add_column("unit")
-    for name, v in result.summary().items():
-        lo, hi = v["ci95"]
-        d = decimals_for(v["mean"], v["unit"])  # the interval shares the mean's decimals
-        ci = "" if lo is None else f"{format_value(lo, d)} – {format_value(hi, d)}"
-        table.add_row(name, format_value(v["mean"], d), ci, v["unit"])
-    console = Console()
-    console.print(table)
-    console.print(bottleneck_sentence(result.bottleneck()), soft_wrap=True, markup=False, highlight=False)
-    console.print(f"Results written to {folder}/")
+    summary = result.summary()
+    title = (f"{result.scenario.name}: {plural(result.replications, 'replication')}, seed {result.seed} "
+             f"(warm-up {result.scenario.run.warmup_weeks:g} weeks excluded)")
+    out = console()
+    out.print(kpi_table(title, summary, every))
+    out.print()
+    if not every:
+        out.print(f"{len(headline_names(summary))} headline KPIs of {len(summary)}; --all prints every one "
+                  "under its name (as --target and --kpi take it); all are in summary.json.", markup=False)
+    out.print(bottleneck_sentence(result.bottleneck()), markup=False)
+    out.print(f"Results written to {folder}/", markup=False)

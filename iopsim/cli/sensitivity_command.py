@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..scenario.wording import plural
 from .common import (
     EXIT_BAD_INPUT,
     exit_with_problems,
@@ -18,11 +19,13 @@ from .common import (
     yes_option,
 )
 from .experiment_common import (
+    _dry_run,
     _load_experiment,
     _plan,
     _report_errors,
     _run_plan,
     dask_option,
+    dry_run_option,
     experiment_argument,
 )
 
@@ -44,8 +47,9 @@ from .experiment_common import (
 @jobs_option
 @dask_option
 @yes_option
+@dry_run_option
 def sensitivity(experiment: Path, method: str, second_order: bool, sweep_dir: Path | None, out: Path | None,
-                jobs: int, dask: str | None, yes: bool) -> None:
+                jobs: int, dask: str | None, yes: bool, dry_run: bool) -> None:
     """Global sensitivity of the experiment's KPIs to its parameter ranges (SALib).
 
     Samples every `range` of EXPERIMENT (its `sensitivity:` section sets the sample size, Morris
@@ -72,6 +76,16 @@ def sensitivity(experiment: Path, method: str, second_order: bool, sweep_dir: Pa
         exit_with_problems(experiment, ScenarioError(problems))
     from ..files import check_location
 
+    if dry_run:
+        if method in sa.GIVEN_DATA:
+            click.echo(f"{method} analyses the points of an existing sweep: nothing to simulate.")
+            return
+        from ..experiments.sensitivity_design import points_from, sample, values_of
+
+        problem = sa.problem_of(e)
+        raw = points_from(e, values_of(problem, sample(problem, method, e.sensitivity, second_order)))
+        _dry_run(loaded, raw, f"sensitivity {method}", jobs, dask)
+        return
     if method in sa.GIVEN_DATA:
         _sensitivity_from_sweep(experiment, loaded, method, sweep_dir or Path("runs") / experiment.stem, out)
         return
@@ -133,9 +147,9 @@ def _sensitivity_from_sweep(experiment: Path, loaded, method: str, folder: Path,
     _report_errors(tables.errors)
     e = loaded.experiment
     problem = sa.problem_of(e)
-    X = tables.summary[problem["names"]].to_numpy(dtype=float)
+    X = tables.points[problem["names"]].to_numpy(dtype=float)
     Y = replication_array(tables.results, e.kpis, len(plan.points), plan.replications)
-    click.echo(f"{method}: analysing the {len(plan.points)} points x {plan.replications} replications in "
+    click.echo(f"{method}: analysing the {plural(len(plan.points), 'point')} x {plural(plan.replications, 'replication')} in "
                f"{folder}/; nothing simulated.", err=True)
     indices = sa.analyse_given(problem, method, X, Y, e.kpis, e.sensitivity)
     with write_errors():
@@ -148,37 +162,34 @@ def _sensitivity_from_sweep(experiment: Path, loaded, method: str, folder: Path,
 def _simulated_text(result, plan, seconds: float, out: Path) -> str:
     if not result.ran:
         return f"All {len(plan.points)} points were already in {out}/: nothing simulated, re-analysing them."
-    return (f"Simulated {result.ran} points x {plan.replications} replications in {seconds:.1f} s"
+    return (f"Simulated {plural(result.ran, 'point')} x {plural(plan.replications, 'replication')} in {seconds:.1f} s"
             + (f" ({result.skipped} more were already in {out}/)." if result.skipped else "."))
 
 
 def _print_indices(indices, loaded) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
     from ..experiments.sensitivity import COLUMNS
+    from ..reports.terminal import add_column, console, new_table
 
     sobol = indices.method == "sobol"
     cols = COLUMNS[indices.method]
     titles = {"sobol": "Sobol indices", "morris": "Morris mu* and sigma: change in the KPI over each parameter's range",
               "rbd-fast": "RBD-FAST first-order indices",
               "pawn": "PAWN: median and maximum KS distance of conditional distributions"}
-    console = Console()
+    out = console()
     for kpi in loaded.experiment.kpis:
         if kpi in indices.skipped:
-            console.print(f"{kpi}: no indices ({indices.skipped[kpi]})")
+            out.print(f"{kpi}: no indices ({indices.skipped[kpi]})", markup=False)
             continue
         part = indices.frame[indices.frame["kpi"] == kpi]
-        table = Table(title=f"{kpi}: {titles[indices.method]} (± bootstrap 95% CI, N={indices.samples}, "
-                            f"{indices.points} points x "
-                            f"{indices.replications} replications)")
-        table.add_column("parameter")
+        table = new_table(f"{kpi}: {titles[indices.method]} (± bootstrap 95% CI, N={indices.samples}, "
+                          f"{plural(indices.points, 'point')} x {plural(indices.replications, 'replication')})")
+        add_column(table, "parameter")
         for value, _ in cols:
-            table.add_column(value, justify="right")
+            add_column(table, value, right=True)
         conv = indices.convergence
         sizes = sorted(set(conv["N"])) if sobol and conv is not None and len(conv) else []
         for n in sizes[:-1]:
-            table.add_column(f"ST at N={n}", justify="right")
+            add_column(table, f"ST at N={n}", right=True)
         for _, row in part.iterrows():
             if "S2" in row and row["S2"] == row["S2"]:  # second-order rows have S2, not S1
                 continue
@@ -188,11 +199,12 @@ def _print_indices(indices, loaded) -> None:
             at = conv[(conv["kpi"] == kpi) & (conv["parameter"] == row["parameter"])].set_index("N") if sizes else None
             cells += [f"{at.loc[n, 'ST']:.3g}" for n in sizes[:-1]] if at is not None else []
             table.add_row(*cells)
-        console.print(table)
+        out.print()
+        out.print(table)
         if "S2" in part:
             pairs = part[part["S2"].notna()]
             for _, row in pairs.iterrows():
-                console.print(f"  S2({row['parameter']}) = {row['S2']:.3g} ± {row['S2_conf']:.2g}")
+                out.print(f"  S2({row['parameter']}) = {row['S2']:.3g} ± {row['S2_conf']:.2g}", markup=False)
 
 
 def _print_diagnostics(indices) -> None:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import click
 
+from ..scenario.wording import plural
 from .common import (
     EXIT_INTERRUPTED,
     confirm_workload,
+    echo,
     jobs_option,
     main,
     output_or_exit,
@@ -25,7 +27,7 @@ from .common import (
     yes_option,
 )
 from .common import load_or_exit as _load
-from .experiment_common import EXIT_POINT_FAILED, _ci_text, _open_executor, dask_option
+from .experiment_common import EXIT_POINT_FAILED, _ci_text, _open_executor, dask_option, dry_run_option
 
 MAX_SIZING_COUNTS = 1_000
 """Most room or counselor counts one sizing considers; checked before the list is built."""
@@ -61,7 +63,7 @@ def _confirm_sizing(s, n_rooms: int, n_counselors: int, replications: int, exhau
 
     per_room = n_counselors if exhaustive else math.ceil(math.log2(n_counselors)) + 1
     candidates = n_rooms * per_room
-    confirm_workload(f"{s.name}: at least {candidates} candidates x {replications} replications",
+    confirm_workload(f"{s.name}: at least {plural(candidates, 'candidate')} x {plural(replications, 'replication')}",
                      expected_referrals(s) * candidates * replications, yes)
 
 
@@ -88,7 +90,7 @@ def _targets(ctx, param, texts: tuple[str, ...]):
     out = []
     for text in texts:
         try:
-            out.append(parse_target(text))
+            out.append(parse_target(text, check_name=False))  # the KPI name once the scenario is read
         except ValueError as exc:
             raise click.BadParameter(f"{text!r}: {exc}") from None
     return out
@@ -98,7 +100,8 @@ def _targets(ctx, param, texts: tuple[str, ...]):
 @scenario_argument
 @click.option("--target", "targets", multiple=True, required=True, callback=_targets, metavar="KPI>=X|KPI<=X",
               help="A KPI target that must hold at its 95% confidence bound, e.g. "
-                   "'admitted_within_14_days_pct>=90' (repeatable; all must hold).")
+                   "'admitted_within_14_days_pct>=90' (repeatable; all must hold). Per-track and per-shift "
+                   "KPIs as KPI:TRACK, e.g. 'wait_to_admission_days_mean:evening<=14'; money KPIs with finance:.")
 @click.option("--rooms", default="1..6", show_default=True, callback=_int_range, metavar="A..B",
               help="Group room counts to consider (also N or a,b,c).")
 @click.option("--counselors", default="2..15", show_default=True, callback=_int_range, metavar="A..B",
@@ -118,16 +121,22 @@ def _targets(ctx, param, texts: tuple[str, ...]):
 @click.option("--growth", callback=_rates, metavar="R1,R2,...|A..B",
               help="Program template only: referral rates a week to step through; says at which rate the program "
                    "stops meeting the targets and what to add then (and at each later rate).")
+@click.option("--uncertainty", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Uncertainty file (contestable assumptions with ranges): recommend the cheapest candidate meeting "
+                   "every target with --probability across draws of them (see the README).")
+@click.option("--probability", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
+              help="With --uncertainty: the share of draws in which the recommendation must meet every target.")
 @set_option
 @jobs_option
 @dask_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default runs/<scenario>-size).")
 @overwrite_option
 @yes_option
+@dry_run_option
 def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_room: float, cost_counselor: float,
          min_replications: int, max_replications: int, seed: int | None, exhaustive: bool, objective: str,
-         growth: list[float] | None, overrides: tuple[str, ...], jobs: int, dask: str | None, out: Path | None,
-         overwrite: bool, yes: bool) -> None:
+         growth: list[float] | None, uncertainty: Path | None, probability: float, overrides: tuple[str, ...],
+         jobs: int, dask: str | None, out: Path | None, overwrite: bool, yes: bool, dry_run: bool) -> None:
     """Find the cheapest group rooms and counselors for which every --target holds.
 
     A target holds when its 95% confidence bound clears it (the lower bound for >=, the upper for
@@ -156,9 +165,14 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     if min_replications > max_replications:
         raise click.BadParameter("must not exceed --max-replications", param_hint="--min-replications")
     s = _load(scenario, overrides)
+    targets = _resolve_targets(targets, s)
     if objective == "net" and s.finance is None:
         raise click.BadParameter("net needs a finance: section in the scenario", param_hint="--objective")
     seed = s.run.seed if seed is None else seed
+    if dry_run:
+        _size_dry_run(scenario, s, overrides, seed, rooms, counselors, min_replications, max_replications,
+                      exhaustive, growth, jobs)
+        return
     from ..experiments.outputs import choose_sizing_folder
 
     out = output_or_exit(choose_sizing_folder, out or Path("runs") / f"{scenario.stem}-size", overwrite)
@@ -167,6 +181,16 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     if growth and s.program is None:
         raise click.BadParameter("needs a scenario with a program: template (its levers are what grows)",
                                  param_hint="--growth")
+    if uncertainty is not None:
+        if s.program is not None or growth or objective != "cost" or exhaustive:
+            raise click.BadParameter("sizes rooms x counselors of a hand-written timetable, without --growth, "
+                                     "--exhaustive or --objective net", param_hint="--uncertainty")
+        from .robust_command import size_under_uncertainty
+
+        size_under_uncertainty(scenario, s, uncertainty, probability, targets, rooms, counselors, cost_room,
+                               cost_counselor, min_replications, max_replications, seed, _open_executor(jobs, dask),
+                               out, yes, _counter)
+        return
     if growth:
         _size_growth(scenario, s, overrides, targets, seed, growth, cost_room, cost_counselor, min_replications,
                      max_replications, jobs, out, yes)
@@ -177,7 +201,7 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
         return
     _confirm_sizing(s, len(rooms), len(counselors), min_replications, exhaustive, yes)
     executor = _open_executor(jobs, dask)
-    click.echo(f"{s.name}: sizing {len(rooms)} room counts x {len(counselors)} counselor counts, targets "
+    echo(f"{s.name}: sizing {len(rooms)} room counts x {len(counselors)} counselor counts, targets "
                f"{', '.join(map(str, targets))}; seed {seed}, {min_replications}-{max_replications} replications "
                f"per candidate, on {executor.description}", err=True)
     start = time.perf_counter()
@@ -187,7 +211,7 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
                           min_replications, max_replications, on_progress=advance, objective=objective)
             result = sizer.solve(exhaustive)
     except KeyboardInterrupt:
-        click.echo("Interrupted; nothing written.", err=True)
+        echo("Interrupted; nothing written.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     seconds = time.perf_counter() - start
     from ..experiments.outputs import write_sizing
@@ -197,16 +221,53 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     _print_sizing(result, sizer)
     if result.best is None:
         _print_still_binding(sizer, result, jobs)
-    click.echo(f"Ran {result.simulations} simulations for {len(result.candidates)} candidates in {seconds:.1f} s "
+    echo(f"Ran {plural(result.simulations, 'simulation')} for {plural(len(result.candidates), 'candidate')} in {seconds:.1f} s "
                f"(every candidate at {max_replications} replications would be {result.brute_force}). "
                f"Written to {out}/ ({', '.join(f.name for f in files)})")
     for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        echo(f"Warning: {warning}", err=True)
     errors = [c for c in result.candidates if c.status == "error"]
     for c in errors:
-        click.echo(f"Error: {c.rooms} rooms, {c.counselors} counselors: {c.reason}", err=True)
+        echo(f"Error: {plural(c.rooms, 'room')}, {plural(c.counselors, 'counselor')}: {c.reason}", err=True)
     if result.best is None or result.best.status != FEASIBLE or errors:
         sys.exit(EXIT_POINT_FAILED)
+
+
+def _size_dry_run(path: Path, s, overrides, seed: int, rooms: list[int], counselors: list[int], min_reps: int,
+                  max_reps: int, exhaustive: bool, growth: list[float] | None, jobs: int) -> None:
+    """The candidates the search may evaluate (see _confirm_sizing and _size_levers), timed by calibration."""
+    import math
+
+    from .experiment_common import _dry_run_size
+
+    if s.program is None:
+        per_room = len(counselors) if exhaustive else math.ceil(math.log2(max(2, len(counselors)))) + 1
+        bounds = (len(rooms) * per_room, len(rooms) * len(counselors))
+        what = f"{len(rooms)} room counts x {len(counselors)} counselor counts"
+    else:
+        from ..experiments.lever_search import MAX_STEPS
+        from ..experiments.levers import find_levers
+        from ..scenario.loader import apply_overrides, load_yaml
+
+        levers = find_levers(apply_overrides(load_yaml(path)[0], list(overrides)))
+        rates = len(growth) if growth else 1
+        bounds = (rates, rates * (2 * MAX_STEPS + len(levers)))
+        what = f"{len(levers)} levers of the program template" + (f" at {rates} referral rates" if growth else "")
+    _dry_run_size(s, seed, bounds, (min_reps, max_reps), jobs, what)
+
+
+def _resolve_targets(targets, s):
+    """Each --target on the KPI it names for this scenario (per-track, per-shift and money KPIs depend on
+    it; KPI:TRACK spellings become KPI names); an unknown one is exit 2 with the nearest names."""
+    from ..experiments.targets import resolve_target
+
+    out = []
+    for t in targets:
+        try:
+            out.append(resolve_target(t, s))
+        except ValueError as exc:
+            raise click.BadParameter(f"{str(t)!r}: {exc}", param_hint="--target") from None
+    return out
 
 
 def _refuse_room_options(exhaustive: bool, objective: str, dask: str | None) -> None:
@@ -236,9 +297,9 @@ def _size_levers(path: Path, s, overrides, targets, seed: int, cost_room: float,
     data = apply_overrides(data, list(overrides))
     levers = find_levers(data)
     candidates = 2 * MAX_STEPS + len(levers)  # a full greedy run and one pass of removals
-    confirm_workload(f"{s.name}: up to about {candidates} candidates x {min_replications} replications",
+    confirm_workload(f"{s.name}: up to about {plural(candidates, 'candidate')} x {plural(min_replications, 'replication')}",
                      expected_referrals(s) * candidates * min_replications, yes)
-    click.echo(f"{s.name}: sizing the program template over {len(levers)} levers "
+    echo(f"{s.name}: sizing the program template over {plural(len(levers), 'lever')} "
                f"({', '.join(lv.path for lv in levers)}), targets {', '.join(map(str, targets))}; seed {seed}, "
                f"{min_replications}-{max_replications} replications per candidate", err=True)
     start = time.perf_counter()
@@ -248,24 +309,24 @@ def _size_levers(path: Path, s, overrides, targets, seed: int, cost_room: float,
                                min_replications, max_replications, on_progress=advance)
             result = sizer.solve()
     except KeyboardInterrupt:
-        click.echo("Interrupted; nothing written.", err=True)
+        echo("Interrupted; nothing written.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     with write_errors():
         files = write_lever_sizing(result, sizer, s.name, path, out)
     for i, c in enumerate(result.candidates, 1):
-        click.echo(f"{i:>3}. {c.step}: {c.status} ({c.replications} reps, cost {c.cost:.6g})"
+        echo(f"{i:>3}. {c.step}: {c.status} ({plural(c.replications, 'replication')}, cost {c.cost:.6g})"
                    + (f"; binding {', '.join(c.binding)}" if c.binding else "") + (f"; {_shorten(c.reason)}" if c.reason else ""))
     if result.invalid:
-        click.echo(f"Skipped {sum(result.invalid.values())} invalid candidates: "
+        echo(f"Skipped {plural(sum(result.invalid.values()), 'invalid candidate')}: "
                    + "; ".join(f"{n} x {_shorten(r)}" for r, n in result.invalid.items()))
     best = result.best
     if best is None:
-        click.echo("No candidate meets every target at the 95% confidence bound.")
+        echo("No candidate meets every target at the 95% confidence bound.")
         for line in binding_report(result):
-            click.echo(line)
+            echo(line)
     else:
-        click.echo(f"Recommended: {best.change} (cost {best.cost:.6g}, {best.replications} replications).")
-    click.echo(f"Ran {result.simulations} simulations for {len(result.candidates)} candidates in "
+        echo(f"Recommended: {best.change} (cost {best.cost:.6g}, {plural(best.replications, 'replication')}).")
+    echo(f"Ran {plural(result.simulations, 'simulation')} for {plural(len(result.candidates), 'candidate')} in "
                f"{time.perf_counter() - start:.1f} s. Written to {out}/ ({', '.join(f.name for f in files)})")
     if best is None or any(c.status == "error" for c in result.candidates):
         sys.exit(EXIT_POINT_FAILED)
@@ -293,13 +354,13 @@ def _size_growth(path: Path, s, overrides, targets, seed: int, rates: list[float
             steps, grown = grow(data, rates, targets, seed, worker_count(jobs), cost_room, cost_counselor,
                                 min_replications, max_replications, on_progress=advance)
     except KeyboardInterrupt:
-        click.echo("Interrupted; nothing written.", err=True)
+        echo("Interrupted; nothing written.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     with write_errors():
         files = write_growth(steps, grown, targets, seed, path, out)
     for line in growth_lines(steps):
-        click.echo(line)
-    click.echo(f"Ran {sum(st.simulations for st in steps)} simulations in {time.perf_counter() - start:.1f} s. "
+        echo(line)
+    echo(f"Ran {plural(sum(st.simulations for st in steps), 'simulation')} in {time.perf_counter() - start:.1f} s. "
                f"Written to {out}/ ({', '.join(f.name for f in files)})")
     if steps and steps[-1].status == STUCK:
         sys.exit(EXIT_POINT_FAILED)
@@ -319,57 +380,56 @@ def _counter(description: str):
 
 
 def _print_sizing(result, sizer) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from ..analysis.kpis import kpi_units
+    from ..analysis.kpi_names import kpi_names
     from ..analysis.stats import summarise
     from ..experiments.sizing import SIZING_KPIS, SIZING_MONEY_KPIS
+    from ..reports.style import kpi_label
     from ..reports.tables import format_money, format_value
+    from ..reports.terminal import Column, console, folded_tables, kpi_table
 
-    console = Console()
+    out = console()
     finance = sizer.scenario.finance
 
     def cost_text(x: float) -> str:  # money in whole units; unit costs as given (4, 2.5), never e-notation
         return format_money(x) if finance or x == round(x) else format_value(x)
 
-    cost_head = f"cost ({finance.currency}/yr)" if finance else "cost"
-    table = Table(title="Candidates evaluated (in the order the search ran them)")
-    for name in ("#", "rooms", "counselors", cost_head, *(["net (mean)"] if finance else []), "reps", "status"):
-        table.add_column(name, justify="right" if name != "status" else "left")
+    candidates = result.candidates
+    key = [Column("#", [str(i) for i in range(1, len(candidates) + 1)]),
+           Column("rooms", [str(c.rooms) for c in candidates]),
+           Column("counselors", [str(c.counselors) for c in candidates])]
+    values = [Column(f"cost [{finance.currency}/yr]" if finance else "cost", [cost_text(c.cost) for c in candidates])]
+    if finance:
+        values.append(Column(f"net [{finance.currency}/yr]", [format_money(c.net) for c in candidates]))
+    values += [Column("reps", [str(c.replications) for c in candidates]),
+               Column("status", [c.status for c in candidates], right=False)]
     for t in sizer.targets:
-        table.add_column(str(t), justify="right", overflow="fold")
-    table.add_column("note", max_width=48)
-    for i, c in enumerate(result.candidates, 1):
-        cells = [str(i), str(c.rooms), str(c.counselors), cost_text(c.cost)]
-        if finance:
-            cells.append(format_money(c.net))
-        cells += [str(c.replications), c.status]
-        for t in sizer.targets:
-            e = c.estimate(t.kpi) if c.rows else None
-            cells.append(_ci_text(e.mean, e.lo, e.hi) if e else "")
-        table.add_row(*cells, _shorten(c.reason))
-    console.print(table)
+        estimates = [c.estimate(t.kpi) if c.rows else None for c in candidates]
+        values.append(Column(target_text(t, kpi_label), [_ci_text(e.mean, e.lo, e.hi) if e else "" for e in estimates]))
+    for table in folded_tables("Candidates evaluated (in the order the search ran them)", key, values, out.width):
+        out.print()
+        out.print(table)
+    for i, c in enumerate(candidates, 1):
+        if c.reason:
+            out.print(f"  {i}: {c.reason}", markup=False)
     best = result.best
     if best is None:
-        console.print("[bold red]No candidate in range meets every target at the 95% confidence bound.")
+        out.print("[bold red]No candidate in range meets every target at the 95% confidence bound.")
         return
     money = (f"cost {format_money(best.cost)} {finance.currency} a year, net {format_money(best.net)}"
              if finance else f"cost {cost_text(best.cost)}")
-    console.print(f"[bold]Recommended: {best.rooms} group rooms and {best.counselors} counselors "
-                  f"({money}), {best.replications} replications.")
-    kpi_table = Table(title="Recommended configuration: KPIs, mean and 95% CI")
-    kpi_table.add_column("KPI")
-    kpi_table.add_column("mean [95% CI]", justify="right")
-    kpi_table.add_column("unit")
-    units = kpi_units(sizer.scenario)
+    out.print(f"[bold]Recommended: {plural(best.rooms, 'group room')} and {plural(best.counselors, 'counselor')} "
+              f"({money}), {plural(best.replications, 'replication')}.")
+    units = kpi_names(sizer.scenario)
     stats = summarise(best.rows, units)
     shown = list(dict.fromkeys([t.kpi for t in sizer.targets] + list(SIZING_KPIS)
                                + (list(SIZING_MONEY_KPIS) if finance else [])))
-    for name in shown:
-        v = stats[name]
-        kpi_table.add_row(name, _ci_text(v["mean"], *v["ci95"]).replace("\n", " "), units[name])
-    console.print(kpi_table)
+    out.print()
+    out.print(kpi_table("Recommended configuration: KPIs, mean and 95% CI", stats, names=shown))
+
+
+def target_text(target, label) -> str:
+    """'Admitted within 14 days of referral ≥ 90': a target in a planner's words, for a column head."""
+    return f"{label(target.kpi)} {'≥' if target.at_least else '≤'} {target.threshold:g}"
 
 
 def _print_still_binding(sizer, result, jobs: int) -> None:
@@ -381,12 +441,13 @@ def _print_still_binding(sizer, result, jobs: int) -> None:
     if found is None:
         return
     c = found.candidate
-    click.echo(f"Closest candidate: {c.rooms} group rooms and {c.counselors} counselors ({found.replications} "
-               f"replications). {sentence(found.bottleneck)}")
+    echo(f"Closest candidate: {plural(c.rooms, 'group room')} and {plural(c.counselors, 'counselor')} "
+         f"({plural(found.replications, 'replication')}). {sentence(found.bottleneck)}")
 
 
-def _shorten(text: str, width: int = 90) -> str:
-    """Long reasons (every problem of an invalid candidate) are cut here; candidates.csv has them whole."""
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
+def _shorten(text: str) -> str:
+    """An invalid candidate's first problem and how many more (candidates.csv has them all), never cut mid-word."""
+    problems = text.split("; ")
+    if len(problems) <= 2:
+        return text
+    return f"{problems[0]}; and {len(problems) - 1} more problems (all in candidates.csv)"

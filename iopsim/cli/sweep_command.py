@@ -6,14 +6,17 @@ from pathlib import Path
 
 import click
 
-from .common import exit_with_problems, jobs_option, main, write_errors, yes_option
+from ..scenario.wording import plural
+from .common import echo, exit_with_problems, jobs_option, main, write_errors, yes_option
 from .experiment_common import (
     _ci_text,
+    _dry_run,
     _load_experiment,
     _plan,
     _report_errors,
     _run_plan,
     dask_option,
+    dry_run_option,
     experiment_argument,
 )
 
@@ -25,13 +28,16 @@ from .experiment_common import (
 @jobs_option
 @dask_option
 @yes_option
-def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None, yes: bool) -> None:
+@dry_run_option
+def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None, yes: bool, dry_run: bool) -> None:
     """Run every point of an EXPERIMENT file: a grid of values and/or a LHS/Sobol sample of ranges.
 
     Each point runs the same replications and seed (common random numbers). Each finished point is
     saved at once, so a sweep stopped by Ctrl-C or a crash resumes where it stopped when the same
-    command is run again. Writes results.csv/.parquet (one row per point and replication) and
-    summary.csv (mean and 95% CI of every KPI per point).
+    command is run again. Writes results.csv/.parquet (one row per point and replication),
+    summary.csv (one row per point and KPI: mean, 95% CI, unit, n), points.csv (status and scenario
+    SHA-256 per point), and for citing the study provenance.json (design, seed, library versions),
+    codebook.csv (every column's meaning and unit) and copies of the experiment and scenario files.
     """
     from ..experiments import sweep as sw
     from ..experiments.store import ResultStore
@@ -39,7 +45,11 @@ def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None, yes: 
 
     loaded = _load_experiment(experiment)
     try:
-        plan = _plan(loaded, sw.design(loaded), "sweep", yes)
+        raw = sw.design(loaded)
+        if dry_run:
+            _dry_run(loaded, raw, "sweep", jobs, dask)
+            return
+        plan = _plan(loaded, raw, "sweep", yes)
     except ScenarioError as err:
         exit_with_problems(experiment, err)
     out = out or Path("runs") / experiment.stem
@@ -48,9 +58,10 @@ def sweep(experiment: Path, out: Path | None, jobs: int, dask: str | None, yes: 
     with write_errors():
         sw.write_tables(tables, out)
     _print_sweep(plan, tables)
-    skipped = f"; {result.skipped} point{'s were' if result.skipped != 1 else ' was'} already done"
-    click.echo(f"Ran {result.ran} points ({result.ran * plan.replications} simulations) in {seconds:.1f} s"
-               + (skipped if result.skipped else "") + f". Results written to {out}/ ({', '.join(sw.RESULT_FILES)})")
+    skipped = f"; {plural(result.skipped, 'point')} {'was' if result.skipped == 1 else 'were'} already done"
+    echo(f"Ran {plural(result.ran, 'point')} ({plural(result.ran * plan.replications, 'simulation')}) in "
+         f"{seconds:.1f} s" + (skipped if result.skipped else "") + f". Results written to {out}/ "
+         f"({', '.join(sw.RESULT_FILES)}, points.csv; {', '.join(sw.PROVENANCE_FILES)})")
     _report_errors(tables.errors)
 
 
@@ -59,23 +70,31 @@ MAX_ROWS = 60
 
 
 def _print_sweep(plan, tables) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from ..analysis.kpis import KPI_UNITS
+    from ..experiments import sweep as sw
+    from ..reports.style import kpi_label
+    from ..reports.terminal import Column, console, folded_tables, path_header
 
-    table = Table(title=f"{plan.name}: mean [95% CI] over {plan.replications} replications per point")
-    table.add_column("point")
-    for name in [*plan.params, *plan.kpis]:
-        table.add_column(name, justify="right", overflow="fold")
-    summary = tables.summary
-    for _, row in summary.head(MAX_ROWS).iterrows():
-        cells = [row["point_id"], *[str(row[p]) for p in plan.params]]
-        if row["status"] != "ok":
-            cells += [row["status"]] * len(plan.kpis)
-        else:
-            cells += [_ci_text(row[f"{k}_mean"], row[f"{k}_ci95_low"], row[f"{k}_ci95_high"]) for k in plan.kpis]
-        table.add_row(*cells)
-    console = Console()
-    console.print(table)
-    if len(summary) > MAX_ROWS:
-        console.print(f"(first {MAX_ROWS} of {len(summary)} points; all are in summary.csv)")
-
+    points = tables.points.head(MAX_ROWS)
+    ok = points["status"] == "ok"
+    wide = sw.wide_summary(tables.summary, plan.kpis)
+    key = [Column("point", list(points["point_id"]), right=False),
+           *(Column(path_header(p), [str(v) for v in points[p]]) for p in plan.params)]
+    values = []
+    for k in plan.kpis:
+        unit = KPI_UNITS.get(k, "")
+        cells = []
+        for (_, row), good in zip(points.iterrows(), ok, strict=True):
+            if not good:
+                cells.append(row["status"])
+                continue
+            at = wide.loc[row["point_id"]]
+            cells.append(_ci_text(at[("mean", k)], at[("ci_low", k)], at[("ci_high", k)]))
+        values.append(Column(f"{kpi_label(k)} [{unit}]" if unit else kpi_label(k), cells))
+    out = console()
+    title = f"{plan.name}: mean [95% CI] over {plural(plan.replications, 'replication')} per point"
+    for table in folded_tables(title, key, values, out.width):
+        out.print()
+        out.print(table)
+    if len(tables.points) > MAX_ROWS:
+        out.print(f"(first {MAX_ROWS} of {len(tables.points)} points; all are in summary.csv)")

@@ -14,12 +14,13 @@ from pathlib import Path
 import yaml
 
 from .. import __version__
-from ..analysis.kpis import kpi_units
+from ..analysis.kpi_names import kpi_names
 from ..analysis.stats import summarise
 from ..files import atomic_write_text, write_output_dir
 from .lever_search import LeverCandidate, LeverResult, LeverSizer, binding_report
 from .levers import apply_levers
 from .outputs import SIZING_KIND, target_columns
+from .provenance import write_sizing_provenance
 from .store import json_safe
 
 SIZING_JSON = "sizing.json"
@@ -37,7 +38,7 @@ def sizing_document(result: LeverResult, sizer: LeverSizer, scenario_name: str, 
     best = result.best
     units = None
     if best is not None:
-        units = kpi_units(sizer.scenario_of(best.values))
+        units = kpi_names(sizer.scenario_of(best.values))
     return {
         "iopsim_version": __version__, "search": "levers", "scenario_file": str(scenario_file),
         "scenario": scenario_name, "seed": sizer.seed, "targets": [str(t) for t in sizer.targets],
@@ -89,6 +90,11 @@ def write_lever_sizing(result: LeverResult, sizer: LeverSizer, scenario_name: st
         atomic_write_text(tmp / "candidates.csv",
                           pd.DataFrame(doc["candidates"]).to_csv(index=False, float_format="%.10g"))
         names.extend([SIZING_JSON, "candidates.csv"])
+        design = {"method": "greedy lever search", "levers": doc["levers"], "targets": doc["targets"],
+                  "candidates": len(result.candidates), "simulations": result.simulations}
+        names.extend(p.name for p in write_sizing_provenance(
+            tmp, scenario_file, design, sizer.seed, doc["replications"],
+            {"candidates.csv": list(pd.DataFrame(doc["candidates"]).columns)}))
         if result.best is not None:
             atomic_write_text(tmp / RECOMMENDED, recommended_yaml(result, sizer, scenario_file))
             names.append(RECOMMENDED)

@@ -12,7 +12,7 @@ diagnosis to choose where to add:
    say which constraint still binds and which lever ran out.
 3. Once the targets are met: try removing one unit of each lever, the largest saving first, and
    keep a removal whenever the targets still hold; repeat until no unit can go (a lever whose unit
-   was needed once is not tried again).
+   was needed is tried again only after some other removal succeeded).
 
 Each candidate is judged as in `sizing`: replications 0, 1, ... of one seed (common random
 numbers), starting with a few and doubling while a target's confidence interval straddles it, and
@@ -176,7 +176,8 @@ class LeverSizer:
 
     def _remove_units(self, cand: LeverCandidate) -> LeverCandidate:
         """Drop units while the targets still hold, the largest saving first. A lever whose unit could not
-        go is not tried again: with less elsewhere it is needed all the more (as counselors in `sizing`)."""
+        go is tried again only after another removal succeeds: less of one thing can free another (a
+        parallel intake clinic dropped frees the counselor hours it took, so a counselor may go too)."""
         needed: set[str] = set()
         while True:
             moves, _ = self._moves(cand.values, [lv for lv in self.levers if lv.path not in needed], -1)
@@ -184,6 +185,7 @@ class LeverSizer:
                 trial = self.evaluate(values, f"remove {lever.label}")
                 if trial.status == FEASIBLE:
                     cand = trial
+                    needed.clear()
                     break
                 needed.add(lever.path)
             else:
@@ -205,7 +207,7 @@ class LeverSizer:
         if scenario.finance is not None:
             return fixed_cost_per_year(scenario)
         c = scenario.counselors
-        rooms = {s.room for s in scenario.timetable}
+        rooms = {s.room for s in scenario.timetable if s.room is not None}  # virtual sessions take no room
         hours = sum(s.hours for s in scenario.timetable)
         assessors = scenario.intake.assessors if scenario.intake.mode == "dedicated_assessors" else 0
         return ((c.count + assessors) * self.cost_counselor + len(rooms) * self.cost_room

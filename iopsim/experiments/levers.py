@@ -5,7 +5,8 @@ the generated timetable: the groups of each phase block (`program.phases.<phase>
 aftercare groups, the intake clinics (parallel clinics `program.intake.<i>.groups` and clinic days
 `program.intake.<i>.days`, and for clinics kept to named offices, copies of the first office;
 `intake.assessors` with dedicated assessors), counselors (`counselors.count`, or each `counselors.shifts.<k>.count`)
-and extra group rooms (copies of the first group room, appended to `rooms:`). A candidate is the
+and extra group rooms (copies of the largest room, appended to `rooms:` and to every block's `rooms:` list
+that names the original). A candidate is the
 base scenario's data with some lever values changed; the template then generates its timetable, so
 a candidate that does not fit (no room hours, no counselor on shift) fails validation like a
 hand-written file and is skipped with the reason.
@@ -105,7 +106,7 @@ def find_levers(data: Mapping, max_added: int = ADDED) -> list[Lever]:
     else:
         n = int(counselors.get("count", 0))
         out.append(Lever("counselors.count", "counselors", "counselors", n, 1, n + max_added))
-    out.append(Lever("rooms.extra", "extra group rooms (copies of the first group room)", "rooms", 0, 0, max_added))
+    out.append(Lever("rooms.extra", "extra group rooms (copies of the largest room)", "rooms", 0, 0, max_added))
     return out
 
 
@@ -118,7 +119,8 @@ def apply_levers(data: Mapping, levers: list[Lever], values: Mapping[str, int]) 
             continue
         parts = lever.path.split(".")
         if lever.kind == "rooms":
-            _add_rooms(out, max(out["rooms"], key=lambda r: r["seats"])["name"], value)  # the largest holds groups
+            largest = max(out["rooms"], key=lambda r: r["seats"])["name"]  # the largest holds groups
+            _offer_copies(out, largest, _add_rooms(out, largest, value))
         elif lever.kind == "intake_rooms":
             block = out["program"]["intake"][int(parts[2])]
             block["rooms"] = list(block["rooms"]) + _add_rooms(out, block["rooms"][0], value)
@@ -158,6 +160,16 @@ def _add_rooms(data: dict, template_name: str, extra: int) -> list[str]:
         if template["name"] in costs:
             finance["rooms"] = finance["rooms"] + [{**costs[template["name"]], "room": r["name"]} for r in added]
     return [r["name"] for r in added]
+
+
+def _offer_copies(data: dict, original: str, copies: list[str]) -> None:
+    """A copied group room is usable wherever its original is: add it to every phase and aftercare
+    block that keeps its groups to a `rooms:` list naming the original (blocks without one use any room)."""
+    program = data.get("program") or {}
+    blocks = [b for phase in (program.get("phases") or {}).values() for b in phase]
+    for block in blocks + list(program.get("aftercare") or []):
+        if block.get("rooms") and original in block["rooms"]:
+            block["rooms"] = list(block["rooms"]) + copies
 
 
 def build_candidate(data: Mapping) -> Scenario:

@@ -24,7 +24,6 @@ def profiles_chart(study, footer: str, path: Path) -> Path:
         GREY,
         ORANGE,
         kpi_label,
-        legend_below,
         new_figure,
         save_figure,
         style_context,
@@ -39,7 +38,7 @@ def profiles_chart(study, footer: str, path: Path) -> Path:
     ci = 1.959963984540054 * np.sqrt(np.where(np.isfinite(data.noise_variance), data.noise_variance, 0)
                                      + data.level_variance)
     with style_context():
-        fig, axes = new_figure(footer, f"{kpi_label(data.kpi)}: metamodel profiles",
+        fig, axes = new_figure(footer, f"{kpi_label(data.kpi)}: metamodel profiles" + (" (other inputs at mid-range)" if n > 1 else ""),
                                figsize=(4.6 * cols + 0.6, 4.2 * rows + 1.4), nrows=rows, ncols=cols, sharey=True)
         flat = list(np.atleast_1d(axes).ravel())
         for j, (ax, name) in enumerate(zip(flat, data.names, strict=False)):
@@ -55,7 +54,8 @@ def profiles_chart(study, footer: str, path: Path) -> Path:
                 ax.set_ylabel(f"{data.kpi} ({data.unit})" if data.unit else data.kpi)
         for extra in flat[n:]:
             extra.set_visible(False)
-        legend_below(flat[0], ncols=3)
+        handles, names = flat[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="outside upper right", ncols=3)
         return save_figure(fig, path.with_suffix(""), ["png"])[0]
 
 

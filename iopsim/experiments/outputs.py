@@ -10,10 +10,11 @@ import math
 from pathlib import Path
 
 from .. import __version__
-from ..analysis.kpis import kpi_units
+from ..analysis.kpi_names import kpi_names
 from ..analysis.stats import summarise
-from ..files import atomic_write_text, choose_output, write_output_dir
+from ..files import atomic_write_text, choose_output, fingerprint, write_output_dir
 from .charts import frontier_chart, sensitivity_chart
+from .provenance import add_to_codebook, write_sizing_provenance
 from .store import json_safe
 
 
@@ -24,8 +25,15 @@ def candidate_rows(result, sizer) -> list[dict]:
                "status": c.status, "replications": c.replications, "reason": c.reason}
         if sizer.money:
             row["net_per_year"] = c.net
-        rows.append(row | target_columns(c, sizer.targets))
+        rows.append(row | target_columns(c, sizer.targets) | {"scenario_sha256": _sha(sizer, c)})
     return rows
+
+
+def _sha(sizer, c) -> str:
+    try:
+        return fingerprint(sizer.candidate_scenario(c.rooms, c.counselors).model_dump(mode="json", by_alias=True))
+    except ValueError:  # an invalid candidate has no scenario
+        return ""
 
 
 def target_columns(c, targets) -> dict:
@@ -65,7 +73,7 @@ def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Pat
     reps = [{"rooms": c.rooms, "counselors": c.counselors, "replication": r, **row}
             for c in result.candidates for r, row in enumerate(c.rows)]
     atomic_write_text(out / "replications.csv", pd.DataFrame(
-        reps, columns=["rooms", "counselors", "replication", *kpi_units(s)]).to_csv(index=False, float_format="%.10g"))
+        reps, columns=["rooms", "counselors", "replication", *kpi_names(s)]).to_csv(index=False, float_format="%.10g"))
     best = result.best
     doc = {
         "iopsim_version": __version__, "scenario_file": str(scenario), "scenario": s.name, "seed": sizer.seed,
@@ -76,7 +84,7 @@ def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Pat
         "simulations": result.simulations, "brute_force_simulations": result.brute_force,
         "recommended": None if best is None else {
             "rooms": best.rooms, "counselors": best.counselors, "cost": best.cost, "replications": best.replications,
-            "kpis": summarise(best.rows, kpi_units(s))},
+            "kpis": summarise(best.rows, kpi_names(s))},
         "warnings": result.warnings,
         "candidates": candidates.to_dict(orient="records"),
     }
@@ -84,7 +92,15 @@ def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Pat
     footer = (f"iopsim {__version__} · {s.name} · seed {sizer.seed} · {result.simulations} simulations\n"
               "Candidates the search evaluated; targets judged at the 95% confidence bound")
     chart = frontier_chart(result, sizer.targets, footer, out / "frontier.png")
-    return [out / "recommendation.json", out / "candidates.csv", out / "replications.csv", chart]
+    design = {"method": "rooms x counselors search", "rooms": list(sizer.rooms), "counselors": list(sizer.counselors),
+              "targets": doc["targets"], "objective": sizer.objective, "cost_room": sizer.cost_room,
+              "cost_counselor": sizer.cost_counselor, "candidates": len(result.candidates),
+              "simulations": result.simulations}
+    extra = write_sizing_provenance(out, scenario, design, sizer.seed, doc["replications"],
+                                    {"candidates.csv": list(candidates.columns),
+                                     "replications.csv": ["rooms", "counselors", "replication", *kpi_names(s)]},
+                                    kpi_names(s))
+    return [out / "recommendation.json", out / "candidates.csv", out / "replications.csv", chart, *extra]
 
 
 def write_indices(indices, loaded, out: Path) -> list[Path]:
@@ -100,6 +116,8 @@ def write_indices(indices, loaded, out: Path) -> list[Path]:
     conv = indices.convergence.assign(check="convergence_at_N", ok=True)  # the indices the check compared
     checks = pd.concat([indices.diagnostics, conv], ignore_index=True) if len(conv) else indices.diagnostics
     files.append(atomic_write_text(out / f"diagnostics-{suffix}.csv", checks.to_csv(index=False, float_format="%.6g")))
+    add_to_codebook(out, f"{stem}.csv", list(frame.columns))
+    add_to_codebook(out, f"diagnostics-{suffix}.csv", list(checks.columns))
     if len(indices.frame):
         footer = (f"iopsim {__version__} · {loaded.experiment.name} · N={indices.samples}, {indices.points} points x "
                   f"{indices.replications} replications, seed {loaded.seed}\n"

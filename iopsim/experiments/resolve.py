@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..analysis.kpi_names import UnknownKpi, resolve_kpi
 from ..scenario.checks import check_scenario
 from ..scenario.loader import (
     OVERRIDE_FILE,
@@ -35,9 +36,19 @@ MAX_PROBLEMS = 20
 
 @dataclass(frozen=True)
 class Point:
+    """A validated point. It keeps its parameters and scenario hash, not its scenario: a plan of tens of
+    thousands of points stays small, and `scenario` rebuilds the (valid) scenario when the point runs."""
+
     point_id: str
     params: dict[str, Any]
-    scenario: Scenario
+    where: dict[str, str] = field(repr=False)
+    scenario_sha256: str = ""
+    loaded: LoadedExperiment | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def scenario(self) -> Scenario:
+        assert self.loaded is not None
+        return scenario_for(self.loaded, self.params, self.where)
 
 
 @dataclass
@@ -69,8 +80,17 @@ class LoadedExperiment:
         """The experiment's `overrides` as {path: (value, where in the file)}."""
         return {k: (v, f"overrides.{k}") for k, v in self.experiment.overrides.items()}
 
+    @property
+    def design_file(self) -> Path | None:
+        """The CSV of points of a `sampling: {method: file}` experiment."""
+        s = self.experiment.sampling
+        return None if s is None or s.file is None else Path(os.path.normpath(self.path.parent / s.file))
+
     def problem(self, where: str, message: str) -> Problem:
-        """A problem at a dotted location of the experiment file (line of its deepest existing part)."""
+        """A problem at a dotted location of the experiment file (line of its deepest existing part),
+        or at `design:LINE` of the design file."""
+        if where.startswith("design:"):
+            return Problem(str(self.design_file), int(where.removeprefix("design:")), "", message)
         if where.startswith("overrides."):  # its keys are dotted paths themselves
             loc: tuple = ("overrides", where.removeprefix("overrides."))
         else:
@@ -94,21 +114,40 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     loaded = LoadedExperiment(path, experiment, lines, scenario_path, scenario_lines)
     loaded.base_data = _apply(loaded, scenario_data, loaded.fixed)
     loaded.base = _validate(loaded, loaded.base_data, loaded.fixed, {})
+    loaded.experiment = experiment.model_copy(update={"kpis": _kpi_names(loaded)})
     return loaded
+
+
+def _kpi_names(loaded: LoadedExperiment) -> list[str]:
+    """`kpis` as the KPI names runs of the base scenario report (KPI:TRACK spellings turned into names);
+    raises ScenarioError naming each unknown one with the nearest names."""
+    names, problems = [], []
+    for j, name in enumerate(loaded.experiment.kpis):
+        try:
+            names.append(resolve_kpi(name, loaded.scenario))
+        except UnknownKpi as exc:
+            problems.append(loaded.problem(f"kpis.{j}", str(exc)))
+    if problems:
+        raise ScenarioError(problems)
+    return list(dict.fromkeys(names))
 
 
 def build_points(
     loaded: LoadedExperiment, points: Sequence[tuple[dict[str, Any], dict[str, str]]], ids: Sequence[str],
     on_point: Callable[[int], None] | None = None,
 ) -> list[Point]:
-    """Validated scenarios for ({path: value}, {path: where}) points; raises ScenarioError with every problem.
+    """Validate every ({path: value}, {path: where}) point; raises ScenarioError with every problem.
 
     `on_point(1)` after each point: validating tens of thousands of points takes a while."""
+    from ..files import fingerprint
+
     out: list[Point] = []
     problems: list[Problem] = []
     for pid, (params, where) in zip(ids, points, strict=True):
         try:
-            out.append(Point(pid, params, scenario_for(loaded, params, where)))
+            scenario = scenario_for(loaded, params, where)
+            out.append(Point(pid, params, where, fingerprint(scenario.model_dump(mode="json", by_alias=True)),
+                             loaded))
         except ScenarioError as err:
             problems += [p for p in err.problems if p not in problems]
         if on_point is not None:
@@ -140,12 +179,46 @@ def _join(path: str, message: str) -> str:
     return f"{path}: {message}" if path else message
 
 
+def _set_shared(data: dict, values: dict[str, Any]) -> dict | None:
+    """`data` with `values` set by dotted path, copying only the dicts and lists on those paths (the rest
+    is shared with `data`, which stays as it was: a deep copy per point made planning slow and big).
+    None when a path does not lead to an existing field: `apply_overrides` then explains why."""
+    root = dict(data)
+    copied = {id(root)}
+    for dotted, value in values.items():
+        node: Any = root
+        parts = dotted.split(".")
+        for depth, part in enumerate(parts):
+            key: Any = part
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    return None
+                key = int(part)
+            elif not isinstance(node, dict) or part not in node:
+                return None
+            if depth == len(parts) - 1:
+                node[key] = json.loads(json.dumps(value))  # what the loader would parse back: a fresh copy
+                break
+            child = node[key]
+            if not isinstance(child, (dict, list)):
+                return None
+            if id(child) not in copied:
+                child = dict(child) if isinstance(child, dict) else list(child)
+                copied.add(id(child))
+                node[key] = child
+            node = child
+    return root
+
+
 def _override_text(path: str, value: Any) -> str:
     return f"{path}={json.dumps(value)}"  # JSON is YAML, so the loader parses the value back exactly
 
 
 def _apply(loaded: LoadedExperiment, data: dict, sets: dict[str, tuple[Any, str]]) -> dict:
-    try:
+    shared = _set_shared(data, {p: v for p, (v, _) in sets.items()})
+    if shared is not None:
+        return shared
+    try:  # the loader's way, which names what is wrong with a path
         return apply_overrides(data, [_override_text(p, v) for p, (v, _) in sets.items()])
     except ScenarioError as err:
         raise ScenarioError([_remap(loaded, p, sets, {}) for p in err.problems]) from None
@@ -160,12 +233,31 @@ def _validate(loaded: LoadedExperiment, data: dict, sets: dict, fixed: dict) -> 
 
 
 def _remap(loaded: LoadedExperiment, problem: Problem, sets: dict, fixed: dict) -> Problem:
-    """Blame the experiment file's line for what it set; reword '--set' for what it merely touched."""
+    """Blame the experiment file's line for what it set; a point's parameters for what they broke."""
     if problem.file == OVERRIDE_FILE:
         for path, (value, where) in {**fixed, **sets}.items():
             if problem.path == path or problem.path.startswith(path + ".") or path.startswith(problem.path + "."):
-                return loaded.problem(where, f"{problem.path} = {json.dumps(value)}: {problem.message}")
+                return _blame(loaded, where, path, f"{problem.path} = {json.dumps(value)}: {problem.message}")
+    point = sets and not any(where.startswith("overrides.") for _, where in sets.values())
+    if problem.file == str(loaded.scenario_path) and point:  # the base was valid: this point's values broke it
+        section = problem.path.split(".")[0]
+        blamed = [p for p in sets if p.split(".")[0] == section] or list(sets)
+        values = ", ".join(f"{p} = {json.dumps(sets[p][0])}" for p in blamed)
+        line = f":{problem.line}" if problem.line else ""
+        return _blame(loaded, sets[blamed[0]][1], blamed[0],
+                      f"{values} make{'s' if len(blamed) == 1 else ''} the base scenario invalid: "
+                      f"{problem.file}{line}: {problem.path}: {problem.message}")
     return problem._replace(message=problem.message.replace("(after --set ", "(after the experiment set "))
+
+
+def _blame(loaded: LoadedExperiment, where: str, path: str, message: str) -> Problem:
+    """A problem at `where` in the experiment file; a sampled range is named `parameters.N (its.path)`."""
+    problem = loaded.problem(where, message)
+    if where.startswith("design:"):
+        return problem._replace(path=path)
+    if where.endswith(".range"):
+        return problem._replace(path=f"{where.removesuffix('.range')} ({path})")
+    return problem
 
 
 def _capped(problems: Iterable[Problem]) -> list[Problem]:

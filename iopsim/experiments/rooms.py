@@ -38,7 +38,7 @@ def _is_group_session(session: dict) -> bool:
 
 def group_rooms(scenario: Scenario) -> list[str]:
     """Names of the rooms holding phase or aftercare sessions, in the order of `rooms:`."""
-    used = {s.room for s in scenario.timetable if INTAKE not in s.serves}
+    used = {s.room for s in scenario.timetable if INTAKE not in s.serves and s.room is not None}
     return [r.name for r in scenario.rooms if r.name in used]
 
 
@@ -59,8 +59,8 @@ def with_group_rooms(scenario: Scenario, count: int) -> Scenario:
 
 def _fewer(data: dict, base: list[str], count: int) -> dict:
     dropped = set(base[count:])
-    data["timetable"] = [s for s in data["timetable"] if not (s["room"] in dropped and _is_group_session(s))]
-    still_used = {s["room"] for s in data["timetable"]}
+    data["timetable"] = [s for s in data["timetable"] if not (s.get("room") in dropped and _is_group_session(s))]
+    still_used = {s.get("room") for s in data["timetable"]}
     data["rooms"] = [r for r in data["rooms"] if r["name"] not in dropped or r["name"] in still_used]
     kept = {r["name"] for r in data["rooms"]}
     if data.get("finance"):  # a dropped room costs nothing any more
@@ -82,7 +82,7 @@ def _more(data: dict, base: list[str], count: int) -> dict:
         copies.append((template, name))
         renamed: dict[str, str] = {}
         for s in data["timetable"]:
-            if s["room"] == template and _is_group_session(s):
+            if s.get("room") == template and _is_group_session(s):
                 if s["group"] not in renamed:
                     renamed[s["group"]] = _unique(f"{s['group']} #{copy_no}", groups)
                 added_sessions.append({**s, "room": name, "group": renamed[s["group"]]})

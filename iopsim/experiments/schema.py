@@ -13,12 +13,11 @@ ranges only) is checked by that command, so a sensitivity-only file needs no `sa
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..analysis.kpis import KPI_UNITS
+from ..analysis.kpi_names import UnknownKpi, could_be_kpi, resolve_kpi
 
 GROUP_ROOMS = "group_rooms"
 """Pseudo-parameter: the number of group rooms, scaled by the rule in `iopsim.experiments.rooms`."""
@@ -73,12 +72,26 @@ class Parameter(_Section):
         return self.range
 
 
-class Sampling(_Section):
-    """How `iopsim sweep` samples the parameters that have a range."""
+SCREENING_DESIGNS = ("fractional-factorial", "plackett-burman", "central-composite")
+"""Designs on the ranges' coded levels (pyDOE3): the design fixes the number of points."""
 
-    method: Literal["lhs", "sobol"] = Field("lhs", description="lhs: Latin hypercube; sobol: scrambled Sobol sequence.")
-    points: int = Field(ge=1, le=100_000, description="Sample size (a power of 2 for sobol).")
+
+class Sampling(_Section):
+    """How `iopsim sweep` chooses values of the parameters that have a range."""
+
+    method: Literal["lhs", "sobol", "fractional-factorial", "plackett-burman", "central-composite", "file"] = Field(
+        "lhs", description="lhs: Latin hypercube; sobol: scrambled Sobol sequence; fractional-factorial, "
+        "plackett-burman (screening, low/high) and central-composite (response surface; low/mid/high) from pyDOE3; "
+        "file: the points in a CSV file (`file`).")
+    points: int | None = Field(None, ge=1, le=100_000, description="lhs/sobol: sample size (a power of 2 for sobol).")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the sampler (not of the simulation).")
+    resolution: int = Field(3, ge=3, le=5, description="fractional-factorial: the design's resolution (III to V).")
+    center_points: int = Field(1, ge=0, le=100, description="central-composite: points at the centre of the ranges.")
+    face: Literal["faced", "inscribed"] = Field(
+        "faced", description="central-composite: axial points on the faces of the ranges (faced) or the factorial "
+        "points shrunk inside them (inscribed); either way every value stays within its range.")
+    file: str | None = Field(None, min_length=1, description="file: CSV with a column per range parameter (its "
+                             "path) and a row per point; relative to this experiment file.")
 
 
 class SensitivitySettings(_Section):
@@ -143,12 +156,36 @@ def check_experiment(e: Experiment) -> list[tuple[str, str]]:
     ranged = e.range_parameters()
     if e.sampling is not None and not ranged:
         out.append(("sampling", "no parameter has a range to sample; remove `sampling` or give a range"))
-    if e.sampling is not None and e.sampling.method == "sobol" and not _is_power_of_two(e.sampling.points):
-        out.append(("sampling.points", f"a Sobol sample needs a power of 2 points (got {e.sampling.points})"))
-    for j, name in enumerate(e.kpis):
-        if name not in KPI_UNITS:
-            hint = difflib.get_close_matches(name, list(KPI_UNITS), n=1)
-            out.append((f"kpis.{j}", f"unknown KPI {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")))
+    if e.sampling is not None:
+        out += _check_sampling(e.sampling, len(ranged))
+    for j, name in enumerate(e.kpis):  # exactly against the base scenario later (resolve.load_experiment)
+        if not could_be_kpi(name):
+            try:
+                resolve_kpi(name, None)
+            except UnknownKpi as exc:
+                out.append((f"kpis.{j}", str(exc)))
+    return out
+
+
+def _check_sampling(s: Sampling, ranged: int) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    given = s.model_fields_set
+    if s.method in ("lhs", "sobol") and s.points is None:
+        out.append(("sampling.points", f"a {s.method} sample needs `points` (its size)"))
+    elif s.method not in ("lhs", "sobol") and s.points is not None:
+        out.append(("sampling.points", f"the {s.method} design sets the number of points itself; remove `points`"))
+    if s.method == "sobol" and s.points is not None and not _is_power_of_two(s.points):
+        out.append(("sampling.points", f"a Sobol sample needs a power of 2 points (got {s.points})"))
+    if (s.method == "file") != (s.file is not None):
+        out.append(("sampling.file", "method file needs `file: POINTS.csv`" if s.method == "file"
+                    else f"`file` is for method file, not {s.method}"))
+    if s.method in SCREENING_DESIGNS and ranged < 2:
+        out.append(("sampling.method", f"a {s.method} design needs at least 2 parameters with a range (got "
+                    f"{ranged}); give one parameter `values` instead"))
+    for name, method in (("resolution", "fractional-factorial"), ("center_points", "central-composite"),
+                         ("face", "central-composite")):
+        if name in given and s.method != method:
+            out.append((f"sampling.{name}", f"`{name}` is for method {method}, not {s.method}"))
     return out
 
 

@@ -9,16 +9,18 @@ resumed after a crash writes the same bytes as one that never stopped.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..analysis.kpis import KPI_UNITS
+from ..analysis.kpis import KPI_UNITS, kpi_unit
 from ..execution import Executor, TaskResult
 from ..files import atomic_write, atomic_write_text, fingerprint
 from ..scenario.loader import ScenarioError
+from . import provenance
 from .design import design_points, point_ids
 from .executors import make_tasks
 from .resolve import LoadedExperiment, Point, build_points
@@ -26,6 +28,8 @@ from .schema import Experiment
 from .store import ResultStore
 
 RESULT_FILES = ("results.csv", "results.parquet", "summary.csv")
+PROVENANCE_FILES = (provenance.PROVENANCE_FILE, provenance.CODEBOOK_FILE, provenance.EXPERIMENT_COPY,
+                    provenance.SCENARIO_COPY)
 FLOAT_FORMAT = "%.10g"
 
 
@@ -39,6 +43,11 @@ class SweepPlan:
     replications: int
     kpis: list[str]
     manifest: dict = field(default_factory=dict)
+    design: dict = field(default_factory=dict)  # provenance.experiment_design: method, seed, N, ranges
+    experiment: Experiment | None = None
+    experiment_file: Path | None = None
+    scenario_file: Path | None = None
+    design_file: Path | None = None  # the CSV of points of a `method: file` design
     common_random_numbers: bool = True
 
     def point_seeds(self) -> dict[str, int] | None:
@@ -56,9 +65,12 @@ def design(loaded: LoadedExperiment) -> list[tuple[dict[str, Any], dict[str, str
     """The experiment's own points (grid x sample), unvalidated: cheap, so their number is known
     before `plan` validates each. Raises ScenarioError if the file cannot be swept."""
     problems = [loaded.problem(where, message) for where, message in check_for_sweep(loaded.experiment)]
+    design_file = loaded.design_file
+    if design_file is not None and not design_file.is_file():
+        problems.append(loaded.problem("sampling.file", f"design file not found: {design_file}"))
     if problems:
         raise ScenarioError(problems)
-    return design_points(loaded.experiment)
+    return design_points(loaded.experiment, loaded.path.parent)
 
 
 def plan(loaded: LoadedExperiment, raw_points: Sequence[tuple[dict[str, Any], dict[str, str]]] | None = None,
@@ -71,8 +83,10 @@ def plan(loaded: LoadedExperiment, raw_points: Sequence[tuple[dict[str, Any], di
     raw = design(loaded) if raw_points is None else list(raw_points)
     points = build_points(loaded, raw, point_ids(len(raw)), on_point)
     result = SweepPlan(e.name, kind, points, [p.path for p in e.parameters], loaded.seed, loaded.replications,
-                       list(e.kpis), common_random_numbers=e.common_random_numbers)
-    result.manifest = _manifest(loaded, result)
+                       list(e.kpis), experiment=e, experiment_file=loaded.path, scenario_file=loaded.scenario_path,
+                       design_file=loaded.design_file, common_random_numbers=e.common_random_numbers)
+    result.manifest = manifest(loaded, result)
+    result.design = provenance.experiment_design(e, kind, len(points), design_file=loaded.design_file)
     return result
 
 
@@ -88,11 +102,12 @@ def check_for_sweep(e: Experiment) -> list[tuple[str, str]]:
     ranged = e.range_parameters()
     if ranged and e.sampling is None:
         return [(f"parameters.{ranged[0][0]}.range",
-                 "a range needs a `sampling:` section (method lhs or sobol, and points) for `iopsim sweep`")]
+                 "a range needs a `sampling:` section (method lhs, sobol, fractional-factorial, plackett-burman, "
+                 "central-composite or file) for `iopsim sweep`")]
     return []
 
 
-def _manifest(loaded: LoadedExperiment, p: SweepPlan) -> dict:
+def manifest(loaded: LoadedExperiment, p: SweepPlan) -> dict:
     """What determines the results is hashed; names and paths are recorded but may change freely."""
     determined = {
         "iopsim_version": __version__,
@@ -122,6 +137,11 @@ class SweepRun:
     failed: list[str]
 
 
+POINTS_PER_ROUND = 256
+"""Points whose scenarios are built and handed to the executor at a time (at least 16 per worker): the
+client then holds a few hundred scenarios, not one per point of a design of tens of thousands."""
+
+
 def run(p: SweepPlan, store: ResultStore, executor: Executor,
         on_progress: Callable[[int], None] | None = None) -> SweepRun:
     """Run every point the store lacks; each point file is written the moment its last chunk returns."""
@@ -130,11 +150,8 @@ def run(p: SweepPlan, store: ResultStore, executor: Executor,
     todo = [pt for pt in p.points if pt.point_id not in done]
     reps = range(p.replications)
     seeds = p.point_seeds()
-    tasks = make_tasks(((pt.point_id, pt.scenario, reps) for pt in todo), p.seed, executor.workers, seeds)
-    pending = {pt.point_id: _Pending(pt, 0) for pt in todo}
-    for t in tasks:
-        pending[t.key].chunks += 1
     failed: list[str] = []
+    pending: dict[str, _Pending] = {}
 
     def on_result(res: TaskResult) -> None:
         acc = pending[res.key]
@@ -145,12 +162,21 @@ def run(p: SweepPlan, store: ResultStore, executor: Executor,
         acc.chunks -= 1
         if acc.chunks == 0:
             store.save(_record(acc, p.seed, None if seeds is None else seeds[res.key]))
+            del pending[res.key]
             if acc.error is not None:
                 failed.append(res.key)
         if on_progress:
             on_progress(len(res.replications))
 
-    executor.run(tasks, on_result)
+    size = max(POINTS_PER_ROUND, 16 * executor.workers)
+    for start in range(0, len(todo), size):
+        batch = todo[start:start + size]
+        tasks = make_tasks(((pt.point_id, pt.scenario, reps) for pt in batch), p.seed, executor.workers,
+                           seeds, total=len(todo) * p.replications)
+        pending.update({pt.point_id: _Pending(pt, 0) for pt in batch})
+        for t in tasks:
+            pending[t.key].chunks += 1
+        executor.run(tasks, on_result)
     return SweepRun(len(done), len(todo), sorted(failed))
 
 
@@ -165,6 +191,7 @@ def _record(acc: _Pending, seed: int, stream_seed: int | None = None) -> dict:
         "seed": seed,
         "replications": [{"replication": r, "kpis": acc.rows[r]} for r in sorted(acc.rows)],
         "error": error,
+        "scenario_sha256": acc.point.scenario_sha256,
     }
     if stream_seed is not None:  # independent streams: the seed this point actually ran
         record["stream_seed"] = stream_seed
@@ -177,9 +204,11 @@ def _record(acc: _Pending, seed: int, stream_seed: int | None = None) -> dict:
 @dataclass
 class SweepTables:
     results: Any  # pandas DataFrame: one row per point x replication
-    summary: Any  # one row per point: status, mean and 95% CI of every KPI
+    summary: Any  # long: one row per point and KPI with mean, 95% CI, unit and n
     errors: list[tuple[str, dict, str]]  # (point_id, params, message)
     missing: list[str]  # points with no file (interrupted)
+    points: Any = None  # one row per point: parameters, status, replications, error, scenario SHA-256
+    plan: SweepPlan | None = None  # what provenance.json and codebook.csv describe
 
 
 def _cell(v: Any) -> Any:
@@ -187,35 +216,74 @@ def _cell(v: Any) -> Any:
 
 
 def tables(p: SweepPlan, store: ResultStore) -> SweepTables:
+    """results (point x replication, a column per KPI), summary (long: point x KPI with mean, CI, unit, n)
+    and points (one row per point: status, replications, error, scenario SHA-256)."""
     import pandas as pd
 
+    from ..analysis.kpis import kpi_units
     from ..analysis.stats import summarise
 
-    rows, summary, errors, missing = [], [], [], []
+    rows, summary, points, errors, missing = [], [], [], [], []
+    records = {pt.point_id: store.load(pt.point_id) for pt in p.points}
+    names = _kpi_columns(records.values())
+    known = kpi_units(p.points[0].scenario) if p.points and p.points[0].loaded is not None else KPI_UNITS
+    units = {name: known.get(name) or _unit(name) for name in names}  # money in the scenario's currency
     for pt in p.points:
-        record = store.load(pt.point_id)
+        record = records[pt.point_id]
         params = {name: _cell(pt.params.get(name)) for name in p.params}
+        status = {"point_id": pt.point_id, **params}
         if record is None:
             missing.append(pt.point_id)
-            summary.append({"point_id": pt.point_id, **params, "status": "missing", "replications": 0, "error": None})
+            points.append({**status, "status": "missing", "replications": 0, "error": None,
+                           "scenario_sha256": pt.scenario_sha256})
             continue
-        kpi_rows = [{k: _nan(r["kpis"].get(k)) for k in KPI_UNITS} for r in record["replications"]]
+        sha = record.get("scenario_sha256") or pt.scenario_sha256
+        kpi_rows = [{k: _nan(r["kpis"].get(k)) for k in names} for r in record["replications"]]
         if record.get("error"):
             errors.append((pt.point_id, pt.params, record["error"]["message"]))
-            summary.append({"point_id": pt.point_id, **params, "status": "error", "replications": len(kpi_rows),
-                            "error": record["error"]["message"]})
+            points.append({**status, "status": "error", "replications": len(kpi_rows),
+                           "error": record["error"]["message"], "scenario_sha256": sha})
             continue
         for r, k in zip(record["replications"], kpi_rows, strict=True):
             rows.append({"point_id": pt.point_id, **params, "replication": r["replication"], **k})
-        stats = summarise(kpi_rows)
-        row = {"point_id": pt.point_id, **params, "status": "ok", "replications": len(kpi_rows), "error": None}
-        for name, s in stats.items():
-            row[f"{name}_mean"] = _nan(s["mean"])
-            row[f"{name}_ci95_low"], row[f"{name}_ci95_high"] = (_nan(x) for x in s["ci95"])
-        summary.append(row)
-    columns = ["point_id", *p.params, "replication", *KPI_UNITS]
-    results = pd.DataFrame(rows, columns=columns)
-    return SweepTables(results, pd.DataFrame(summary), errors, missing)
+        for name, s in summarise(kpi_rows, units).items():
+            n = sum(1 for k in kpi_rows if math.isfinite(k[name]))
+            summary.append({**status, "kpi": name, "mean": _nan(s["mean"]), "ci_low": _nan(s["ci95"][0]),
+                            "ci_high": _nan(s["ci95"][1]), "unit": units[name], "n": n})
+        points.append({**status, "status": "ok", "replications": len(kpi_rows), "error": None,
+                       "scenario_sha256": sha})
+    results = pd.DataFrame(rows, columns=["point_id", *p.params, "replication", *names])
+    long = pd.DataFrame(summary, columns=["point_id", *p.params, *SUMMARY_COLUMNS])
+    point_frame = pd.DataFrame(points, columns=["point_id", *p.params, *POINT_COLUMNS])
+    return SweepTables(results, long, errors, missing, point_frame, p)
+
+
+SUMMARY_COLUMNS = ("kpi", "mean", "ci_low", "ci_high", "unit", "n")
+POINT_COLUMNS = ("status", "replications", "error", "scenario_sha256")
+
+
+def wide_summary(summary, kpis: Sequence[str]):
+    """The long summary as one row per point with `KPI mean`, `KPI ci_low`, `KPI ci_high` columns (for printing)."""
+    part = summary[summary["kpi"].isin(list(kpis))]
+    return part.pivot(index="point_id", columns="kpi", values=["mean", "ci_low", "ci_high"])
+
+
+def _kpi_columns(records) -> list[str]:
+    """The KPI columns: the fixed KPIs, then every per-track, per-shift and money KPI the points reported
+    (in the order first met), so `kpis:` may name any of them."""
+    names = dict.fromkeys(KPI_UNITS)
+    for record in records:
+        for rep in (record or {}).get("replications", []):
+            names.update(dict.fromkeys(rep["kpis"]))
+    return list(names)
+
+
+def _unit(name: str) -> str:
+    """A KPI's unit where the name tells it ('' for one it cannot: a money KPI of another currency)."""
+    try:
+        return kpi_unit(name)
+    except KeyError:
+        return ""
 
 
 def _nan(x: float | None) -> float:
@@ -223,17 +291,39 @@ def _nan(x: float | None) -> float:
 
 
 def write_tables(t: SweepTables, folder: Path) -> list[Path]:
-    """results.csv, results.parquet and summary.csv, each replaced atomically."""
+    """results.csv, results.parquet, summary.csv, points.csv and (with the plan) provenance.json, codebook.csv
+    and the experiment and scenario files as given; each replaced atomically."""
     folder = Path(folder)
+    doc, codebook = _provenance(t.plan, folder)
     atomic_write_text(folder / "results.csv", t.results.to_csv(index=False, float_format=FLOAT_FORMAT))
     atomic_write_text(folder / "summary.csv", t.summary.to_csv(index=False, float_format=FLOAT_FORMAT))
-    _write_parquet(t.results, folder / "results.parquet")
-    return [folder / name for name in RESULT_FILES]
+    written = [folder / name for name in RESULT_FILES]
+    if t.points is not None:
+        written.append(atomic_write_text(folder / "points.csv", t.points.to_csv(index=False, float_format=FLOAT_FORMAT)))
+    metadata = provenance.parquet_metadata(doc, codebook, "results.parquet") if doc else {}
+    _write_parquet(t.results, folder / "results.parquet", metadata)
+    if doc is not None and t.plan is not None:
+        written += provenance.write(folder, doc, codebook, t.plan.experiment_file, t.plan.scenario_file,
+                                    t.plan.design_file)
+    return written
 
 
-def _write_parquet(frame, path: Path) -> None:
+def _provenance(p: SweepPlan | None, folder: Path) -> tuple[dict | None, list[dict]]:
+    if p is None or p.experiment is None:
+        return None, []
+    doc = provenance.document(p.kind, p.design, p.seed, p.replications, p.experiment_file, p.scenario_file,
+                              provenance.read_previous(folder))
+    return doc, provenance.sweep_codebook(p.experiment, list(KPI_UNITS))
+
+
+def _write_parquet(frame, path: Path, metadata: dict[bytes, bytes] | None = None) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     frame = frame.copy()
     for col in frame.columns:
         if frame[col].dtype == object:  # mixed-type parameter values: Parquet columns need one type
             frame[col] = frame[col].astype(str)
-    atomic_write(path, lambda f: frame.to_parquet(f, index=False))
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **(metadata or {})})
+    atomic_write(path, lambda f: pq.write_table(table, f))

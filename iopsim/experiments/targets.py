@@ -8,16 +8,15 @@ in between the evidence is not enough yet, which is what sequential replications
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..analysis.kpis import KPI_UNITS
+from ..analysis.kpi_names import kpi_names, resolve_kpi
 from ..analysis.stats import Estimate
 
 PASS, FAIL, UNSURE = "pass", "fail", "uncertain"
-_PATTERN = re.compile(r"^\s*([A-Za-z0-9_]+)\s*(>=|<=)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+_PATTERN = re.compile(r"^\s*([A-Za-z0-9_]+(?::[^\s<>=]+)?)\s*(>=|<=)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -47,18 +46,27 @@ class Target:
         return UNSURE
 
 
-def parse_target(text: str) -> Target:
-    """'kpi>=number' or 'kpi<=number'; raises ValueError with a message for the planner."""
+def parse_target(text: str, scenario=None, check_name: bool = True) -> Target:
+    """'kpi>=number' or 'kpi<=number'; raises ValueError with a message for the planner.
+
+    The KPI must be one a run of `scenario` reports (analysis/kpi_names.py: per-track, per-shift and
+    money KPIs need the scenario; `KPI:TRACK` is turned into the KPI's name). `check_name=False` checks
+    only the form, for a command line read before its scenario is (`resolve_target` checks it then)."""
     m = _PATTERN.match(text)
     if not m:
         raise ValueError("expected KPI>=NUMBER or KPI<=NUMBER, e.g. 'admitted_within_14_days_pct>=90'")
     kpi, op, value = m.groups()
-    if kpi not in KPI_UNITS:
-        hint = difflib.get_close_matches(kpi, list(KPI_UNITS), n=1)
-        raise ValueError(f"unknown KPI {kpi!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
     threshold = float(value)
     if not math.isfinite(threshold):
         raise ValueError(f"threshold {value} is not a finite number")
-    if KPI_UNITS[kpi] == "%" and not 0 <= threshold <= 100:
-        raise ValueError(f"{kpi} is a percentage: the threshold must be within 0..100, got {threshold:g}")
-    return Target(kpi, op, threshold)
+    target = Target(kpi, op, threshold)
+    return resolve_target(target, scenario) if check_name else target
+
+
+def resolve_target(target: Target, scenario) -> Target:
+    """The target on the KPI its name stands for in runs of `scenario`; raises ValueError (unknown KPI
+    with the nearest names, or a percentage threshold outside 0..100)."""
+    kpi = resolve_kpi(target.kpi, scenario)
+    if kpi_names(scenario)[kpi] == "%" and not 0 <= target.threshold <= 100:
+        raise ValueError(f"{kpi} is a percentage: the threshold must be within 0..100, got {target.threshold:g}")
+    return replace(target, kpi=kpi)

@@ -109,7 +109,7 @@ class Clinic:
         self.attendance = self.streams.uniforms("attendance")
         self.attendance_rules = AttendanceRules(scenario, self.streams)
         self.readmissions = Readmissions(self)
-        self.counselors = CounselorTeam(scenario.counselors, self.warmup_days)
+        self.counselors = CounselorTeam(scenario.counselors, self.warmup_days, self.streams)
         self.eligibility = Eligibility(self)
         self.intake = IntakeDesk(self)
         self.waitlist = Waitlist(self)
@@ -183,6 +183,8 @@ class Clinic:
         p.phase_started = now
         if phase_index > p.phase_reached:  # first entry: phases are reached in order
             p.phase_reached = phase_index
+            while len(p.phase_starts) < phase_index:  # skipped by a step-down entry: never started
+                p.phase_starts.append(math.nan)
             p.phase_starts.append(now)
         self.census_by_phase[phase_index] += 1
         if self.billing is not None:
@@ -273,6 +275,7 @@ class Clinic:
                 **{f"{name}_time_average": m.mean(self.horizon_days) for name, m in self.meters.items()},
                 "waitlist_peak": self.meters["waitlist"].peak,
                 **self.tracks.stats(self.horizon_days),
+                **self.counselors.availability_stats(),
             },
         )
 

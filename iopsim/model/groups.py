@@ -16,6 +16,7 @@ from collections import deque
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..scenario.checks import AFTERCARE, INTAKE
+from ..scenario.schema import MAX_COUNT
 from ..scenario.vocabulary import DAYS_PER_WEEK, group_size_cap
 from .meters import CapacityMeter, StockMeter
 from .queues import without_expired
@@ -51,7 +52,7 @@ def build_groups(c: Clinic) -> list[Group]:
     for sess in s.timetable:
         if INTAKE in sess.serves:
             continue
-        cap = group_size_cap(sess.max_size, s.groups.max_size, seats[sess.room])
+        cap = group_size_cap(sess.max_size, s.groups.max_size, seats[sess.room] if sess.room_seats_cap and sess.room else MAX_COUNT)
         phases = frozenset(phase_index[n] for n in sess.serves if n in phase_index)
         g = groups.get(sess.group)
         if g is None:

@@ -74,7 +74,7 @@ class WeeklyMonitor:
         for name, value in row.items():
             series[name].append(value)
         self.week.reset()
-        self.c.counselors.start_week()
+        self.c.counselors.start_week(self.c.env.now)
 
     def row(self) -> dict[str, float]:
         """This week's values by column name (delivering the week's individual sessions on the way)."""
@@ -84,6 +84,7 @@ class WeeklyMonitor:
         demand = [0.0] * team.size
         for p in c.in_treatment.values():
             demand[p.counselor] += individual_hours[p.phase_index]
+        team.write_paperwork()  # caseload notes and plans first: they are not optional
         delivered = team.deliver_individual_sessions(demand)
         w = self.week
         rooms = w.room_hours
@@ -114,4 +115,5 @@ class WeeklyMonitor:
             row[name] = getattr(w, name)
         row.update(c.tracks.week_row())  # per-track seat tallies, only when tracks are declared
         row.update(team.shift_row())  # per-shift hours, only when shifts are declared
+        row.update(team.availability_row())  # staff at work, only with leave or turnover
         return row

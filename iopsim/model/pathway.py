@@ -144,6 +144,13 @@ class Pathway:
                                     else Outcome.RELAPSE_DISCHARGE)
         self.attendance = c.attendance_rules
         self.aftercare = c.scenario.aftercare
+        # Step-down entries (off unless referrals.step_down_share > 0: then drawn per admission).
+        ref = c.scenario.referrals
+        self.step_down_share = ref.step_down_share
+        if self.step_down_share > 0:
+            names = c.scenario.phase_names()
+            self.step_down_phase = names.index(ref.step_down_phase) if ref.step_down_phase else 1
+            self.step_down_draw = c.streams.uniforms("step_down")
 
     # 1. Intake assessment: wait for an appointment, possibly missing some. ------------------------
     def start(self, p: Patient) -> None:
@@ -198,6 +205,12 @@ class Pathway:
         p = ev.p
         if p.non_starter:  # holds the seat, attends nothing, and is discharged
             self.sleep(p, self.attendance.non_starter_discharge_days, self.ON_NON_STARTER_DISCHARGED)
+            return
+        if self.step_down_share > 0 and self.step_down_draw() < self.step_down_share:
+            # From partial hospitalization or residential: admitted into phase 1, moving at once to the
+            # entry phase (waiting in the phase-1 seat if its groups are full); phases between are skipped.
+            self.c.log(p, "step_down_entry")
+            self._move(p, self.step_down_phase)
             return
         self._live_through_phase(p)
 

@@ -29,7 +29,7 @@ class TimetableSlot:
     def __init__(self, c: Clinic, spec: Session):
         self.c = c
         self.spec = spec
-        self.room = spec.room
+        self.room = spec.room or ""  # "": online (virtual sessions book no room hours)
         self.tally = dict.fromkeys(SLOT_OUTCOMES, 0)
         self.room_hours = 0.0
         self.attendees = 0
@@ -73,8 +73,9 @@ class TherapySession(TimetableSlot):
         self.by_expected = c.scenario.groups.min_size_counts == "expected_attendees"
         # The same every week: worked out once.
         self.booked_hours = self.hours + self.documentation_hours
+        self.room_hours_per_session = 0.0 if spec.room is None else spec.hours  # a virtual session takes no room
         self.booking = {"group": self.hours, "documentation": self.documentation_hours}
-        self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours)  # None: no shifts
+        self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours, tuple(spec.serves))  # None: anyone
         self.count_for_track = c.tracks.count_session if c.tracks.declared and not group.is_aftercare else None
         self.drop_prob = 0.0 if group.is_aftercare else c.scenario.attendance.dropout_prob_per_missed_session
         self.billing = None if group.is_aftercare else c.billing  # program days count treatment groups only
@@ -143,7 +144,7 @@ class TherapySession(TimetableSlot):
                         c.pathway.drop_out(p)
         week = c.week
         week.sessions_run += 1
-        week.room_hours[self.room] += hours
+        week.room_hours[self.room] += self.room_hours_per_session
         week.seat_capacity += g.capacity
         week.attendees += present
         week.enrolled += n
@@ -152,7 +153,7 @@ class TherapySession(TimetableSlot):
             week.sessions_full += 1
         if now >= c.warmup_days:  # TimetableSlot._record("run", ...), written out
             self.tally["run"] += 1
-            self.room_hours += hours
+            self.room_hours += self.room_hours_per_session
             self.attendees += present
             self.enrolled += n
             if full:
@@ -166,7 +167,7 @@ class IntakeClinic(TimetableSlot):
 
     def __init__(self, c: Clinic, spec: Session):
         super().__init__(c, spec)
-        self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours)  # None: no shifts
+        self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours, tuple(spec.serves))  # None: anyone
 
     def meet(self, now: float) -> None:
         c = self.c

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..scenario.program_schema import AftercareBlock, IntakeBlock, JoinBlock, PhaseBlock, Program
 from ..scenario.schema import DAYS, Phase, Room, Session
+from ..scenario.wording import plural
 
 STEP_HOURS = 0.5
 HOURS_PER_DAY = 24.0
@@ -173,7 +174,7 @@ def _apply_join(path: str, join: JoinBlock, sessions: list[Session], tracks: dic
 
 def _candidate_rooms(block: Block, book: _Rooms, max_size: int, serves: list[str]) -> list[str]:
     names = block.rooms if block.rooms is not None else list(book.rooms)
-    if "intake" in serves:
+    if "intake" in serves or block.mode == "hybrid":  # a hybrid group's online members need no seat
         return names
     return [r for r in names if r in book.rooms and book.rooms[r].seats >= max_size]
 
@@ -189,13 +190,17 @@ def _check_block(
     elif block.latest_start_hours() + hours > HOURS_PER_DAY + TOLERANCE:
         out.append((f"{path}.latest_start", f"a {hours:g} h session starting {block.latest_start} runs past midnight"))
     max_size = _max_size(block, default_max_size)
+    if block.mode == "virtual":
+        if block.rooms is not None:
+            out.append((f"{path}.rooms", "virtual groups meet online: leave `rooms` out"))
+        return out
     for r, room in enumerate(block.rooms or []):
         if room not in book.rooms:
             out.append((f"{path}.rooms.{r}", f"room {room!r} does not exist (rooms: {', '.join(book.rooms)})"))
-        elif "intake" not in serves and book.rooms[room].seats < max_size:
+        elif "intake" not in serves and block.mode == "in_person" and book.rooms[room].seats < max_size:
             out.append((
                 f"{path}.rooms.{r}",
-                f"room {room!r} has {book.rooms[room].seats} seats, fewer than the group size {max_size}",
+                f"room {room!r} has {plural(book.rooms[room].seats, 'seat')}, fewer than the group size {max_size}",
             ))
     if not out and not _candidate_rooms(block, book, max_size, serves):
         out.append((f"{path}.groups", f"no room has the {max_size} seats these groups need"))
@@ -210,8 +215,13 @@ def _max_size(block: Block, default_max_size: int) -> int:
 def _place(
     block: Block, hours: float, group: str, serves: list[str], book: _Rooms, default_max_size: int
 ) -> list[Session] | str:
-    """Book one group (same room and start every day) or say why no room and start in the window works."""
+    """Book one group (same room and start every day) or say why no room and start in the window works.
+    A virtual group takes the window's first start and no room."""
     max_size = _max_size(block, default_max_size)
+    if block.mode == "virtual":
+        return [Session(group=group, day=d, start=_clock(block.start_hours()), hours=hours, room=None, serves=serves,
+                        max_size=getattr(block, "max_size", None), track=block.track, mode="virtual")
+                for d in block.days]
     need = hours * len(block.days)
     reasons: dict[str, str] = {}
     for start in _starts(block):
@@ -233,7 +243,7 @@ def _place(
             size = getattr(block, "max_size", None)
             return [
                 Session(group=group, day=d, start=_clock(start), hours=hours, room=room, serves=serves, max_size=size,
-                        track=block.track)
+                        track=block.track, mode=block.mode)
                 for d in block.days
             ]
     window = block.start if block.latest_start is None else f"{block.start}-{block.latest_start}"

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..analysis.finance import MONTHS_PER_YEAR, WEEKS_PER_YEAR, payer_kpi, staff_lines
+from ..analysis.finance import (
+    ASSESSOR_ROLE,
+    MONTHS_PER_YEAR,
+    WEEKS_PER_YEAR,
+    dedicated_assessors,
+    payer_kpi,
+    staff_lines,
+)
 from ..scenario.schema import Scenario
 from .rundir import RunDir
 from .tables import format_money, format_value
@@ -38,6 +45,19 @@ def _kpi_line(run: RunDir, name: str, item: str, basis: str, total: bool = False
     return BudgetLine(item, basis, format_money(v.get("mean")), ci, total)
 
 
+def _pay_note(role: str) -> str:
+    return ", one FTE per dedicated assessor" if role == ASSESSOR_ROLE else ""
+
+
+def aftercare_sessions_per_year(run: RunDir) -> float:
+    """Attended aftercare group sessions a year (patient-sessions after the warm-up, mean of replications)."""
+    from ..analysis.finance import aftercare_sessions_attended
+
+    slots = run.sessions.to_dict("records")
+    years = run.window_years * run.replications
+    return aftercare_sessions_attended(slots) / years if years > 0 else float("nan")
+
+
 def budget(run: RunDir) -> Budget | None:
     """The run's budget, or None if its scenario has no `finance:` section."""
     if not run.scenario.get("finance"):
@@ -48,7 +68,11 @@ def budget(run: RunDir) -> Budget | None:
     c = f.currency
 
     staff = [BudgetLine(role.capitalize(), f"{format_value(fte)} FTE x {format_money(cost)} {c} "
-                        f"(salary + benefits)", format_money(fte * cost)) for role, fte, cost in staff_lines(s)]
+                        f"(salary + benefits){_pay_note(role)}", format_money(fte * cost))
+             for role, fte, cost in staff_lines(s)]
+    if dedicated_assessors(s) and f.assessor is None:  # said, not silently left out
+        staff.append(BudgetLine(ASSESSOR_ROLE.capitalize(), f"{dedicated_assessors(s)} dedicated assessors: not "
+                                "costed (give finance.assessor to price them)", "–"))
     staff.append(_kpi_line(run, "staff_cost_per_year", "Personnel total", "", total=True))
 
     rooms = []
@@ -67,11 +91,15 @@ def budget(run: RunDir) -> Budget | None:
     other = [BudgetLine("Other fixed costs", "", format_money(f.other_fixed_costs_per_year)),
              _kpi_line(run, "total_cost_per_year", "Total cost", "", total=True)]
 
+    aftercare = aftercare_sessions_per_year(run)
     revenue = [
         _kpi_line(run, payer_kpi(p.name), p.name,
                   f"{format_value(100 * p.share)}% of patients; {format_money(p.iop_day_rate)} {c} a program day of "
                   f"{format_value(p.iop_day_min_hours)}+ h, {format_money(p.individual_session_rate)} an individual "
-                  f"session, {format_money(p.drug_test_rate)} a drug test; {format_value(p.denied_pct)}% denied")
+                  f"session, {format_money(p.drug_test_rate)} a drug test, "
+                  + (f"{format_money(p.aftercare_session_rate)} an aftercare session ({format_value(aftercare)} "
+                     "attended a year, all payers)" if p.aftercare_session_rate else "aftercare not billed")
+                  + f"; {format_value(p.denied_pct)}% denied")
         for p in f.payers
     ]
     revenue.append(_kpi_line(run, "revenue_per_year", "Revenue total", "", total=True))

@@ -256,7 +256,7 @@ def comparison_chart(runs: Sequence[RunDir], comparisons: Sequence[Comparison], 
                             textcoords="offset points", ha="center", va="bottom", fontsize=9.5, fontweight="bold")
             ax.set_xticks(x, [f"{letter}\n{textwrap.shorten(run.label, 16, placeholder='…')}"
                               for letter, run in zip(letters, runs, strict=True)], fontsize=9)
-            ax.set_title(f"{kpi_label(name)}\n({unit})", fontsize=10.5, fontweight="bold")
+            ax.set_title(f"{textwrap.fill(kpi_label(name), 34)}\n({unit})", fontsize=10.5, fontweight="bold")
             ax.grid(axis="x", visible=False)
             lines = []
             for i, c in enumerate(comparisons, start=1):

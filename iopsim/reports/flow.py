@@ -65,6 +65,7 @@ def patient_flow(run: RunDir) -> Node:
     for status, label, color in (
         ("completed", "Completed aftercare", GREEN),
         ("dropped_out", "Left aftercare early", ORANGE),
+        ("relapsed_returned", "Relapsed in aftercare, referred again", VERMILLION),
         ("attending", "In aftercare at end of run", GREY),
         ("declined", "Declined aftercare", PURPLE),
         ("no_seat", "No aftercare seat in time", VERMILLION),
@@ -74,6 +75,11 @@ def patient_flow(run: RunDir) -> Node:
         grad.add(label, n(graduated & (after == status)), color)
     adm.add("Dropped out", n(treatment_ended & (out == "dropped_out")), ORANGE)
     adm.add("Discharged after relapse", n(treatment_ended & (out == "relapse_discharge")), VERMILLION)
+    for outcome, label, color in (("stepped_up", "Stepped up to a higher level of care", VERMILLION),
+                                  ("transferred", "Transferred early / stepped down", BLUE),
+                                  ("non_starter", "Never started", ORANGE)):
+        if (out == outcome).any():  # only scenarios with these mechanisms
+            adm.add(label, n(treatment_ended & (out == outcome)), color)
     for outcome, label in (
         ("referred_out_mild", "Referred out: mild (standard outpatient)"),
         ("referred_out_home", "Referred out: home unsupportive"),

@@ -25,7 +25,7 @@ from .stress_des import stress_des
 from .style import KPI_DEFINITIONS, PNG_DPI, atomic_write, kpi_label, kpi_sections, style_context
 from .summary import executive_summary
 from .tables import decimals_for, format_value
-from .thresholds import KEY_RESULTS, THRESHOLD_OF, THRESHOLDS, flags, is_worse
+from .thresholds import KEY_RESULTS, THRESHOLD_OF, THRESHOLDS, cause, flags, is_worse
 
 TEMPLATE = "templates/report.html.j2"
 IMAGE_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
@@ -124,6 +124,16 @@ def _charts(run: RunDir, fmt: str) -> list[dict]:
 
 
 # --- the document -------------------------------------------------------------------------------------
+def worsened(c: Comparison) -> list[dict]:
+    """Key results worse in B than in A beyond chance, each with the difference and what the model says caused it."""
+    out = []
+    for name in KEY_RESULTS:
+        r = c.row(name)
+        if r is not None and is_worse(name, r.diff.lo, r.diff.hi):
+            out.append({"label": r.label, "name": name, "diff": difference_text(r), "cause": cause(c.b, name)})
+    return out
+
+
 def _key_rows(runs: Sequence[RunDir], comparisons: Sequence[Comparison], kpi_rows: list) -> list[dict]:
     """The key results, each value marked when beyond its warning threshold or worse than A beyond chance."""
     rows = {row["name"]: row for _, section in kpi_rows for row in section}
@@ -171,6 +181,7 @@ def report_context(runs: Sequence[RunDir], image_format: str = "svg") -> dict:
         "kpi_sections": kpi_rows,
         "comparisons": [{
             "a": c.a.label, "b": c.b.label, "letter_b": letters[i], "method": c.method, "notes": c.notes,
+            "worse": worsened(c),
             "rows": [{"label": r.label, "name": r.name, "unit": r.unit, "a": r.a.text(), "b": r.b.text(),
                       "diff": difference_text(r), "significant": r.diff.excludes_zero,
                       "worse": is_worse(r.name, r.diff.lo, r.diff.hi), "relative": change_text(r)} for r in c.rows],

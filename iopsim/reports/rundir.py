@@ -21,7 +21,9 @@ SUMMARY_KEYS = ("iopsim_version", "scenario", "seed", "replications", "warmup_we
 PATIENTS_FILE = "patients.parquet"
 TIMESERIES_FILE = "timeseries.parquet"
 LEGACY_FILES = {PATIENTS_FILE: "patients.csv.gz", TIMESERIES_FILE: "timeseries.csv"}  # older run folders
-TREATMENT_OUTCOMES = ("graduated", "dropped_out", "relapse_discharge")
+TREATMENT_OUTCOMES = ("graduated", "dropped_out", "relapse_discharge", "transferred")  # TEDS reasons for discharge
+# Treatment ends counted under another reason (as TEDS counts them): step-ups are transfers, non-starters dropouts.
+REASON_OF = {"stepped_up": "transferred", "non_starter": "dropped_out"}
 
 
 class RunDirError(Exception):

@@ -60,8 +60,7 @@ def objectives(runs: Sequence[RunDir], comparisons: Sequence[Comparison]) -> lis
         purpose += f" Scenario as described by its author: {s['description']}"
     sections = kpi_sections(runs[0].kpis)
     outputs = (f"{len(runs[0].kpis)} indicators per replication, each over the observation window after the warm-up: "
-               + "; ".join(f"{title.lower()} ({_list(kpi_label(n) for n in names[:3])}{', ...' if len(names) > 3 else ''})"
-                           for title, names in sections)
+               + "; ".join(f"{title.lower()} ({len(names)})" for title, names in sections)
                + ". Flows are counts per year of the window; waits, lengths of stay and outcome shares belong to the "
                "patients whose step ended in the window; stocks are exact time averages; hours and sessions add up "
                "whole weeks after the warm-up. Definitions of the shares: "
@@ -82,7 +81,8 @@ def logic(runs: Sequence[RunDir]) -> list[Item]:
     phases = s["phases"]
     intake = s["intake"]["mode"].replace("_", " ")
     aftercare = s.get("aftercare") or {}
-    base = (f"Referrals arrive ({s['referrals'].get('arrival_process', 'poisson').replace('_', ' ')}, "
+    process = {"poisson": "Poisson process"}.get(s["referrals"].get("arrival_process", "poisson"), "fixed interval")
+    base = (f"Referrals arrive ({process}, "
             f"{plain_number(s['referrals']['rate_per_week'])} a week); each waits for an intake assessment ({intake}); "
             "the assessment decides eligibility (mild use disorders, homes that do not support recovery and those "
             "needing detox are referred elsewhere); eligible patients join the waitlist and are admitted when a seat "
@@ -99,14 +99,16 @@ def logic(runs: Sequence[RunDir]) -> list[Item]:
         scenario_logic = "A single scenario: no scenario logic beyond the base model."
     dists = _distributions(s)
     algorithms = ("Sampled quantities and their distributions: " + ("; ".join(dists) if dists else "none")
-                  + ". Time-varying arrivals by thinning (Lewis & Shedler 1979). Binding resource: "
+                  + ". Yes/no events (eligibility, attendance, relapse, its detection, dropout, aftercare uptake) are "
+                  "Bernoulli draws with the probabilities in the Assumptions table. When referrals vary by month or "
+                  "grow, arrivals are drawn by thinning (Lewis & Shedler 1979). A resource is reported as binding when "
                   + BOTTLENECK_RULE + ".")
     groups = {t["group"] for t in s["timetable"] if "intake" not in t["serves"]}
     resources = (f"{s['counselors']['count']} counselors ({plain_number(s['counselors']['contracted_hours_per_week'])} h a "
                  f"week, caseload up to {s['counselors']['max_caseload']}); rooms: "
                  + "; ".join(f"{r['name']} ({r['seats']} seats, {plain_number(r['available_hours_per_week'])} h a week)"
                              for r in s["rooms"])
-                 + f"; {len(groups)} groups with seats up to {s['groups']['max_size']} each")
+                 + f"; {len(groups)} groups (default size limit {s['groups']['max_size']}, capped by the room's seats)")
     if s["intake"]["mode"] == "dedicated_assessors":
         resources += f"; {s['intake'].get('assessors', '?')} dedicated intake assessors"
     return [

@@ -8,9 +8,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+from .availability_schema import check_availability
 from .calendar import DAYS_PER_WEEK, DAYS_PER_YEAR
 from .finance_schema import check_finance
 from .schema import DAYS, MAX_REFERRALS_PER_WEEK, Scenario
+from .wording import plural
 
 AFTERCARE = "aftercare"
 INTAKE = "intake"
@@ -28,10 +30,23 @@ def check_scenario(s: Scenario) -> list[Problem]:
     problems += _check_program_and_timetable(s)
     problems += _check_staff(s)
     problems += check_finance(s.finance, [r.name for r in s.rooms])
+    problems += check_availability(s.counselors, s.phase_names())
 
     problems += _check_tracks(s)
     problems += _check_shifts(s)
+    problems += _check_step_down(s)
     return problems
+
+
+def _check_step_down(s: Scenario) -> list[Problem]:
+    ref = s.referrals
+    names = s.phase_names()
+    if ref.step_down_phase is not None and ref.step_down_phase not in names:
+        return [("referrals.step_down_phase", f"{ref.step_down_phase!r} is not a phase (phases: {', '.join(names)})")]
+    if ref.step_down_share > 0 and ref.step_down_phase is None and len(names) < 2:
+        return [("referrals.step_down_share", "step-down admissions enter a later phase, but there is only one; "
+                 "name one in referrals.step_down_phase")]
+    return []
 
 
 MIN_MEASURED_WEEKS = 1.0
@@ -126,7 +141,7 @@ def _check_timetable(s: Scenario) -> list[Problem]:
     dose: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, sess in enumerate(s.timetable):
         path = f"timetable.{i}"
-        if sess.room not in seats:
+        if sess.room is not None and sess.room not in seats:
             out.append((f"{path}.room", f"room {sess.room!r} does not exist (rooms: {', '.join(sorted(seats))})"))
         for name in sess.serves:
             if name not in phase_names and name not in (AFTERCARE, INTAKE):
@@ -141,8 +156,8 @@ def _check_timetable(s: Scenario) -> list[Problem]:
         if kind != INTAKE and sess.max_size is not None and sess.max_size < s.groups.min_size:
             out.append((f"{path}.max_size", f"max_size {sess.max_size} is below groups.min_size "
                         f"{s.groups.min_size}, so this group could never run"))
-        if kind != INTAKE and sess.room in seats and cap > seats[sess.room]:
-            out.append((f"{path}.room", f"group size {cap} exceeds the {seats[sess.room]} seats of {sess.room!r}"))
+        if kind != INTAKE and sess.room_seats_cap and sess.room in seats and cap > seats[sess.room]:
+            out.append((f"{path}.room", f"group size {cap} exceeds the {plural(seats[sess.room], 'seat')} of {sess.room!r}"))
         if kind == INTAKE and sess.hours < s.intake.appointment_hours:
             out.append((f"{path}.hours", f"shorter than one intake appointment ({s.intake.appointment_hours} h)"))
         for name in sess.serves:
@@ -175,7 +190,8 @@ def _check_program_and_timetable(s: Scenario) -> list[Problem]:
 def _check_room_hours(s: Scenario) -> list[Problem]:
     booked: dict[str, float] = defaultdict(float)
     for sess in s.timetable:
-        booked[sess.room] += sess.hours
+        if sess.room is not None:
+            booked[sess.room] += sess.hours
     out = []
     for i, room in enumerate(s.rooms):
         if booked[room.name] > room.available_hours_per_week + TOLERANCE:
@@ -195,7 +211,7 @@ def _check_doses(s: Scenario, dose: dict[tuple[str, str], list[int]]) -> list[Pr
         if len(indices) != phase.group_sessions_per_week:
             out.append((
                 f"timetable.{indices[0]}.serves",
-                f"group {group!r} offers phase {phase_name!r} {len(indices)} session(s)/week but "
+                f"group {group!r} offers phase {phase_name!r} {plural(len(indices), 'session')} a week but "
                 f"phases.{i}.group_sessions_per_week is {phase.group_sessions_per_week}",
             ))
         for j in indices:
@@ -213,7 +229,8 @@ def _check_room_overlaps(s: Scenario) -> list[Problem]:
     spans = []
     for i, sess in enumerate(s.timetable):
         start = sess.week_offset_days * 24
-        spans.append((sess.room, start, start + sess.hours, i))
+        if sess.room is not None:  # virtual sessions take no room
+            spans.append((sess.room, start, start + sess.hours, i))
     for a in range(len(spans)):
         for b in range(a + 1, len(spans)):
             room_a, s_a, e_a, i_a = spans[a]
@@ -326,8 +343,8 @@ def _check_shifts(s: Scenario) -> list[Problem]:
             out.append((f"{path}.other_duties_hours_per_week", "leaves no clinical hours; must be below contracted hours"))
     total = sum(shift.count for shift in c.shifts)
     if c.count != total:
-        out.append(("counselors.count", f"{c.count} counselors but the shifts add up to {total} (leave count out "
-                                        "or make them agree)"))
+        out.append(("counselors.count", f"{plural(c.count, 'counselor')} but the shifts add up to {total} (leave count "
+                                        "out or make them agree)"))
     if s.program_problems:
         return out
     windows = "; ".join(f"{x.name}: {','.join(x.days)} {x.start}-{x.end}" for x in c.shifts)

@@ -7,6 +7,10 @@ Revenue follows how US IOPs bill: a per-diem for each attended program day that 
 payer's minimum group hours (HCPCS H0015, "alcohol and/or drug services; intensive outpatient",
 is billed per day of at least 3 hours in most state Medicaid plans), with individual sessions and
 drug tests billed separately where the payer allows it, less a share of claims denied or unpaid.
+Aftercare (continuing-care) groups are outpatient services outside the IOP per diem; where a payer
+pays for them (commonly as HCPCS H0005, "alcohol and/or drug services; group counseling by a
+clinician", or CPT 90853, group psychotherapy) each attended session earns its aftercare rate;
+the default 0 assumes aftercare is not billed.
 The payer mix is applied as shares of every billable unit (its expected value), not by drawing a
 payer per patient, so it adds no random numbers and no variance between replications.
 Rates vary by state and contract: the shipped figures are typical, verify them for your program.
@@ -70,6 +74,8 @@ class Payer(Section):
     iop_day_min_hours: float = Field(3.0, ge=0, le=24, description="Group hours a patient must attend that day to bill it.")
     individual_session_rate: float = money(0.0, "Paid per individual counseling session (0 if bundled in the per diem).")
     drug_test_rate: float = money(0.0, "Paid per urine drug test (0 if bundled in the per diem).")
+    aftercare_session_rate: float = money(
+        0.0, "Paid per attended aftercare group session (e.g. H0005 or CPT 90853); 0 if the payer does not pay for it.")
     denied_pct: float = pct(0.0, "Share of billed amounts denied or never paid, %.")
 
 
@@ -81,6 +87,9 @@ class Finance(Section):
     counselor: Pay = Field(description="Counselor pay; FTEs = counselors.count x contracted hours / fte_hours_per_week.")
     supervisor: StaffRole | None = Field(None, description="Clinical supervisor(s).")
     intake_admin: StaffRole | None = Field(None, description="Intake coordinators, front desk and billing staff.")
+    assessor: Pay | None = Field(
+        None, description="Pay of dedicated intake assessors (intake.mode dedicated_assessors), one FTE each; "
+        "not given: they are not costed (the budget says so).")
     room_cost_per_month: float = money(0.0, "Default monthly cost of every room (rent or share of the lease).")
     room_cost_per_booked_hour: float = money(0.0, "Default cost of every room per hour it is in use.")
     rooms: list[RoomCost] = Field(default_factory=list, description="Rooms whose cost differs from the defaults.")

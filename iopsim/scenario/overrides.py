@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from .problems import OVERRIDE_FILE, Problem, ScenarioError
+from .wording import plural
 from .yaml_lines import YamlLoader
 
 
@@ -52,7 +53,7 @@ def _list_index(items: list, part: str, dotted: str, where: str) -> int:
     index = int(part)
     if index >= len(items):
         raise ScenarioError(
-            [_override_problem(dotted, f"index {index} is past the end of {where} ({len(items)} items)")]
+            [_override_problem(dotted, f"index {index} is past the end of {where} ({plural(len(items), 'item')})")]
         )
     return index
 

@@ -6,6 +6,8 @@ scenario schema only imports it; the generator's rules (rooms, hours, overlaps) 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from .sections import DayName, Section, clock_hours, distinct_days
@@ -27,6 +29,10 @@ class _Block(Section):
     )
     rooms: list[str] | None = Field(
         None, min_length=1, description="Rooms to use, in order of preference (default: every room with enough seats)."
+    )
+    mode: Literal["in_person", "virtual", "hybrid"] = Field(
+        "in_person", description="virtual: the groups meet online and are placed in no room; hybrid: in a room, "
+        "with others joining online (the room's seats do not cap the group).",
     )
 
     @field_validator("days")

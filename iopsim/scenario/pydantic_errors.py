@@ -176,6 +176,85 @@ def _kind_of(value: Any) -> str:
     return "list" if isinstance(value, list) else "mapping" if isinstance(value, dict) else type(value).__name__
 
 
+def _patterns() -> dict[str, str]:
+    """Each field pattern of the schema -> what it asks for, in words (never the regular expression)."""
+    from .finance_schema import CURRENCY
+    from .program_schema import CLOCK
+    from .staffing_schema import CLOCK_END
+
+    return {
+        CLOCK: "must be HH:MM (24-hour)",
+        CLOCK_END: "must be HH:MM (24-hour; 24:00 for midnight)",
+        CURRENCY: "must be a three-letter currency code in capitals (ISO 4217, e.g. USD, EUR, GBP)",
+    }
+
+
+_AM_PM = re.compile(r"^\s*(\d{1,2})(?:[:.](\d\d))?\s*([ap])\.?\s*m\.?\s*$", re.IGNORECASE)
+
+
+def _clock_hint(value: Any) -> str:
+    """'9am' -> " (write '09:00')": the 24-hour time the planner meant, when it is clear."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    m = _AM_PM.match(text)
+    if m:
+        hour, minute = int(m.group(1)), int(m.group(2) or 0)
+        if 1 <= hour <= 12 and minute < 60:
+            hour = hour % 12 + (12 if m.group(3).lower() == "p" else 0)
+            return f" (write '{hour:02d}:{minute:02d}')"
+        return ""
+    m = re.fullmatch(r"(\d)[:.](\d\d)", text)
+    if m and int(m.group(2)) < 60:
+        return f" (write '0{m.group(1)}:{m.group(2)}')"
+    return ""
+
+
+def _number(x: Any) -> str:
+    """A bound as the planner would write it in YAML: 100000, 0.5, never 1e+05."""
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+_BOUNDS = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more than"),
+           "less_than_equal": ("le", "at most"), "less_than": ("lt", "less than")}
+
+
+def _got(value: Any) -> str:
+    return f", got {value!r}" if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+
+
+def _planner_words(kind: str, ctx: dict, value: Any) -> str | None:
+    """Pydantic's constraint messages ('Input should be greater than or equal to 0', a regular
+    expression) said as a planner would: 'must be at least 0 (got -6)'."""
+    if kind == "string_pattern_mismatch":
+        wanted = _patterns().get(ctx.get("pattern", ""), "does not have the expected form")
+        hint = _clock_hint(value) if wanted.startswith("must be HH:MM") else ""
+        return f"{wanted}{_got(value)}{hint}"
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        return f"must be {words} {_number(ctx.get(key))}" + _describe_input(value)
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}" + _describe_input(value)
+    if kind == "string_too_short":
+        n = ctx.get("min_length", 1)
+        return "must not be empty" if n == 1 else f"must have at least {n} characters" + _describe_input(value)
+    if kind == "string_too_long":
+        return f"must have at most {ctx.get('max_length')} characters"
+    if kind in ("too_short", "too_long"):
+        bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        entry = "entry" if bound == 1 else "entries"
+        return f"needs {'at least' if kind == 'too_short' else 'at most'} {bound} {entry} (has {ctx.get('actual_length')})"
+    if kind == "string_type":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f"expected text, got the number {value!r} (put it in quotes)"
+        return "expected text" + (f", got a {_kind_of(value)}" if value is not None else ", got an empty value")
+    if kind == "list_type":
+        return f"expected a list (- item lines, or [a, b]), got {'an empty value' if value is None else _kind_of(value)}"
+    return None
+
+
 def friendly(model_cls: type[BaseModel], err: ErrorDetails) -> str:
     """Pydantic's message reworded for someone editing YAML, not Python."""
     kind, loc, ctx = err["type"], tuple(err["loc"]), err.get("ctx") or {}
@@ -196,4 +275,5 @@ def friendly(model_cls: type[BaseModel], err: ErrorDetails) -> str:
         return "must be a finite number (.inf and .nan are not allowed)" + _describe_input(err.get("input"))
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return _not_a_mapping(model_cls, loc) + _describe_input(err.get("input"))
-    return err["msg"] + _describe_input(err.get("input"))
+    worded = _planner_words(kind, ctx, err.get("input"))
+    return worded if worded is not None else err["msg"] + _describe_input(err.get("input"))

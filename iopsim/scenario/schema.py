@@ -68,6 +68,14 @@ class Referrals(_Section):
         None, description="Optional 12 multipliers (Jan..Dec) on the rate, for seasonality."
     )
     growth_per_year_pct: float = Field(0.0, gt=-100, le=100, description="Compound growth of the referral rate, % per year.")
+    step_down_share: float = Field(
+        0.0, ge=0, le=1, exclude_if=lambda v: v == 0,
+        description="Share of admissions stepping down from partial hospitalization or residential care, who "
+        "enter at `step_down_phase` instead of the first phase.",
+    )
+    step_down_phase: Text | None = Field(
+        None, exclude_if=lambda v: v is None, description="The phase step-down admissions enter (default: the second)."
+    )
 
     @field_validator("monthly_multipliers")
     @classmethod
@@ -268,7 +276,7 @@ class Session(_Section):
     day: DayName
     start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Start time HH:MM.")
     hours: float = Field(gt=0, le=12)
-    room: Text
+    room: Text | None = Field(None, description="Where it meets; not for a virtual session (it needs no room).")
     serves: list[Text] = Field(min_length=1, description="Phase names, 'aftercare' or 'intake'.")
     max_size: int | None = Field(None, ge=1, le=MAX_COUNT, description="Overrides groups.max_size for this group.")
     track: Text | None = Field(
@@ -276,10 +284,32 @@ class Session(_Section):
         description="The track this group belongs to (one of `tracks`); only read when the scenario declares tracks.",
     )
 
+    mode: Literal["in_person", "virtual", "hybrid"] = Field(
+        "in_person",
+        description="in_person: in its room; virtual: online, needs no room (still a counselor); hybrid: in its "
+        "room with others joining online, so the room's seats do not cap the group.",
+    )
+
+    @model_validator(mode="after")
+    def _room_unless_virtual(self) -> Session:
+        if self.mode == "virtual" and self.room is not None:
+            raise ValueError("a virtual session needs no room: leave `room` out")
+        if self.mode != "virtual" and self.room is None:
+            raise ValueError(f"{'an in_person' if self.mode == 'in_person' else 'a hybrid'} session needs a `room`")
+        return self
+
     @model_serializer(mode="wrap")
     def _without_unset_track(self, handler: SerializerFunctionWrapHandler) -> dict:
-        """No `track: null` in dumps, so scenarios without tracks keep their fingerprints."""
-        return drop_if(handler(self), "track", self.track is None)
+        """No `track: null`, `room: null` or `mode: in_person` in dumps, so scenarios without tracks or
+        telehealth keep their fingerprints."""
+        dumped = drop_if(handler(self), "track", self.track is None)
+        dumped = drop_if(dumped, "room", self.room is None)
+        return drop_if(dumped, "mode", self.mode == "in_person")
+
+    @property
+    def room_seats_cap(self) -> bool:
+        """Whether the room's seats limit the group (not when it meets online or partly online)."""
+        return self.mode == "in_person"
 
     @property
     def start_hours(self) -> float:

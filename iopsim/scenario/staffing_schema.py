@@ -14,6 +14,7 @@ from pydantic import (
     model_validator,
 )
 
+from .availability_schema import CaseloadPaperwork, Leave, Roles, Turnover
 from .distributions import Text
 from .sections import MAX_COUNT, DayName, Section, clock_hours, distinct_days, drop_if, prob
 
@@ -73,6 +74,22 @@ class Counselors(Section):
         description="Working windows (e.g. day 08:00-17:00, evening 12:00-21:00); none: everyone works any hour.",
     )
 
+    # Staff availability and workload (issue 11): each optional, left out of dumps when absent,
+    # so scenarios without them run and fingerprint as before.
+    leave: Leave | None = Field(
+        None, exclude_if=lambda v: v is None, description="Vacation, training and sick leave (optional)."
+    )
+    turnover: Turnover | None = Field(
+        None, exclude_if=lambda v: v is None, description="Posts falling vacant and staying empty (optional)."
+    )
+    roles: Roles | None = Field(
+        None, exclude_if=lambda v: v is None, description="Licensed counselors and what only they may run (optional)."
+    )
+    caseload_paperwork: CaseloadPaperwork | None = Field(
+        None, exclude_if=lambda v: v is None,
+        description="Notes and treatment plans that scale with caseload and admissions (optional).",
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _count_from_shifts(cls, data: object) -> object:
@@ -86,6 +103,11 @@ class Counselors(Section):
     @model_serializer(mode="wrap")
     def _without_empty_shifts(self, handler: SerializerFunctionWrapHandler) -> dict:
         return drop_if(handler(self), "shifts", not self.shifts)
+
+    @property
+    def has_absences(self) -> bool:
+        """Whether leave or turnover can take a counselor away (adds the staffing KPIs)."""
+        return self.leave is not None or self.turnover is not None
 
     def shift_hours(self, shift: Shift) -> tuple[float, float]:
         """(contracted, other duties) hours per week of one counselor on `shift`."""

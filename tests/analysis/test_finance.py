@@ -169,3 +169,36 @@ def test_bad_values_are_refused(change):
     data["finance"] = {**finance(), **change}
     with pytest.raises(ValidationError):
         Scenario.model_validate(data)
+
+
+# --- assessors and aftercare: the lines a budget justification asks about ------------------------------
+def test_dedicated_assessors_are_paid_when_their_pay_is_given():
+    """The deterministic scenario assesses with one dedicated assessor: priced, it is one more FTE."""
+    s = priced(assessor={"salary_per_year": 40_000, "benefits_pct": 25})
+    assert staff_lines(s)[-1] == ("intake assessor", 1.0, 50_000.0)
+    assert kpis(simulate(s, seed=1))["staff_cost_per_year"] == pytest.approx(82_500 + 50_000)
+    assert [role for role, _, _ in staff_lines(priced())] == ["counselor", "supervisor"]  # not priced: not costed
+
+
+def test_attended_aftercare_sessions_bring_their_rate():
+    """An aftercare rate adds share x rate x attended aftercare sessions a year x (1 - denied), nothing else."""
+    from pathlib import Path
+
+    from iopsim.analysis.finance import aftercare_sessions_attended
+    from iopsim.runner import run_one
+    from iopsim.scenario.loader import load_scenario
+
+    baseline = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+    short = ["run.horizon_years=1.5", "run.warmup_weeks=10"]
+    plain = run_one(load_scenario(baseline, short), seed=3, replication=0)
+    billed_scenario = load_scenario(baseline, [*short, "finance.payers.0.aftercare_session_rate=50"])
+    billed = run_one(billed_scenario, seed=3, replication=0)
+    payer = billed_scenario.finance.payers[0]
+    years = billed_scenario.run.horizon_years - billed_scenario.run.warmup_weeks * 7 / 365
+    sessions = aftercare_sessions_attended(billed.slots) / years
+    assert sessions > 100  # the baseline's aftercare groups ran
+    extra = payer.share * 50 * sessions * (1 - payer.denied_pct / 100)
+    medicaid = payer_kpi(payer.name)
+    assert billed.kpis[medicaid] - plain.kpis[medicaid] == pytest.approx(extra, rel=1e-9)
+    assert billed.kpis["revenue_per_year"] - plain.kpis["revenue_per_year"] == pytest.approx(extra, rel=1e-9)
+    assert billed.kpis["total_cost_per_year"] == plain.kpis["total_cost_per_year"]

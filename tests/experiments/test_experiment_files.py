@@ -92,6 +92,23 @@ def test_a_range_without_sampling_and_a_room_count_the_timetable_cannot_take(tmp
         """, ("values: [1]", "parameters.0.values.0", "group_rooms = 1: phases.1.name: phase 'middle' has no session"))
 
 
+def test_a_range_that_makes_the_base_scenario_invalid_names_the_experiment_parameter(tmp_path):
+    # max_size below the baseline's min_size 3 breaks a rule checked on the scenario file's line
+    path = write_experiment(tmp_path, """\
+        parameters:
+          - path: referrals.rate_per_week
+            values: [9]
+          - path: groups.max_size
+            range: {low: 1, high: 2, integer: true}
+        sampling: {method: lhs, points: 2, seed: 1}
+        """)
+    result = sweep_cli(path, tmp_path / "out")
+    assert result.exit_code == 2
+    head = f"{path}:{line_of(path, 'range:')}: parameters.1 (groups.max_size): groups.max_size = 1 makes the base "
+    assert any(line.startswith(head) and "baseline.yaml:" in line and "groups.min_size: min_size 3 exceeds" in line
+               for line in result.stderr.splitlines()), result.stderr
+
+
 def test_overrides_are_checked_at_their_own_key(tmp_path):
     path = write_experiment(tmp_path, "parameters:\n  - {path: counselors.count, values: [3]}\n",
                             overrides={"run.horizon_yeers": 2})

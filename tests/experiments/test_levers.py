@@ -107,6 +107,8 @@ def _check_recommended(out) -> None:
     """recommended.yaml loads, runs, and meets the target at its confidence bound."""
     doc = json.loads((out / "sizing.json").read_text())
     assert doc["search"] == "levers" and doc["recommended"] is not None
+    provenance = json.loads((out / "provenance.json").read_text())
+    assert provenance["design"]["method"] == "greedy lever search" and (out / "codebook.csv").is_file()
     text = (out / "recommended.yaml").read_text()
     assert text.startswith("# iopsim") and "Targets, at the 95% confidence bound" in text
     scenario = load_scenario(out / "recommended.yaml")
@@ -147,7 +149,7 @@ def test_growth_gives_the_rate_at_which_the_program_stops_meeting_the_targets_an
 
 
 def test_growth_needs_a_program_template(tmp_path):
-    res = CliRunner().invoke(main, ["size", str(REPO / "scenarios" / "baseline.yaml"), "--target", str(ACCESS),
+    res = CliRunner().invoke(main, ["size", str(REPO / "scenarios" / "urban-evening-track.yaml"), "--target", str(ACCESS),
                                     "--growth", "4..6", "--out", str(tmp_path / "g"), "--yes"])
     assert res.exit_code == 2 and "program: template" in res.output
     assert not (tmp_path / "g").exists()

@@ -115,10 +115,13 @@ def test_independent_streams_leave_no_shared_noise_and_crn_does(simulated):
     by_rep = results.pivot(index="point_id", columns="replication", values="waitlist_mean")
     deviations = by_rep.sub(by_rep.mean(axis=1), axis=0)
     correlation = np.corrcoef(deviations.to_numpy())[np.triu_indices(len(deviations), 1)].mean()
+    manifest = json.loads((folder / "experiment.json").read_text())
     if crn:
         assert correlation > 0.5 and data.crn_share() > 0.6 and data.common_variance > 0.2
+        assert "common_random_numbers" not in manifest  # so earlier sweep folders keep their hash
     else:
         assert abs(correlation) < 0.15 and data.common_variance == 0 and data.crn_share() == 0
+        assert manifest["common_random_numbers"] is False
         records = [json.loads(p.read_text()) for p in sorted((folder / "points").glob("*.json"))]
         assert len({r["stream_seed"] for r in records}) == len(records)
     assert np.median(np.sqrt(data.noise_variance * data.replications)) == pytest.approx(0.3 if crn else 1.04,

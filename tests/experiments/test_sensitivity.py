@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ from click.testing import CliRunner
 from iopsim.cli import main
 from iopsim.experiments import sensitivity as sa
 from iopsim.experiments.schema import SensitivitySettings
+from tests.terminal_fit import NARROW, assert_fits, flat
 
 from .helpers import REPO, write_experiment
 
@@ -275,18 +278,24 @@ def test_sensitivity_command_runs_the_simulation_as_a_resumable_sweep(tmp_path, 
     path = write_experiment(tmp_path, TINY)
     out = tmp_path / "out"
     args = ["sensitivity", str(path), "--method", method, "--out", str(out), "-j", "2"]
-    result = CliRunner().invoke(main, args, env={"COLUMNS": "160"})
+    result = CliRunner().invoke(main, args, env=NARROW)
     assert result.exit_code == 0, result.output
+    assert_fits(result.stdout)
     indices = pd.read_csv(out / f"indices-{method}.csv")
     assert set(indices["parameter"]) == {"referrals.rate_per_week", "counselors.count"}
     assert (out / f"indices-{method}.png").exists()
-    summary = pd.read_csv(out / "summary.csv")
-    assert len(summary) == points
-    assert set(summary["counselors.count"]) <= {3, 4, 5}
+    table = pd.read_csv(out / "points.csv")
+    assert len(table) == points
+    assert set(table["counselors.count"]) <= {3, 4, 5}
+    design = json.loads((out / "provenance.json").read_text())["design"]
+    assert design["method"] == method and design["samples"] == 4 and design["points"] == points
+    codebook = pd.read_csv(out / "codebook.csv", keep_default_na=False)
+    described = codebook[codebook["file"] == f"indices-{method}.csv"]
+    assert list(described["column"]) == list(indices.columns) and (described["meaning"] != "").all()
     assert "census_mean: Sobol indices" in result.output or "census_mean: Morris" in result.output
     if method == "sobol":  # 3 levels need 9 (A, B) pairings: N=4 is too small, and says so
-        assert "Warning: counselors.count: 3 levels make 9" in result.stderr
-        assert "check level_pairs(counselors.count) failed" in result.stderr
+        assert "Warning: counselors.count: 3 levels make 9" in flat(result.stderr)
+        assert "check level_pairs(counselors.count) failed" in flat(result.stderr)
     assert {"N", "replications", "bootstrap", "seed"} <= set(indices.columns)
     assert (indices["N"] == 4).all() and (indices["replications"] == 1).all() and (indices["bootstrap"] == 20).all()
     diagnostics = pd.read_csv(out / f"diagnostics-{method}.csv")
@@ -339,8 +348,9 @@ def test_sensitivity_from_an_existing_sweep_simulates_nothing(tmp_path):
     assert CliRunner().invoke(main, ["sweep", str(path), "--out", str(out), "-j", "1"]).exit_code == 0
     before = sorted(p.name for p in (out / "points").iterdir())
     result = CliRunner().invoke(main, ["sensitivity", str(path), "--method", "rbd-fast", "--sweep", str(out)],
-                                env={"COLUMNS": "160"})
+                                env=NARROW)
     assert result.exit_code == 0, result.output
+    assert_fits(result.stdout)
     assert "nothing simulated" in result.stderr and "Simulated" not in result.stderr
     indices = pd.read_csv(out / "indices-rbd-fast.csv")
     assert set(indices["parameter"]) == {"referrals.rate_per_week", "counselors.count"}

@@ -11,11 +11,12 @@ from click.testing import CliRunner
 from iopsim.cli import main
 from iopsim.experiments.targets import parse_target
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+# A hand-written timetable: --rooms/--counselors belong to its rooms x counselors search (a template is sized over levers).
+HAND_WRITTEN = Path(__file__).resolve().parents[2] / "scenarios" / "urban-evening-track.yaml"
 
 
 def size(*args: str):
-    return CliRunner().invoke(main, ["size", str(BASELINE), *args])
+    return CliRunner().invoke(main, ["size", str(HAND_WRITTEN), *args])
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -164,7 +165,7 @@ def test_size_command_end_to_end(tmp_path):
                                        "--target", "waitlist_mean<=1", "--rooms", "1..2", "--counselors", "1..8",
                                        "-j", "1", "--out", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "Recommended: 1 group rooms and 3 counselors (cost 4), 5 replications." in result.output
+    assert "Recommended: 1 group room and 3 counselors (cost 4), 5 replications." in result.output
     assert "Ran 25 simulations for 5 candidates" in result.output
     assert "every candidate at 40 replications would be 640" in result.output
     candidates = pd.read_csv(out / "candidates.csv")
@@ -172,6 +173,14 @@ def test_size_command_end_to_end(tmp_path):
         (1, 8), (1, 4), (1, 2), (1, 3), (2, 1)]
     assert (out / "frontier.png").stat().st_size > 10_000
     assert len(pd.read_csv(out / "replications.csv")) == 25
+    # provenance: the scenario as given, the search, versions, a scenario hash per candidate, a codebook
+    assert (out / "scenario.yaml").read_bytes() == path.read_bytes()
+    doc = json.loads((out / "provenance.json").read_text())
+    assert doc["kind"] == "sizing" and doc["design"]["counselors"] == list(range(1, 9)) and "numpy" in doc["versions"]
+    assert candidates["scenario_sha256"].str.len().eq(64).all() and candidates["scenario_sha256"].nunique() == 5
+    codebook = pd.read_csv(out / "codebook.csv", keep_default_na=False)
+    assert list(codebook[codebook["file"] == "candidates.csv"]["column"]) == list(candidates.columns)
+    assert codebook.set_index(["file", "column"]).loc[("candidates.csv", "waitlist_mean_ci95_low"), "unit"] == "patients"
 
 
 def test_size_command_exit_codes(tmp_path):
@@ -229,5 +238,5 @@ def test_size_command_says_what_still_binds_when_nothing_meets_the_targets(tmp_p
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 1
     assert "No candidate in range meets every target" in result.output
-    assert "Closest candidate: 1 group rooms and 2 counselors (5 replications). Binding: intake (at capacity 100%" \
+    assert "Closest candidate: 1 group room and 2 counselors (5 replications). Binding: intake (at capacity 100%" \
         in result.output

@@ -104,9 +104,9 @@ def test_size_command_prints_money(tmp_path):
                                 env={"COLUMNS": "220"})
     assert result.exit_code == 0, result.output
     cost = 3 * 850_000 * 1.2 + 12_000  # 3 counselors (caseload 5, 12 patients) and one room
-    assert f"Recommended: 1 group rooms and 3 counselors (cost {cost:,.0f} USD a year, net -" in result.output
+    assert f"Recommended: 1 group room and 3 counselors (cost {cost:,.0f} USD a year, net -" in result.output
     assert "e+0" not in result.output
-    assert "total_cost_per_year" in result.output and "USD/yr" in result.output
+    assert "Total cost" in result.output and "USD/yr" in result.output
     doc = json.loads((out / "recommendation.json").read_text())
     assert doc["currency"] == "USD" and doc["recommended"]["cost"] == pytest.approx(cost)
     assert doc["recommended"]["kpis"]["total_cost_per_year"]["unit"] == "USD/yr"

@@ -20,11 +20,13 @@ import pytest
 from click.testing import CliRunner
 
 from iopsim import execution
+from iopsim.analysis.kpi_names import kpi_names
 from iopsim.analysis.kpis import KPI_UNITS
 from iopsim.cli import main
 from iopsim.experiments import executors, sweep
 from iopsim.experiments.resolve import load_experiment
 from iopsim.experiments.store import ResultStore
+from iopsim.scenario.wording import plural
 from tests.processes import assert_gone, children
 
 from .helpers import (
@@ -53,7 +55,8 @@ def run_cli(*args) -> object:
 
 
 def files(out: Path) -> dict[str, bytes]:
-    return {name: (out / name).read_bytes() for name in ("results.csv", "summary.csv")}
+    return {name: (out / name).read_bytes()
+            for name in ("results.csv", "summary.csv", "points.csv", "provenance.json", "codebook.csv")}
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +72,10 @@ def grid(tmp_path_factory) -> tuple[Path, Path]:
 def test_tidy_table_one_row_per_point_and_replication(grid):
     path, out = grid
     results = pd.read_csv(out / "results.csv")
+    base = load_experiment(path).scenario  # the baseline has finance: its money KPIs follow the fixed ones
     assert list(results.columns) == ["point_id", "counselors.count", "referrals.rate_per_week", "replication",
-                                     *KPI_UNITS]
+                                     *kpi_names(base)]
+    assert list(kpi_names(base))[: len(KPI_UNITS)] == list(KPI_UNITS) and "total_cost_per_year" in results
     assert len(results) == 6 * 2
     assert list(results["point_id"]) == sorted(results["point_id"])
     assert list(results["replication"]) == [0, 1] * 6
@@ -88,15 +93,22 @@ def test_tidy_table_one_row_per_point_and_replication(grid):
     pd.testing.assert_frame_equal(parquet, results, check_exact=False, check_dtype=False, rtol=1e-9)
 
 
-def test_summary_has_a_95pct_ci_per_point(grid):
+def test_summary_is_long_one_row_per_point_and_kpi_with_its_ci_unit_and_n(grid):
     _, out = grid
     summary = pd.read_csv(out / "summary.csv")
     results = pd.read_csv(out / "results.csv")
-    assert len(summary) == 6 and set(summary["status"]) == {"ok"}
+    assert list(summary.columns) == ["point_id", "counselors.count", "referrals.rate_per_week", "kpi", "mean",
+                                     "ci_low", "ci_high", "unit", "n"]
+    assert len(summary) == 6 * len(KPI_UNITS)
+    assert list(summary["kpi"][: len(KPI_UNITS)]) == list(KPI_UNITS)
     first = results[results["point_id"] == "p0000"]["census_mean"]
-    row = summary.iloc[0]
-    assert row["census_mean_mean"] == pytest.approx(first.mean())
-    assert row["census_mean_ci95_low"] < row["census_mean_mean"] < row["census_mean_ci95_high"]
+    row = summary[(summary["point_id"] == "p0000") & (summary["kpi"] == "census_mean")].iloc[0]
+    assert row["mean"] == pytest.approx(first.mean())
+    assert row["ci_low"] < row["mean"] < row["ci_high"]
+    assert row["unit"] == "patients" and row["n"] == 2
+    assert not any(c.endswith("_mean_mean") for c in summary.columns)
+    points = pd.read_csv(out / "points.csv")
+    assert len(points) == 6 and set(points["status"]) == {"ok"}
 
 
 @pytest.mark.parametrize("backend", [
@@ -124,7 +136,7 @@ def test_a_dask_scheduler_at_an_address(grid, tmp_path):
                       host="127.0.0.1", local_directory=str(tmp_path / "dask")) as cluster:
         result = run_cli("sweep", path, "--out", tmp_path / "out", "--dask", cluster.scheduler_address)
     assert result.exit_code == 0, result.output
-    assert f"on dask scheduler {cluster.scheduler_address}, 2 threads" in result.stderr
+    assert f"on dask scheduler {cluster.scheduler_address}, 2 threads" in " ".join(result.stderr.split())
     assert files(tmp_path / "out") == files(reference)
 
 
@@ -196,8 +208,8 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_table(tmp_path):
 
     rerun = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
-    assert f"{len(saved)} points already in" in rerun.stderr
-    assert f"Ran {24 - len(saved)} points" in rerun.stdout
+    assert f"{plural(len(saved), 'point')} already in" in " ".join(rerun.stderr.split())  # wrapped at 80 columns
+    assert f"Ran {plural(24 - len(saved), 'point')} " in " ".join(rerun.stdout.split())
     assert files(out) == files(tmp_path / "whole")
 
 
@@ -228,7 +240,7 @@ def test_a_failing_point_is_recorded_reported_and_retried(tmp_path):
     assert "explode_on_three_counselors" in record["error"]["traceback"]
     tables = sweep.tables(plan, store)
     assert [e[0] for e in tables.errors] == ["p0000", "p0001", "p0002"]
-    assert list(tables.summary["status"]) == ["error"] * 3 + ["ok"] * 3
+    assert list(tables.points["status"]) == ["error"] * 3 + ["ok"] * 3
     assert set(tables.results["point_id"]) == {"p0003", "p0004", "p0005"}
 
     # A rerun keeps the good points and retries the failed ones.
@@ -270,7 +282,7 @@ def test_only_the_point_that_kills_its_worker_fails(grid, tmp_path):
         again = sweep.run(plan, store, pool)  # the pool recovers for the next run, as sizing needs
         assert (again.skipped, again.ran, again.failed) == (3, 3, ["p0000", "p0001", "p0002"])
     tables = sweep.tables(plan, store)
-    assert list(tables.summary["status"]) == ["error"] * 3 + ["ok"] * 3
+    assert list(tables.points["status"]) == ["error"] * 3 + ["ok"] * 3
     good = pd.read_csv(reference / "results.csv")
     good = good[good["counselors.count"] == 4].reset_index(drop=True)
     pd.testing.assert_frame_equal(tables.results.reset_index(drop=True), good, check_dtype=False, rtol=1e-9)
@@ -282,7 +294,7 @@ def test_the_command_reports_failed_points_and_exits_nonzero(tmp_path, monkeypat
                         lambda jobs, dask=None: execution.PoolExecutor(2, explode_on_three_counselors))
     result = run_cli("sweep", path, "--out", tmp_path / "out")
     assert result.exit_code == 1
-    assert "3 point(s) failed" in result.stderr
+    assert "3 points failed" in result.stderr
     assert "p0002 (counselors.count=3, referrals.rate_per_week=" in result.stderr
     assert "RuntimeError: simulated failure" in result.stderr
     assert (tmp_path / "out" / "results.csv").exists()  # the good points are still written
@@ -311,3 +323,19 @@ def test_rerunning_a_finished_sweep_runs_nothing(grid):
     assert "Ran 0 points" in result.output and "6 points were already done" in result.output
     assert files(out) == before
 
+
+
+@pytest.mark.slow
+def test_dask_batches_tasks_and_sends_a_shared_scenario_once_with_the_same_results(grid):
+    """Chunks of one point share its scenario: it is scattered once, and every result is the serial one."""
+    path, _ = grid
+    point = sweep.plan(load_experiment(path)).points[0]
+    scenario = point.scenario
+    tasks = [execution.Task(f"t{r}", scenario, 7, (r,)) for r in range(4)]
+    serial: dict = {}
+    execution.Executor(executors.simulate_kpis).run(tasks, lambda res: serial.setdefault(res.key, res.outputs))
+    with execution.DaskExecutor("local", 1, executors.simulate_kpis) as dask:
+        assert set(dask._scatter(tasks)) == {id(scenario)}
+        got: dict = {}
+        dask.run(tasks, lambda res: got.setdefault(res.key, res.outputs))
+    assert got == serial

@@ -49,7 +49,7 @@ def test_a_copied_point_file_is_recomputed(reference, copy):
     shutil.copy(points / "p0001.json", points / "p0003.json")
     result = rerun(reference, copy)
     assert f"{points / 'p0003.json'}: holds point 'p0001', not 'p0003'; the point is run again." in result.stderr
-    assert "Ran 1 points" in result.stdout
+    assert "Ran 1 point (" in result.stdout
     assert json.loads((points / "p0003.json").read_text())["point_id"] == "p0003"
 
 
@@ -62,7 +62,7 @@ def test_a_damaged_point_file_is_recomputed_not_a_traceback(reference, copy, tex
     (copy / "points" / "p0002.json").write_text(text)
     result = rerun(reference, copy)
     assert f"p0002.json: {reason}" in result.stderr
-    assert "Ran 1 points" in result.stdout
+    assert "Ran 1 point (" in result.stdout
 
 
 def test_an_edited_result_fails_its_checksum(reference, copy):

@@ -211,8 +211,9 @@ def test_loader_reports_the_template_line(tmp_path):
 
 
 def test_hand_written_timetable_over_room_hours_is_a_validate_error(tmp_path):
-    text = (ROOT / "scenarios" / "small-rural.yaml").read_text()
-    bad = text.replace("seats: 14, available_hours_per_week: 30}", "seats: 14, available_hours_per_week: 5}")
+    text = (ROOT / "scenarios" / "urban-evening-track.yaml").read_text()  # its timetable is written by hand
+    bad = text.replace("{name: Room B, seats: 14, available_hours_per_week: 40}",
+                       "{name: Room B, seats: 14, available_hours_per_week: 5}")
     assert bad != text
     path = tmp_path / "bad.yaml"
     path.write_text(bad)
@@ -220,8 +221,8 @@ def test_hand_written_timetable_over_room_hours_is_a_validate_error(tmp_path):
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert [(p.line, p.path, p.message) for p in err.value.problems] == [
-        (line, "rooms.0.available_hours_per_week",
-         "room 'Group Room' is booked 16.5 h/week by the timetable but available 5 h/week"),
+        (line, "rooms.1.available_hours_per_week",
+         "room 'Room B' is booked 18 h/week by the timetable but available 5 h/week"),
     ]
 
 

@@ -35,7 +35,9 @@ def test_budget_lines_show_fte_times_pay(one):
     b = budget(one)
     assert b is not None and b.currency == "USD"
     sections = dict(b.sections)
-    counselor, supervisor, total = sections["Personnel"]
+    counselor, supervisor, assessor, total = sections["Personnel"]
+    # the deterministic scenario's dedicated assessor has no pay given: the line says so instead of hiding it
+    assert assessor.item == "Intake assessor" and "not costed" in assessor.basis and assessor.amount == "–"
     assert (counselor.item, counselor.basis, counselor.amount) == (
         "Counselor", "1.00 FTE x 65,000 USD (salary + benefits)", "65,000")
     assert supervisor.amount == "17,500"
@@ -46,6 +48,7 @@ def test_budget_lines_show_fte_times_pay(one):
     revenue = {line.item: line for line in sections["Revenue"]}
     assert set(revenue) == {"Medicaid", "Commercial", "Revenue total", "Net (revenue - cost)"}
     assert revenue["Commercial"].amount == "15,017"  # 40% x 120 x 6 individual sessions a week
+    assert "aftercare not billed" in revenue["Commercial"].basis
     assert revenue["Net (revenue - cost)"].amount.startswith("-")
 
 

@@ -93,9 +93,10 @@ def test_waits_are_the_admissions_counted_by_the_kpi(base):
 
 def test_length_of_stay_is_the_kpi(base):
     stay, outcome = ch.stays(base)
-    assert set(outcome) <= {"graduated", "dropped_out", "relapse_discharge"}
+    assert set(outcome) <= {"graduated", "dropped_out", "relapse_discharge", "transferred"}
     p = base.patients
-    rep = p.loc[base.within_window("treatment_end") & p["outcome"].isin(list(set(outcome))), "replication"]
+    treated = ["graduated", "dropped_out", "relapse_discharge", "stepped_up", "transferred", "non_starter"]
+    rep = p.loc[base.within_window("treatment_end") & p["outcome"].isin(treated), "replication"]
     per_rep = [stay[rep.to_numpy() == r].mean() for r in range(3)]
     assert np.mean(per_rep) == pytest.approx(_kpi(base, "length_of_stay_days_mean")["mean"], rel=1e-6)
 
@@ -127,10 +128,10 @@ def test_room_use_matches_weekly_room_hours(base):
 
 def test_group_capacity_follows_the_model(base):
     cap = ch.group_capacity(base.scenario)
-    assert cap["early-am"] == 12  # groups.max_size 12, Room A seats 14
+    assert cap["early-day-1"] == 12  # groups.max_size 12, Room A seats 14
     assert cap["aftercare-1"] == 14  # its own max_size 14, Room A seats 14
     assert cap["aftercare-4"] == 12  # max_size 12, Room B seats 12
-    assert "intake-clinic" not in cap
+    assert "intake-1" not in cap
     g = ch.group_sessions(base)
     assert list(g.index) == list(cap)  # timetable order, intake clinics excluded
     assert (g["enrolled"] / g["run"] <= g["capacity"] + 1e-9).all()

@@ -44,7 +44,7 @@ def test_plot_command_formats_and_out(base_dir, tmp_path):
 
 def test_plot_bad_input_exits_2(base_dir, tmp_path):
     result = CliRunner().invoke(main, ["plot", str(tmp_path)])
-    assert result.exit_code == 2 and f"{tmp_path}: not a run folder" in result.stderr
+    assert result.exit_code == 2 and f"{tmp_path}: not an iopsim result folder: a run folder holds" in result.stderr
     result = CliRunner().invoke(main, ["plot", str(base_dir), "--format", "gif"])
     assert result.exit_code == 2 and "unsupported format gif" in result.output
 

@@ -106,10 +106,10 @@ def test_assumptions_list_every_parameter_with_its_value(base, single_html):
     assert rows["counselors.count"] == "4"
     assert rows["rooms[Room A].seats"] == "14"
     assert rows["closures.dates"] == "01-01, 05-25, 07-04, 09-07, 11-26, 12-25"
-    assert rows["phases[early].duration_weeks"] == "triangular (low 3, mode 4, high 6)"
+    assert rows["phases[early].duration_weeks"] == "gamma (mean 3, sd 1.5)"
     timetable = [v for p, v in rows.items() if p.startswith("timetable[")]
     assert len(timetable) == len(base.scenario["timetable"])
-    assert "group: early-am" in timetable[0] and "room: Room A" in timetable[0]
+    assert "group: early-day-1" in timetable[0] and "room: Room A" in timetable[0]
     assert rows["admission.waitlist_capacity"] == "none"
     # and the schema's own words explain them
     assert "Longest waitlist accepted" in single_html

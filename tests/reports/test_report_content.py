@@ -43,6 +43,8 @@ def test_fewer_counselors_flags_individual_sessions_with_the_cause(base, fewer_c
     row = re.search(r"<code>individual_sessions_delivered_pct</code>.*?</tr>", key, re.S).group(0)
     assert row.count('class="num flag') == 1 and "worse" in row  # flagged in B only, and worse than A
     assert str(escape(sessions.cause)) in key
+    worse = key.split('id="worse-B"', 1)[1].split("</ul>", 1)[0]  # what got worse in B, with its cause
+    assert "Individual session hours delivered" in worse and " pp (" in worse and str(escape(sessions.cause)) in worse
 
 
 def test_aftercare_uptake_is_explained_by_aftercare_seats(base):

@@ -11,6 +11,7 @@ from iopsim.analysis.kpis import kpis
 from iopsim.cli import main
 from iopsim.model.clinic import simulate
 from tests.factories import build, deterministic_dict
+from tests.scenario_texts import VALID, write
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 
@@ -56,8 +57,8 @@ def test_non_finite_numbers_are_refused(override):
 
 
 HUGE = [
-    ("referrals.rate_per_week=1e308", "referrals.rate_per_week", "less than or equal to 100000"),
-    ("referrals.growth_per_year_pct=1e6", "referrals.growth_per_year_pct", "less than or equal to 100"),
+    ("referrals.rate_per_week=1e308", "referrals.rate_per_week", "must be at most 100000"),
+    ("referrals.growth_per_year_pct=1e6", "referrals.growth_per_year_pct", "must be at most 100"),
     ("phases.0.duration_weeks={kind: lognormal, mean: 4, sd: 1e200}", "phases.0.duration_weeks.sd", "1000000"),
     ("phases.0.duration_weeks={kind: gamma, mean: 1e300, sd: 1e-300}", "phases.0.duration_weeks.mean", "1000000"),
     ("phases.0.duration_weeks={kind: gamma, mean: 10, sd: 1e-300}", "phases.0.duration_weeks", "kind: fixed"),
@@ -123,9 +124,12 @@ def test_a_one_week_horizon_runs(tmp_path):
     assert result.exit_code == 0, result.output
 
 
-def test_session_max_size_below_min_size_is_refused():
-    message = refused("timetable.0.max_size=2")
-    assert message == "--set: timetable.0.max_size: max_size 2 is below groups.min_size 3, so this group could never run"
+def test_session_max_size_below_min_size_is_refused(tmp_path):
+    path = write(tmp_path, VALID)  # a hand-written timetable (the baseline's is generated from its template)
+    result = CliRunner().invoke(main, ["validate", str(path), "--set", "timetable.0.max_size=2"])
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[0] == (
+        "--set: timetable.0.max_size: max_size 2 is below groups.min_size 3, so this group could never run")
 
 
 def test_every_bad_closure_date_is_reported(tmp_path):

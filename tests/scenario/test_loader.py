@@ -106,10 +106,10 @@ BAD = {
     ),
     "out_of_range": Bad(
         "{name: green, seats: 12}", "{name: green, seats: 0}", "rooms.1.seats", "seats: 0",
-        ("greater than or equal to 1",),
+        ("must be at least 1 (got 0)",),
     ),
     "literal_error_lists_the_choices": Bad(
-        "day: tue", "day: tuesday", "timetable.2.day", None, ("Input should be 'mon', 'tue'",),
+        "day: tue", "day: tuesday", "timetable.2.day", None, ("must be one of 'mon', 'tue'", "(got 'tuesday')"),
     ),
     "missing_required_field": Bad("counselors:\n  count: 3\n", "", "counselors", None, "required field is missing"),
     "missing_field_in_list_item_points_at_item": Bad(
@@ -124,7 +124,7 @@ BAD = {
     ),
     "negative_number_for_distribution_names_the_field": Bad(
         "duration_weeks: 8", "duration_weeks: -8", "phases.1.duration_weeks", "duration_weeks: -8",
-        ("greater than or equal to 0",),
+        ("must be at least 0 (got -8)",),
     ),
     "unknown_distribution_kind": Bad(
         "kind: triangular", "kind: weibull", "phases.0.duration_weeks", None,

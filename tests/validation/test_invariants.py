@@ -26,7 +26,8 @@ def test_baseline_records_conserve_every_referral(short_baseline):
     assert len(result.records["pid"]) > 1000
 
 
-REALISM_ON = ["relapse.policy.discharge=0.6", "relapse.policy.step_up=0.2", "relapse.after_max_relapses=step_up",
+REALISM_ON = ["relapse.policy={repeat_phase: 0.3, step_back: 0.1, discharge: 0.4, step_up: 0.2}",
+              "relapse.max_relapses_before_discharge=2", "relapse.after_max_relapses=step_up",
               "phases.0.transfer_prob_per_week=0.01", "attendance.non_starter_prob=0.1", "attendance.propensity_sd=0.15",
               "readmission.after_dropout_prob=0.3", "readmission.after_aftercare_relapse_prob=0.5",
               "readmission.delay_days=60", "groups.min_size_counts=expected_attendees",

@@ -11,7 +11,7 @@ import math
 
 from ...scenario.vocabulary import ACCESS_TARGET_DAYS, group_size_cap
 from ...scenario.vocabulary import ACTIVITIES as COUNSELOR_ACTIVITIES
-from ..rundir import TREATMENT_OUTCOMES, RunDir
+from ..rundir import REASON_OF, TREATMENT_OUTCOMES, RunDir
 
 # Where counselor hours go, in stacking order: the model's clinical activities, then the rest of the week.
 HOUR_KINDS = (*COUNSELOR_ACTIVITIES, "other_duties", "idle")
@@ -26,7 +26,8 @@ def group_capacity(scenario: dict) -> dict[str, int]:
     for s in scenario["timetable"]:
         if "intake" in s["serves"]:
             continue
-        cap = group_size_cap(s.get("max_size"), default, seats.get(s["room"], default))
+        in_person = s.get("mode", "in_person") == "in_person"  # online members need no seat
+        cap = group_size_cap(s.get("max_size"), default, seats.get(s.get("room"), default) if in_person else default)
         out[s["group"]] = min(out.get(s["group"], cap), cap)
     return out
 
@@ -65,10 +66,12 @@ def share_within_target(run: RunDir):
 
 
 def stays(run: RunDir):
-    """Length of stay (days) and outcome of every treatment episode that ended inside the window."""
+    """Length of stay (days) and reason for discharge (TREATMENT_OUTCOMES) of every treatment episode that
+    ended inside the window."""
     p = run.patients
-    m = run.within_window("treatment_end") & p["outcome"].isin(TREATMENT_OUTCOMES)
-    return (p.loc[m, "treatment_end"] - p.loc[m, "admitted"]).to_numpy(float), p.loc[m, "outcome"].to_numpy()
+    m = run.within_window("treatment_end") & p["outcome"].isin([*TREATMENT_OUTCOMES, *REASON_OF])
+    reason = p.loc[m, "outcome"].astype(str).replace(REASON_OF)
+    return (p.loc[m, "treatment_end"] - p.loc[m, "admitted"]).to_numpy(float), reason.to_numpy()
 
 
 # --- timetabled sessions (sessions.csv) -----------------------------------------------------------------

@@ -15,8 +15,9 @@ from ..tables import format_value
 from .common import ci_text, fmt, kpi, no_data
 from .data import admission_waits, share_within_target, stays
 
-OUTCOME_LABELS = {"graduated": "Graduated", "dropped_out": "Dropped out", "relapse_discharge": "Discharged after relapse"}
-OUTCOME_COLORS = {"graduated": GREEN, "dropped_out": ORANGE, "relapse_discharge": VERMILLION}
+OUTCOME_LABELS = {"graduated": "Graduated", "dropped_out": "Dropped out or never started",
+                  "relapse_discharge": "Discharged after relapse", "transferred": "Transferred (step-up or early)"}
+OUTCOME_COLORS = {"graduated": GREEN, "dropped_out": ORANGE, "relapse_discharge": VERMILLION, "transferred": BLUE}
 
 
 def wait_chart(run: RunDir):
@@ -42,7 +43,7 @@ def wait_chart(run: RunDir):
     ax.axvline(ACCESS_TARGET_DAYS, color=VERMILLION, ls="--", lw=1.6, label=f"{ACCESS_TARGET_DAYS:g}-day mark")
     ax.plot([0, ACCESS_TARGET_DAYS], [est.mean, est.mean], color=VERMILLION, ls=":", lw=1.4)
     ci = "" if math.isnan(est.lo) else f"\n95% CI {est.lo:.1f}–{min(est.hi, 100):.1f}%"
-    ax.annotate(f"{est.mean:.1f}% admitted within {ACCESS_TARGET_DAYS:g} days{ci}",
+    ax.annotate(f"{est.mean:.1f}% of admissions within {ACCESS_TARGET_DAYS:g} days{ci}",
                 xy=(ACCESS_TARGET_DAYS, est.mean), xytext=(12, -12), textcoords="offset points", va="top",
                 fontsize=11.5, fontweight="bold", color=VERMILLION,
                 bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "none", "alpha": 0.9})
@@ -50,8 +51,8 @@ def wait_chart(run: RunDir):
     ax.set_xlim(0, right)
     ax.set_xticks(np.arange(0, right + 1, DAYS_PER_WEEK if right <= 12 * DAYS_PER_WEEK else 2 * DAYS_PER_WEEK))
     ax.set_ylim(0, 101)
-    ax.set_xlabel("Days from referral to admission" + (f" ({beyond:.1f}% waited longer, not shown)" if beyond else ""))
-    ax.set_ylabel("Admitted within this many days (%)")
+    ax.set_xlabel("Days from referral to admission" + (f" ({beyond:.1f}% of admissions waited longer, not shown)" if beyond else ""))
+    ax.set_ylabel("Admitted within this many days (% of admissions)")
     ax.set_title(f"Mean {ci_text(run, 'wait_to_admission_days_mean', ' days')};  90% admitted within "
                  f"{fmt(kpi(run, 'wait_to_admission_days_p90')[0], ' days')}", fontsize=11, fontweight="normal",
                  color=GREY)
@@ -76,7 +77,7 @@ def stay_chart(run: RunDir):
 
     stay, outcome = stays(run)
     n = len(TREATMENT_OUTCOMES)
-    fig, axes = new_figure(run.footer(), "Length of stay, by how treatment ended", figsize=(11, 7.4), nrows=n, sharex=True)
+    fig, axes = new_figure(run.footer(), "Length of stay, by how treatment ended", figsize=(11, 9.0), nrows=n, sharex=True)
     if stay.size == 0:
         no_data(axes[0], "No treatment episode ended after the warm-up")
         for ax in axes[1:]:

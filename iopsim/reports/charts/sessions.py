@@ -94,7 +94,7 @@ def group_chart(run: RunDir):
     left.set_yticks(y, [f"{name}\n{s / weeks:.1f} sessions/week" for name, s in zip(g.index, total, strict=True)], fontsize=9.5)
     left.invert_yaxis()
     left.set_xlim(0, 100)
-    left.set_xlabel("Share of timetabled sessions after warm-up (%)")
+    left.set_xlabel("Timetabled sessions after warm-up (% of the group's sessions)")
     left.grid(axis="y", visible=False)
     if not per_slot:
         left.set_title(f"Every seat held: {fmt(full_share_program(run), '%')} of group sessions run, all groups",

@@ -1,0 +1,75 @@
+"""--dry-run: the size of an experiment and an estimate of its time from a calibration run, nothing written."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from iopsim.cli import main
+
+from .helpers import BASELINE, write_experiment
+
+SMALL = """\
+parameters:
+  - path: counselors.count
+    values: [3, 5]
+  - path: referrals.rate_per_week
+    range: {low: 7, high: 11}
+sampling: {method: lhs, points: 3, seed: 2}
+replications: 2
+seed: 7
+"""
+
+
+def estimate_seconds(output: str) -> float:
+    return float(re.search(r"Estimated time: .*? \(([\d.]+) s", output).group(1))
+
+
+def test_sweep_dry_run_counts_points_and_simulations_and_writes_nothing(tmp_path):
+    path = write_experiment(tmp_path, SMALL, overrides={"run.horizon_years": 0.5, "run.warmup_weeks": 4})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["sweep", str(path), "--out", str(out), "-j", "2", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "6 points x 2 replications = 12 simulations, seed 7, on 2 workers" in result.output
+    assert "4 points spread over the design" in result.output
+    assert estimate_seconds(result.output) > 0 and "Nothing was run or written." in result.output
+    assert not out.exists()
+
+
+def test_sensitivity_and_size_dry_runs(tmp_path):
+    path = write_experiment(tmp_path, """\
+        parameters:
+          - path: referrals.rate_per_week
+            range: {low: 7, high: 11}
+          - path: intake.no_show_prob
+            range: {low: 0.1, high: 0.3}
+        replications: 1
+        sensitivity: {samples: 8, bootstrap: 20}
+        """, overrides={"run.horizon_years": 0.5, "run.warmup_weeks": 4})
+    result = CliRunner().invoke(main, ["sensitivity", str(path), "--out", str(tmp_path / "s"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "32 points x 1 replications = 32 simulations" in result.output  # N (D + 2) = 8 x 4
+    assert not (tmp_path / "s").exists()
+    result = CliRunner().invoke(main, ["size", str(BASELINE), "--target", "admitted_within_14_days_pct>=90",
+                                       "--rooms", "2", "--counselors", "3..6", "--set", "run.horizon_years=0.5",
+                                       "--set", "run.warmup_weeks=4", "--out", str(tmp_path / "z"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "3 to 4 candidates x 5-40 replications = 15 to 160 simulations" in result.output
+    assert not (tmp_path / "z").exists()
+
+
+@pytest.mark.slow
+def test_the_estimate_is_within_30_percent_of_the_real_time(tmp_path):
+    """A design of some seconds, run serially right after its dry run: the whole command against the estimate."""
+    path = write_experiment(tmp_path, SMALL)
+    dry = CliRunner().invoke(main, ["sweep", str(path), "--out", str(tmp_path / "out"), "-j", "1", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    start = time.perf_counter()
+    real = CliRunner().invoke(main, ["sweep", str(path), "--out", str(tmp_path / "out"), "-j", "1"])
+    seconds = time.perf_counter() - start
+    assert real.exit_code == 0, real.output
+    estimate = estimate_seconds(dry.output)
+    assert abs(estimate - seconds) <= 0.3 * seconds, (estimate, seconds, dry.output, real.output[-300:])
