@@ -313,8 +313,9 @@ def _size_levers(path: Path, s, overrides, targets, seed: int, cost_room: float,
         sys.exit(EXIT_INTERRUPTED)
     with write_errors():
         files = write_lever_sizing(result, sizer, s.name, path, out)
+    data_has_finance = s.finance is not None
     for i, c in enumerate(result.candidates, 1):
-        echo(f"{i:>3}. {c.step}: {c.status} ({plural(c.replications, 'replication')}, cost {c.cost:.6g})"
+        echo(f"{i:>3}. {c.step}: {c.status} ({plural(c.replications, 'replication')}, cost {_cost_text(c.cost, data_has_finance)})"
                    + (f"; binding {', '.join(c.binding)}" if c.binding else "") + (f"; {_shorten(c.reason)}" if c.reason else ""))
     if result.invalid:
         echo(f"Skipped {plural(sum(result.invalid.values()), 'invalid candidate')}: "
@@ -325,11 +326,18 @@ def _size_levers(path: Path, s, overrides, targets, seed: int, cost_room: float,
         for line in binding_report(result):
             echo(line)
     else:
-        echo(f"Recommended: {best.change} (cost {best.cost:.6g}, {plural(best.replications, 'replication')}).")
+        echo(f"Recommended: {best.change} (cost {_cost_text(best.cost, data_has_finance)}, {plural(best.replications, 'replication')}).")
     echo(f"Ran {plural(result.simulations, 'simulation')} for {plural(len(result.candidates), 'candidate')} in "
                f"{time.perf_counter() - start:.1f} s. Written to {out}/ ({', '.join(f.name for f in files)})")
     if best is None or any(c.status == "error" for c in result.candidates):
         sys.exit(EXIT_POINT_FAILED)
+
+
+def _cost_text(x: float, money: bool) -> str:
+    """Money in whole units with thousands separators; unit costs as given (4, 2.5); never e-notation."""
+    from ..reports.tables import format_money, format_value
+
+    return format_money(x) if money or x == round(x) else format_value(x)
 
 
 def _size_growth(path: Path, s, overrides, targets, seed: int, rates: list[float], cost_room: float,
@@ -384,14 +392,14 @@ def _print_sizing(result, sizer) -> None:
     from ..analysis.stats import summarise
     from ..experiments.sizing import SIZING_KPIS, SIZING_MONEY_KPIS
     from ..reports.style import kpi_label
-    from ..reports.tables import format_money, format_value
+    from ..reports.tables import format_money
     from ..reports.terminal import Column, console, folded_tables, kpi_table
 
     out = console()
     finance = sizer.scenario.finance
 
-    def cost_text(x: float) -> str:  # money in whole units; unit costs as given (4, 2.5), never e-notation
-        return format_money(x) if finance or x == round(x) else format_value(x)
+    def cost_text(x: float) -> str:
+        return _cost_text(x, finance is not None)
 
     candidates = result.candidates
     key = [Column("#", [str(i) for i in range(1, len(candidates) + 1)]),

@@ -70,7 +70,8 @@ def recommended_yaml(result: LeverResult, sizer: LeverSizer, scenario_file: Path
     for t in sizer.targets:
         e = best.estimate(t.kpi)
         header.append(f"  {t.kpi}: {e.mean:.4g} [95% CI {e.lo:.4g}, {e.hi:.4g}]")
-    header.append(f"Still binding here: {', '.join(best.binding) or 'none'}; cost {best.cost:.6g}")
+    header.append(f"Still binding here: {', '.join(best.binding) or 'none'}; cost {best.cost:,.0f}"
+                  + (f" {(sizer.data['finance'] or {}).get('currency', 'USD')} a year" if sizer.data.get("finance") else ""))
     data.setdefault("run", {})["seed"] = sizer.seed
     data["run"]["replications"] = best.replications
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
