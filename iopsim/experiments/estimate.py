@@ -5,7 +5,8 @@ over the design (first, last and evenly between) are checked and simulated once 
 0) in this process. The per-point check time and the mean simulation time, scaled to every point and
 replication and divided over the workers, give the estimate. Simulation time grows with what a
 point simulates (referral rate, horizon), so points spread over the design average that out; the
-first simulation in a process also pays for loading the model, as the real run does. Nothing is
+first simulation in a process also pays for loading the model, as the real run does. Times are the
+CPU time of this process (the estimate assumes each worker has a core to itself). Nothing is
 written.
 """
 
@@ -19,6 +20,12 @@ from typing import Any
 from ..scenario.schema import Scenario
 
 CALIBRATION_POINTS = 4
+
+
+def _clock() -> float:
+    """CPU time of this process: what a simulation costs with a core to itself. On a busy shared machine
+    wall time also holds the waits for other processes, which no calibration can predict."""
+    return time.process_time()
 
 
 @dataclass(frozen=True)
@@ -73,12 +80,12 @@ def calibrate(points: int, replications: int, workers: int, build: Callable[[int
         evaluate = simulate_kpis
     checks, runs = [], []
     for i in spread(points) if indices is None else indices:
-        start = time.perf_counter()
+        start = _clock()
         scenario = build(i)
-        checks.append(time.perf_counter() - start)
-        start = time.perf_counter()
+        checks.append(_clock() - start)
+        start = _clock()
         evaluate(scenario, seed, 0)
-        runs.append(time.perf_counter() - start)
+        runs.append(_clock() - start)
     return Estimate(points, replications, workers, sum(checks) / len(checks), runs)
 
 
@@ -90,10 +97,10 @@ def calibrate_sweep(loaded, raw_points: Sequence[Any], replications: int, worker
     """A sweep of a few points spread over the design, one replication each, in a temporary folder and
     through the same steps as the real one (check, run, tables, write), each step timed.
 
-    A simulation costs about the same per referral (README, Performance), and points differ in their
-    referrals (rate, horizon): the calibration gives the cost per referral, and the mean referrals of
-    up to WEIGHING_POINTS points spread over the design (built and checked, which also times the
-    check) scale it to the design's mean simulation, so a few calibration points that happen to be
+    Points differ in their referrals (rate, horizon), and a simulation's cost grows with them (README,
+    Performance): the calibration fits cost = fixed + per referral x referrals (cost_at), and the mean
+    referrals of up to WEIGHING_POINTS points spread over the design (built and checked, which also
+    times the check) give the design's mean simulation, so a few calibration points that happen to be
     the design's smallest or largest do not bias the estimate."""
     import dataclasses
     import shutil
@@ -109,35 +116,51 @@ def calibrate_sweep(loaded, raw_points: Sequence[Any], replications: int, worker
 
     calibrated = spread(len(raw_points))
     weighed = sorted(set(spread(len(raw_points), WEIGHING_POINTS)) | set(calibrated))
-    start = time.perf_counter()
+    start = _clock()
     referrals = {i: expected_referrals(scenario_for(loaded, *raw_points[i])) for i in weighed}
-    check = (time.perf_counter() - start) / len(weighed)
+    check = (_clock() - start) / len(weighed)
     plan = sw.plan(loaded, [raw_points[i] for i in calibrated], kind=kind)
     plan = dataclasses.replace(plan, replications=1)
     plan.manifest = sw.manifest(loaded, plan)
     runs: list[float] = []
 
     def timed(scenario: Scenario, seed: int, replication: int) -> Any:
-        begin = time.perf_counter()
+        begin = _clock()
         try:
             return simulate_kpis(scenario, seed, replication)
         finally:
-            runs.append(time.perf_counter() - begin)
+            runs.append(_clock() - begin)
 
     folder = Path(tempfile.mkdtemp(prefix="iopsim-calibration-"))
     try:
         store = ResultStore(folder / "sweep", plan.manifest)
         sw.run(plan, store, Executor(timed))
-        start = time.perf_counter()
+        start = _clock()
         sw.write_tables(sw.tables(plan, store), folder / "sweep")
-        output = time.perf_counter() - start
+        output = _clock() - start
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    calibrated_referrals = sum(referrals[i] for i in calibrated)
-    mean = None  # no referrals at the calibration points: their plain mean time
-    if calibrated_referrals > 0:
-        mean = sum(runs) / calibrated_referrals * sum(referrals.values()) / len(referrals)
+    mean_referrals = sum(referrals.values()) / len(referrals)
+    mean = cost_at([referrals[i] for i in calibrated], runs, mean_referrals)
     return Estimate(len(raw_points), replications, workers, check, runs, output, mean)
+
+
+def cost_at(referrals: Sequence[float], seconds: Sequence[float], at: float) -> float | None:
+    """Seconds of a simulation with `at` referrals, from calibration (referrals, seconds) pairs.
+
+    A simulation costs a fixed part (weekly sessions, the calendar) plus a part per referral: a
+    least-squares line through the pairs when they differ in referrals and the fit is sensible (both
+    parts >= 0); otherwise proportional to referrals; None (the plain mean) without referrals."""
+    import numpy as np
+
+    x, y = np.asarray(referrals, dtype=float), np.asarray(seconds, dtype=float)
+    if len(set(x.tolist())) >= 2:
+        slope, intercept = np.polyfit(x, y, 1)
+        if slope >= 0 and intercept >= 0:
+            return float(intercept + slope * at)
+    if x.sum() > 0:
+        return float(y.sum() / x.sum() * at)
+    return None
 
 
 def duration_text(seconds: float) -> str:
