@@ -335,9 +335,9 @@ def _size_levers(path: Path, s, overrides, targets, seed: int, cost_room: float,
 
 def _cost_text(x: float, money: bool) -> str:
     """Money in whole units with thousands separators; unit costs as given (4, 2.5); never e-notation."""
-    from ..reports.tables import format_money, format_value
+    from ..reports.tables import format_money
 
-    return format_money(x) if money or x == round(x) else format_value(x)
+    return format_money(x) if money else f"{x:,.3f}".rstrip("0").rstrip(".")
 
 
 def _size_growth(path: Path, s, overrides, targets, seed: int, rates: list[float], cost_room: float,

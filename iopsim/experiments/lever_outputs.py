@@ -70,8 +70,7 @@ def recommended_yaml(result: LeverResult, sizer: LeverSizer, scenario_file: Path
     for t in sizer.targets:
         e = best.estimate(t.kpi)
         header.append(f"  {t.kpi}: {e.mean:.4g} [95% CI {e.lo:.4g}, {e.hi:.4g}]")
-    header.append(f"Still binding here: {', '.join(best.binding) or 'none'}; cost {best.cost:,.0f}"
-                  + (f" {(sizer.data['finance'] or {}).get('currency', 'USD')} a year" if sizer.data.get("finance") else ""))
+    header.append(f"Still binding here: {', '.join(best.binding) or 'none'}; cost {_cost_text(best.cost, sizer.data.get('finance'))}")
     data.setdefault("run", {})["seed"] = sizer.seed
     data["run"]["replications"] = best.replications
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
@@ -128,3 +127,11 @@ def write_growth(steps, grown: dict, targets, seed: int, scenario_file: Path, ou
 
     write_output_dir(out, SIZING_KIND, build)
     return [out / GROWTH_JSON, out / GROWN]
+
+
+def _cost_text(cost: float, finance: dict | None) -> str:
+    """Money in whole units with its currency ('1,020,000 USD a year'); a unitless cost to 3 decimals
+    ('11.025'); never e-notation."""
+    if finance:
+        return f"{cost:,.0f} {finance.get('currency', 'USD')} a year"
+    return f"{cost:,.3f}".rstrip("0").rstrip(".")
