@@ -21,8 +21,10 @@ KPI = "wait_to_admission_days_mean"
 
 def main(out: Path) -> int:
     study = api.sweep(HERE / "wait-vs-staffing.yaml", out / "sweep", jobs=1)
-    print(f"{len(study.summary)} points ({study.ran} simulated now, {study.skipped} already there)")
-    print(study.summary[["counselors.count", "referrals.rate_per_week", f"{KPI}_mean"]].round(2).to_string(index=False))
+    print(f"{len(study.points)} points ({study.ran} simulated now, {study.skipped} already there)")
+    table = study.kpi(KPI)  # one row per point: its parameters, mean and 95% CI of the KPI
+    print(table[["counselors.count", "referrals.rate_per_week", "mean", "ci_low", "ci_high"]].round(2)
+          .to_string(index=False))
 
     model = api.metamodel(out / "sweep", KPI, out=out / "metamodel")
     for name, cv in model.cv.items():

@@ -12,7 +12,7 @@ finished points are never lost, and a sweep folder is resumed, never replaced.
     runs.summary_frame()                                   # mean, 95% CI and unit per KPI
 
     study = api.sweep("experiments/staffing-grid.yaml", "runs/staffing-grid", jobs=2)
-    study.summary                                          # one row per point, mean and CI per KPI
+    study.summary, study.points                            # per point and KPI: mean, CI; per point: status
     indices = api.sensitivity("experiments/sensitivity.yaml", "runs/sens", method="sobol")
     indices.frame, indices.diagnostics                     # indices with CIs, and their checks
     model = api.metamodel("runs/staffing-grid", "wait_to_admission_days_mean")
@@ -81,10 +81,20 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
 class SweepResult:
     folder: Path
     results: pd.DataFrame  # one row per point and replication: point_id, parameters, replication, every KPI
-    summary: pd.DataFrame  # one row per point: status, and mean and 95% CI of every KPI
+    summary: pd.DataFrame  # long, as summary.csv: one row per point and KPI: parameters, kpi, mean, ci_low,
+    # ci_high, unit, n (finished points only)
     errors: list[tuple[str, dict, str]]  # (point_id, parameters, message) of points that raised
     ran: int  # points simulated by this call
     skipped: int  # points already in the folder
+    points: pd.DataFrame | None = None  # as points.csv: one row per point: parameters, status, replications,
+    # error, scenario SHA-256
+
+    def kpi(self, name: str) -> pd.DataFrame:
+        """One row per finished point: point_id, parameters, mean, ci_low, ci_high and unit of the KPI."""
+        part = self.summary[self.summary["kpi"] == name]
+        if part.empty:
+            raise KeyError(f"{name}: not in this sweep; it reports {', '.join(dict.fromkeys(self.summary['kpi']))}")
+        return part.drop(columns=["kpi"]).reset_index(drop=True)
 
 
 def _experiment(experiment: str | Path | LoadedExperiment) -> LoadedExperiment:
@@ -95,7 +105,7 @@ def sweep(experiment: str | Path | LoadedExperiment, out: str | Path, jobs: int 
           dask: str | None = None) -> SweepResult:
     """Run every point of the experiment into `out` (resuming what is there) and return its tables.
 
-    Writes what `iopsim sweep` writes (experiment.json, points/, results.csv/.parquet, summary.csv).
+    Writes what `iopsim sweep` writes (experiment.json, points/, results.csv/.parquet, summary.csv, points.csv).
     `dask` is a scheduler address or "local", as for `--dask`.
     """
     from .experiments import sweep as sw
@@ -112,7 +122,7 @@ def sweep(experiment: str | Path | LoadedExperiment, out: str | Path, jobs: int 
         done = sw.run(plan, store, executor)
     tables = sw.tables(plan, store)
     sw.write_tables(tables, folder)
-    return SweepResult(folder, tables.results, tables.summary, tables.errors, done.ran, done.skipped)
+    return SweepResult(folder, tables.results, tables.summary, tables.errors, done.ran, done.skipped, tables.points)
 
 
 def sensitivity(experiment: str | Path | LoadedExperiment, out: str | Path, method: str = "sobol",
@@ -149,7 +159,7 @@ def sensitivity(experiment: str | Path | LoadedExperiment, out: str | Path, meth
         if tables.missing or tables.errors:
             raise ValueError(f"{sweep_dir}: {len(tables.missing) + len(tables.errors)} of {len(plan.points)} points "
                              "are missing or failed; finish the sweep first")
-        X = tables.summary[problem["names"]].to_numpy(dtype=float)
+        X = tables.points[problem["names"]].to_numpy(dtype=float)  # one row per point, in the design's order
         Y = replication_array(tables.results, e.kpis, len(plan.points), plan.replications)
         indices = sa.analyse_given(problem, method, X, Y, e.kpis, e.sensitivity)
     else:

@@ -107,7 +107,7 @@ def test_sweep_fits_80_columns_by_splitting_its_kpi_columns(folder, tmp_path):
     assert_fits(result.stdout)
     parts = re.findall(r"\((\d) of (\d)\)", result.stdout)
     assert len(parts) >= 2 and {total for _, total in parts} == {str(len(parts))}
-    for label in ("Admitted within 14 days of referral [%]", "Group seats filled (attended) [%]"):
+    for label in ("Admitted within 14 days of referral [%]", "Attended per session (% of seats) [%]"):
         assert in_order(label, result.stdout), label
     assert result.stdout.count("p0003") == len(parts)  # every part repeats the points
     assert "Ran 4 points (4 simulations)" in flat(result.stdout)

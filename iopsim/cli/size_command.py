@@ -169,6 +169,11 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     if objective == "net" and s.finance is None:
         raise click.BadParameter("net needs a finance: section in the scenario", param_hint="--objective")
     seed = s.run.seed if seed is None else seed
+    if s.program is not None:  # refused before a dry run too: it plans only what the real run would do
+        _refuse_room_options(exhaustive, objective, dask)
+    if growth and s.program is None:
+        raise click.BadParameter("needs a scenario with a program: template (its levers are what grows)",
+                                 param_hint="--growth")
     if dry_run:
         _size_dry_run(scenario, s, overrides, seed, rooms, counselors, min_replications, max_replications,
                       exhaustive, growth, jobs)
@@ -176,11 +181,6 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     from ..experiments.outputs import choose_sizing_folder
 
     out = output_or_exit(choose_sizing_folder, out or Path("runs") / f"{scenario.stem}-size", overwrite)
-    if s.program is not None:
-        _refuse_room_options(exhaustive, objective, dask)
-    if growth and s.program is None:
-        raise click.BadParameter("needs a scenario with a program: template (its levers are what grows)",
-                                 param_hint="--growth")
     if uncertainty is not None:
         if s.program is not None or growth or objective != "cost" or exhaustive:
             raise click.BadParameter("sizes rooms x counselors of a hand-written timetable, without --growth, "

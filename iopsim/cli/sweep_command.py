@@ -80,9 +80,10 @@ def _print_sweep(plan, tables) -> None:
     wide = sw.wide_summary(tables.summary, plan.kpis)
     key = [Column("point", list(points["point_id"]), right=False),
            *(Column(path_header(p), [str(v) for v in points[p]]) for p in plan.params)]
+    units = dict(zip(tables.summary["kpi"], tables.summary["unit"], strict=True))  # money: the scenario's currency
     values = []
     for k in plan.kpis:
-        unit = KPI_UNITS.get(k, "")
+        unit = units.get(k) if isinstance(units.get(k), str) else KPI_UNITS.get(k, "")
         cells = []
         for (_, row), good in zip(points.iterrows(), ok, strict=True):
             if not good:

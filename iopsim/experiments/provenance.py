@@ -210,8 +210,10 @@ SWEEP_COLUMNS = {
 }
 
 
-def sweep_codebook(e: Experiment, kpis: Sequence[str], parquet: bool = True) -> list[dict]:
-    """Every column of results.csv/.parquet, summary.csv and points.csv."""
+def sweep_codebook(e: Experiment, kpis: Sequence[str], parquet: bool = True,
+                   units: dict[str, str] | None = None) -> list[dict]:
+    """Every column of results.csv/.parquet, summary.csv and points.csv. `kpis`: the KPI columns of results
+    (every KPI the points reported); `units`: their units where kpi_unit cannot tell (money)."""
     rows: list[dict] = []
     result_files = ["results.csv", "results.parquet"] if parquet else ["results.csv"]
     for file, columns in [*[(f, ["point_id", "params", "replication", "kpis"]) for f in result_files],
@@ -224,7 +226,7 @@ def sweep_codebook(e: Experiment, kpis: Sequence[str], parquet: bool = True) -> 
             elif column == "params":
                 rows += parameter_rows(e, file)
             elif column == "kpis":
-                rows += kpi_rows(kpis, file)
+                rows += kpi_rows(kpis, file, units)
             else:
                 meaning, unit = SWEEP_COLUMNS[column]
                 rows.append({"file": file, "column": column, "meaning": meaning, "unit": unit})

@@ -294,7 +294,7 @@ def write_tables(t: SweepTables, folder: Path) -> list[Path]:
     """results.csv, results.parquet, summary.csv, points.csv and (with the plan) provenance.json, codebook.csv
     and the experiment and scenario files as given; each replaced atomically."""
     folder = Path(folder)
-    doc, codebook = _provenance(t.plan, folder)
+    doc, codebook = _provenance(t, folder)
     atomic_write_text(folder / "results.csv", t.results.to_csv(index=False, float_format=FLOAT_FORMAT))
     atomic_write_text(folder / "summary.csv", t.summary.to_csv(index=False, float_format=FLOAT_FORMAT))
     written = [folder / name for name in RESULT_FILES]
@@ -308,12 +308,19 @@ def write_tables(t: SweepTables, folder: Path) -> list[Path]:
     return written
 
 
-def _provenance(p: SweepPlan | None, folder: Path) -> tuple[dict | None, list[dict]]:
+def _provenance(t: SweepTables, folder: Path) -> tuple[dict | None, list[dict]]:
+    """provenance.json's document and the codebook of every column the tables carry (every KPI the points
+    reported, with the units summary.csv gives them)."""
+    p = t.plan
     if p is None or p.experiment is None:
         return None, []
     doc = provenance.document(p.kind, p.design, p.seed, p.replications, p.experiment_file, p.scenario_file,
                               provenance.read_previous(folder))
-    return doc, provenance.sweep_codebook(p.experiment, list(KPI_UNITS))
+    kpis = [c for c in t.results.columns if c not in ("point_id", *p.params, "replication")]
+    units = {name: _unit(name) for name in kpis}
+    if len(t.summary):
+        units.update({str(k): str(u) for k, u in zip(t.summary["kpi"], t.summary["unit"], strict=True) if u == u})
+    return doc, provenance.sweep_codebook(p.experiment, kpis, units=units)
 
 
 def _write_parquet(frame, path: Path, metadata: dict[bytes, bytes] | None = None) -> None:

@@ -5,8 +5,9 @@ heatmap of the means, each cell labelled with its mean and interval. Anything el
 hypercube, three or more parameters): one panel per parameter, each point a design point with its
 interval, so no value is drawn that was not simulated. Nothing is interpolated between points.
 
-Reads `experiment.json` (the plan: name, seed, replications, each point's parameters) and
-`summary.csv` (mean and 95% CI of every KPI per point) as `iopsim sweep` writes them.
+Reads `experiment.json` (the plan: name, seed, replications, each point's parameters), the long
+`summary.csv` (one row per point and KPI: mean, 95% CI, unit, n) and, where there, `points.csv` (each
+point's status) as `iopsim sweep` writes them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .style import kpi_label
 from .terminal import HEADLINE_KPIS
 
 SWEEP_FILES = ("experiment.json", "summary.csv")
+SUMMARY_NEEDS = ("point_id", "kpi", "mean", "ci_low", "ci_high")
 
 
 @dataclass(frozen=True)
@@ -34,13 +36,19 @@ class Sweep:
     replications: int
     version: str
     params: list[str]
-    frame: Any  # pandas DataFrame: summary.csv, finished points only
+    frame: Any  # pandas DataFrame: one row per finished point (point_id and its parameters)
+    summary: Any  # pandas DataFrame: the long summary.csv of the finished points
+    units: dict[str, str]  # each KPI's unit as summary.csv gives it (money in the scenario's currency)
 
     @property
     def kpis(self) -> list[str]:
         """Every KPI the sweep reports, in summary.csv's order."""
-        cols = list(self.frame.columns)
-        return [c[: -len("_mean")] for c in cols if c.endswith("_mean") and f"{c[:-5]}_ci95_low" in cols]
+        return list(dict.fromkeys(self.summary["kpi"]))
+
+    def stats(self, kpi: str):
+        """One row per finished point (in the points' order): point_id, parameters, mean, ci_low, ci_high."""
+        part = self.summary[self.summary["kpi"] == kpi][["point_id", "mean", "ci_low", "ci_high"]]
+        return self.frame.merge(part, on="point_id", how="left")
 
     def footer(self) -> str:
         return (f"Sweep {self.name}: {len(self.frame)} points x {self.replications} replications, "
@@ -66,16 +74,27 @@ def load_sweep(path: Path) -> Sweep:
     if not (path / "summary.csv").is_file():
         raise RunDirError(path, "the sweep has no summary.csv yet; run the same `iopsim sweep` command again to "
                                 "finish it")
-    frame = pd.read_csv(path / "summary.csv")
+    summary = pd.read_csv(path / "summary.csv")
     params = list(plan["points"][0].get("params", {}))
-    missing = [p for p in ("point_id", "status", *params) if p not in frame.columns]
+    missing = [p for p in (*SUMMARY_NEEDS, *params) if p not in summary.columns]
     if missing:
         raise RunDirError(path, f"summary.csv has no column {', '.join(missing)}; not a sweep summary")
-    frame = frame[frame["status"] == "ok"].reset_index(drop=True)
-    if frame.empty:
+    if (path / "points.csv").is_file():  # only points whose every replication ran (the summary has no others)
+        points = pd.read_csv(path / "points.csv")
+        if "status" in points.columns:
+            ok = set(points.loc[points["status"] == "ok", "point_id"])
+            summary = summary[summary["point_id"].isin(ok)]
+    summary = summary.reset_index(drop=True)
+    if summary.empty:
         raise RunDirError(path, "no point of the sweep finished; nothing to draw")
+    frame = summary[["point_id", *params]].drop_duplicates("point_id").reset_index(drop=True)
+    units: dict[str, str] = {}
+    if "unit" in summary.columns:
+        for kpi, unit in zip(summary["kpi"], summary["unit"], strict=True):
+            units.setdefault(str(kpi), "" if unit != unit else str(unit))
     return Sweep(path, str(plan.get("experiment", path.name)), int(plan.get("seed", 0)),
-                 int(plan.get("replications", 0)), str(plan.get("iopsim_version", __version__)), params, frame)
+                 int(plan.get("replications", 0)), str(plan.get("iopsim_version", __version__)), params, frame,
+                 summary, units)
 
 
 def default_kpis(sweep: Sweep) -> list[str]:
@@ -118,7 +137,7 @@ def sweep_chart(sweep: Sweep, kpi: str):
 
     from .style import new_figure, style_context
 
-    unit = _unit(kpi)
+    unit = _unit(sweep, kpi)
     title = f"{kpi_label(kpi)}{f' ({unit})' if unit else ''} over the sweep"
     kind = layout(sweep)
     params = varying(sweep)
@@ -142,28 +161,29 @@ def sweep_chart(sweep: Sweep, kpi: str):
     return fig
 
 
-def _unit(kpi: str) -> str:
+def _unit(sweep: Sweep, kpi: str) -> str:
+    """The KPI's unit as summary.csv gives it (the fixed KPIs' unit for an older summary without one)."""
     from ..analysis.kpis import KPI_UNITS
 
-    return KPI_UNITS.get(kpi, "")
+    return sweep.units.get(kpi) or KPI_UNITS.get(kpi, "")
 
 
 def _columns(sweep: Sweep, kpi: str):
-    f = sweep.frame
-    return f[f"{kpi}_mean"], f[f"{kpi}_ci95_low"], f[f"{kpi}_ci95_high"]
+    f = sweep.stats(kpi)
+    return f["mean"], f["ci_low"], f["ci_high"]
 
 
 def _line(ax, sweep: Sweep, param: str, kpi: str) -> None:
     from .style import BLUE
 
-    f = sweep.frame.sort_values(param)
+    f = sweep.stats(kpi).sort_values(param)
     x = f[param].to_numpy(float)
-    mean, lo, hi = (f[f"{kpi}_{s}"].to_numpy(float) for s in ("mean", "ci95_low", "ci95_high"))
+    mean, lo, hi = (f[s].to_numpy(float) for s in ("mean", "ci_low", "ci_high"))
     ax.fill_between(x, lo, hi, color=BLUE, alpha=0.22, lw=0, label="95% confidence interval")
     ax.plot(x, mean, marker="o", color=BLUE, lw=2, label="mean of the replications")
     _value_ticks(ax, x)
     ax.set_xlabel(param)
-    ax.set_ylabel(f"{kpi} ({_unit(kpi)})" if _unit(kpi) else kpi)
+    ax.set_ylabel(f"{kpi} ({_unit(sweep, kpi)})" if _unit(sweep, kpi) else kpi)
     ax.legend(loc="best")
 
 
@@ -182,15 +202,15 @@ def _heatmap(fig, ax, sweep: Sweep, params: list[str], kpi: str) -> None:
     from .tables import decimals_for, format_value
 
     a, b = params
-    f = sweep.frame
+    f = sweep.stats(kpi)
     xs, ys = sorted(f[a].unique()), sorted(f[b].unique())
     grid = np.full((len(ys), len(xs)), np.nan)
     labels = [["" for _ in xs] for _ in ys]
     for _, row in f.iterrows():
         i, j = ys.index(row[b]), xs.index(row[a])
-        m, lo, hi = row[f"{kpi}_mean"], row[f"{kpi}_ci95_low"], row[f"{kpi}_ci95_high"]
+        m, lo, hi = row["mean"], row["ci_low"], row["ci_high"]
         grid[i, j] = m
-        d = decimals_for(m, _unit(kpi))
+        d = decimals_for(m, _unit(sweep, kpi))
         ci = "" if lo != lo else f"\n[{format_value(lo, d)}–{format_value(hi, d)}]"
         labels[i][j] = f"{format_value(m, d)}{ci}"
     image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
@@ -206,13 +226,13 @@ def _heatmap(fig, ax, sweep: Sweep, params: list[str], kpi: str) -> None:
             dark = not (grid[i, j] > middle)  # viridis is dark at the low end: white text there
             ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=8.5,
                     color="white" if dark else "black")
-    fig.colorbar(image, ax=ax, label=f"mean {kpi}" + (f" ({_unit(kpi)})" if _unit(kpi) else ""))
+    fig.colorbar(image, ax=ax, label=f"mean {kpi}" + (f" ({_unit(sweep, kpi)})" if _unit(sweep, kpi) else ""))
 
 
 def _points(ax, sweep: Sweep, param: str, kpi: str) -> None:
     from .style import BLUE
 
-    f = sweep.frame
+    f = sweep.stats(kpi)
     x = f[param].to_numpy(float)
     mean, lo, hi = (c.to_numpy(float) for c in _columns(sweep, kpi))
     ax.errorbar(x, mean, yerr=[mean - lo, hi - mean], fmt="o", ms=4, capsize=2, color=BLUE, lw=1)

@@ -28,11 +28,16 @@ KINDS = {"line": "a line of the means with its 95% confidence band over the one 
                    "parameters too)"}
 
 
-def _cell(row, kpi: str) -> str:
+def _cell(sweep: Sweep, kpi: str, point_id: str) -> str:
+    """The point's mean and 95% CI of the KPI (from the long summary.csv)."""
     from ..analysis.kpis import KPI_UNITS
 
-    mean, lo, hi = row[f"{kpi}_mean"], row[f"{kpi}_ci95_low"], row[f"{kpi}_ci95_high"]
-    d = decimals_for(mean, KPI_UNITS.get(kpi, ""))
+    s = sweep.summary
+    row = s[(s["point_id"] == point_id) & (s["kpi"] == kpi)]
+    if row.empty:
+        return ""
+    mean, lo, hi = (float(row.iloc[0][c]) for c in ("mean", "ci_low", "ci_high"))
+    d = decimals_for(mean, sweep.units.get(kpi) or KPI_UNITS.get(kpi, ""))
     ci = "" if lo != lo else f"<br>[{format_value(lo, d)} – {format_value(hi, d)}]"
     return f"{format_value(mean, d)}{ci}"
 
@@ -67,12 +72,12 @@ def render_sweep_report(sweep: Sweep, kpis: Sequence[str], image_format: str = "
     rows = "".join(
         "<tr>" + f"<td>{e(str(row['point_id']))}</td>" + "".join(f"<td class='n'>{e(str(row[p]))}</td>"
                                                               for p in sweep.params)
-        + "".join(f"<td class='n'>{_cell(row, k)}</td>" for k in kpis) + "</tr>"
+        + "".join(f"<td class='n'>{_cell(sweep, k, row['point_id'])}</td>" for k in kpis) + "</tr>"
         for _, row in sweep.frame.iterrows())
     parts.append(f"<h2>Every point: mean [95% CI]</h2><table><tr>{head}</tr>{rows}</table>")
     parts.append(f"<p><small>Folder {e(str(sweep.path))}; made by iopsim {e(sweep.version)}, reported by iopsim "
-                 f"{__version__}. All KPIs of every point are in summary.csv, every replication in "
-                 "results.csv.</small></p></body></html>")
+                 f"{__version__}. All KPIs of every point are in summary.csv (one row per point and KPI), "
+                 "each point's status in points.csv, every replication in results.csv.</small></p></body></html>")
     return "\n".join(parts)
 
 

@@ -97,7 +97,8 @@ kpis: [wait_to_admission_days_mean:evening, track_day_census_mean]
     results = pd.read_csv(tmp_path / "sweep" / "results.csv")
     summary = pd.read_csv(tmp_path / "sweep" / "summary.csv")
     assert "track_evening_wait_to_admission_days_mean" in results.columns
-    assert "track_day_census_mean_ci95_low" in summary.columns
+    day = summary[summary["kpi"] == "track_day_census_mean"]  # long: one row per point and KPI
+    assert len(day) == 1 and day["ci_low"].notna().all() and day["unit"].iloc[0] == "patients"
     experiment.write_text(experiment.read_text().replace("track_day_census_mean", "track_day_census"))
     res = CliRunner().invoke(main, ["sweep", str(experiment), "--out", str(tmp_path / "sweep2"), "-j", "1"])
     assert res.exit_code == 2

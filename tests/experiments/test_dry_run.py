@@ -12,6 +12,8 @@ from iopsim.cli import main
 
 from .helpers import BASELINE, write_experiment
 
+HAND_WRITTEN = BASELINE.parent / "urban-evening-track.yaml"
+
 SMALL = """\
 parameters:
   - path: counselors.count
@@ -53,11 +55,22 @@ def test_sensitivity_and_size_dry_runs(tmp_path):
     assert result.exit_code == 0, result.output
     assert "32 points x 1 replications = 32 simulations" in result.output  # N (D + 2) = 8 x 4
     assert not (tmp_path / "s").exists()
-    result = CliRunner().invoke(main, ["size", str(BASELINE), "--target", "admitted_within_14_days_pct>=90",
-                                       "--rooms", "2", "--counselors", "3..6", "--set", "run.horizon_years=0.5",
-                                       "--set", "run.warmup_weeks=4", "--out", str(tmp_path / "z"), "--dry-run"])
+    short = ["--set", "run.horizon_years=0.5", "--set", "run.warmup_weeks=4", "--out", str(tmp_path / "z"),
+             "--dry-run"]
+    # rooms x counselors: a hand-written timetable (the baseline is a program template since v2)
+    result = CliRunner().invoke(main, ["size", str(HAND_WRITTEN), "--target", "admitted_within_14_days_pct>=90",
+                                       "--rooms", "2", "--counselors", "3..6", *short])
     assert result.exit_code == 0, result.output
     assert "3 to 4 candidates x 5-40 replications = 15 to 160 simulations" in result.output
+    assert not (tmp_path / "z").exists()
+    # a program template is sized over its levers; a dry run refuses the counts as the real run does
+    result = CliRunner().invoke(main, ["size", str(BASELINE), "--target", "admitted_within_14_days_pct>=90",
+                                       *short])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\d+ levers of the program template; 1 to \d+ candidates x 5-40 replications", result.output)
+    refused = CliRunner().invoke(main, ["size", str(BASELINE), "--target", "admitted_within_14_days_pct>=90",
+                                        "--rooms", "2", "--counselors", "3..6", *short])
+    assert refused.exit_code == 2 and "a program template is sized over its levers" in refused.output
     assert not (tmp_path / "z").exists()
 
 

@@ -356,3 +356,9 @@ def test_sensitivity_from_an_existing_sweep_simulates_nothing(tmp_path):
     assert set(indices["parameter"]) == {"referrals.rate_per_week", "counselors.count"}
     assert (indices["points"] == 12).all() and (out / "indices-rbd-fast.png").exists()
     assert sorted(p.name for p in (out / "points").iterdir()) == before
+    # the Python API reads the same points (their parameters, one row per point) to the same indices
+    from iopsim import api
+
+    again = api.sensitivity(path, tmp_path / "api", method="rbd-fast", sweep_dir=out)
+    np.testing.assert_allclose(again.frame["S1"].to_numpy(float), indices["S1"].to_numpy(float))
+    assert sorted(p.name for p in (out / "points").iterdir()) == before

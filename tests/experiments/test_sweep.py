@@ -99,8 +99,14 @@ def test_summary_is_long_one_row_per_point_and_kpi_with_its_ci_unit_and_n(grid):
     results = pd.read_csv(out / "results.csv")
     assert list(summary.columns) == ["point_id", "counselors.count", "referrals.rate_per_week", "kpi", "mean",
                                      "ci_low", "ci_high", "unit", "n"]
-    assert len(summary) == 6 * len(KPI_UNITS)
+    # every KPI the points reported (the fixed ones first, then per track, per shift, money, staffing),
+    # each once per point: the same KPIs as the columns of results.csv
+    kpis = list(dict.fromkeys(summary["kpi"]))
+    assert kpis == [c for c in results.columns if c not in ("point_id", "counselors.count",
+                                                            "referrals.rate_per_week", "replication")]
+    assert len(summary) == 6 * len(kpis)
     assert list(summary["kpi"][: len(KPI_UNITS)]) == list(KPI_UNITS)
+    assert (summary.groupby("point_id")["kpi"].apply(list) == pd.Series({p: kpis for p in summary["point_id"]})).all()
     first = results[results["point_id"] == "p0000"]["census_mean"]
     row = summary[(summary["point_id"] == "p0000") & (summary["kpi"] == "census_mean")].iloc[0]
     assert row["mean"] == pytest.approx(first.mean())

@@ -74,15 +74,16 @@ def test_the_kind_of_folder_is_told_from_its_files(folders):
 def test_one_parameter_is_a_line_of_the_means_in_a_band_of_their_intervals(folders):
     sweep = load_sweep(folders["line"])
     assert layout(sweep) == "line" and sweep.params == ["counselors.count"]
-    summary = pd.read_csv(folders["line"] / "summary.csv").sort_values("counselors.count")
+    summary = pd.read_csv(folders["line"] / "summary.csv")  # long: one row per point and KPI
+    summary = summary[summary["kpi"] == "census_mean"].sort_values("counselors.count")
     fig = sweep_chart(sweep, "census_mean")
     ax = fig.axes[0]
     (line,) = ax.lines
     np.testing.assert_allclose(line.get_xdata(), [2, 3, 4])
-    np.testing.assert_allclose(line.get_ydata(), summary["census_mean_mean"])
+    np.testing.assert_allclose(line.get_ydata(), summary["mean"])
     band = ax.collections[0].get_paths()[0].vertices[:, 1]  # fill_between: the band runs low..high
-    assert np.isclose(band.min(), summary["census_mean_ci95_low"].min())
-    assert np.isclose(band.max(), summary["census_mean_ci95_high"].max())
+    assert np.isclose(band.min(), summary["ci_low"].min())
+    assert np.isclose(band.max(), summary["ci_high"].max())
 
 
 def test_two_parameters_on_a_grid_are_a_heatmap_of_the_means(folders):
@@ -91,8 +92,9 @@ def test_two_parameters_on_a_grid_are_a_heatmap_of_the_means(folders):
     fig = sweep_chart(sweep, "counselor_utilization_pct")
     image = fig.axes[0].images[0].get_array()
     summary = pd.read_csv(folders["grid"] / "summary.csv")
+    summary = summary[summary["kpi"] == "counselor_utilization_pct"]
     expected = summary.pivot(index="referrals.rate_per_week", columns="counselors.count",
-                             values="counselor_utilization_pct_mean").sort_index().to_numpy()
+                             values="mean").sort_index().to_numpy()
     np.testing.assert_allclose(np.asarray(image), expected)
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert len(labels) == 4 and all("[" in label for label in labels)  # every cell: mean and its CI
@@ -103,7 +105,8 @@ def test_a_sample_that_is_not_a_grid_gets_a_panel_per_parameter(folders, tmp_pat
     target.mkdir()
     plan = json.loads((folders["grid"] / "experiment.json").read_text())
     summary = pd.read_csv(folders["grid"] / "summary.csv")
-    summary.loc[0, "referrals.rate_per_week"] = 1.25  # no longer a full grid
+    first = summary["point_id"] == summary.loc[0, "point_id"]
+    summary.loc[first, "referrals.rate_per_week"] = 1.25  # no longer a full grid (every row of that point)
     (target / "experiment.json").write_text(json.dumps(plan))
     summary.to_csv(target / "summary.csv", index=False)
     sweep = load_sweep(target)
@@ -173,7 +176,7 @@ def test_report_of_a_sweep_folder_has_a_chart_per_kpi_and_every_point(folders, t
     assert text.count("<figure>") == 2 and text.count("src='data:image/svg+xml;base64,") == 2
     assert '<meta name="generator" content="iopsim' in text
     summary = pd.read_csv(folders["grid"] / "summary.csv")
-    for point in summary["point_id"]:
+    for point in summary["point_id"].unique():
         assert f"<td>{point}</td>" in text
     assert "heatmap" in text and "src='http" not in text and 'src="http' not in text
     again = invoke("report", folders["grid"], "--kpi", "census_mean", "-o", out)  # kept, written beside it
