@@ -77,7 +77,11 @@ def kpi_table(title: str, summary: Mapping[str, Mapping], every: bool = False,
     """Mean and 95% CI per KPI: `names` (default the headline) in plain words, or (every) all of them
     by section, under the names `--target`, `--kpi` and summary.json use."""
     table = new_table(title)
-    add_column(table, "KPI" if every else "key result")
+    if every:  # two spaces between columns, so the longest name (43 characters) stays whole beside its figures
+        table.padding = (0, 1, 0, 0)
+        table.add_column("KPI", no_wrap=True, min_width=max((len(n) for n in summary), default=0))
+    else:
+        add_column(table, "key result")
     add_column(table, "mean", right=True)
     add_column(table, "95% CI", right=True, max_width=17)  # a longer interval wraps after its dash
     add_column(table, "unit")
