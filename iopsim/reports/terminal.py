@@ -53,9 +53,12 @@ def new_table(title: str | None = None, caption: str | None = None) -> Table:
                  title_justify="left", caption_justify="left")
 
 
-def add_column(table: Table, header: str, right: bool = False, max_width: int | None = None) -> None:
-    """A column that wraps at spaces and folds a long word: nothing is ever cut off with '…'."""
-    table.add_column(header, justify="right" if right else "left", overflow="fold", max_width=max_width)
+def add_column(table: Table, header: str, right: bool = False, max_width: int | None = None,
+               no_wrap: bool = False) -> None:
+    """A column that wraps at spaces and folds a long word: nothing is ever cut off with '…'. A `no_wrap`
+    column (a name a reader looks up or copies) keeps each cell on one line; the other columns wrap instead."""
+    table.add_column(header, justify="right" if right else "left", overflow="fold", max_width=max_width,
+                     no_wrap=no_wrap)
 
 
 def interval_text(mean: float | None, lo: float | None, hi: float | None, unit: str = "") -> tuple[str, str]:
