@@ -52,7 +52,7 @@ def test_run_prints_the_headline_kpis_in_plain_words_within_80_columns(runs):
     result, three, _ = runs
     assert_fits(result.stdout)
     for label in ("Completed treatment", "Wait from referral to admission, mean", "Admitted within 14 days of referral",
-                  "Patients in treatment, average", "Group seats filled (attended)", "Counselor clinical time used",
+                  "Patients in treatment, average", "Attended per session (% of seats)", "Counselor clinical time used",
                   "Total cost", "Net (revenue - cost)"):
         assert in_order(label, result.stdout), label
     assert "referrals_per_year" not in result.stdout and "Referrals " not in result.stdout  # not a headline KPI

@@ -32,8 +32,9 @@ def timetable(scenario: Path, overrides: tuple[str, ...], csv_path: Path | None,
     rows = timetable_rows(s)
     with_tracks = any(r.track for r in rows)  # the Track column only when some session has one
     table = new_table(f"{s.name}: weekly timetable ({source})")
-    for column in ("Day", "Start", "End", "Room", "Group", *(["Track"] if with_tracks else []), "Serves", "Max size"):
-        add_column(table, column, right=column == "Max size")
+    # group names whole; "Max size" on two lines leaves the room for them
+    for column in ("Day", "Start", "End", "Room", "Group", *(["Track"] if with_tracks else []), "Serves", "Max\nsize"):
+        add_column(table, column, right=column == "Max\nsize", no_wrap=column == "Group")
     for r in rows:
         table.add_row(r.day, r.start, r.end, r.room, r.group, *([r.track] if with_tracks else []), r.serves,
                       "" if r.max_size is None else str(r.max_size))

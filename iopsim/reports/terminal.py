@@ -53,9 +53,12 @@ def new_table(title: str | None = None, caption: str | None = None) -> Table:
                  title_justify="left", caption_justify="left")
 
 
-def add_column(table: Table, header: str, right: bool = False, max_width: int | None = None) -> None:
-    """A column that wraps at spaces and folds a long word: nothing is ever cut off with '…'."""
-    table.add_column(header, justify="right" if right else "left", overflow="fold", max_width=max_width)
+def add_column(table: Table, header: str, right: bool = False, max_width: int | None = None,
+               no_wrap: bool = False) -> None:
+    """A column that wraps at spaces and folds a long word: nothing is ever cut off with '…'. A `no_wrap`
+    column (a name a reader looks up or copies) keeps each cell on one line; the other columns wrap instead."""
+    table.add_column(header, justify="right" if right else "left", overflow="fold", max_width=max_width,
+                     no_wrap=no_wrap)
 
 
 def interval_text(mean: float | None, lo: float | None, hi: float | None, unit: str = "") -> tuple[str, str]:
@@ -77,7 +80,11 @@ def kpi_table(title: str, summary: Mapping[str, Mapping], every: bool = False,
     """Mean and 95% CI per KPI: `names` (default the headline) in plain words, or (every) all of them
     by section, under the names `--target`, `--kpi` and summary.json use."""
     table = new_table(title)
-    add_column(table, "KPI" if every else "key result")
+    if every:  # two spaces between columns, so the longest name (43 characters) stays whole beside its figures
+        table.padding = (0, 1, 0, 0)
+        table.add_column("KPI", no_wrap=True, min_width=max((len(n) for n in summary), default=0))
+    else:
+        add_column(table, "key result")
     add_column(table, "mean", right=True)
     add_column(table, "95% CI", right=True, max_width=17)  # a longer interval wraps after its dash
     add_column(table, "unit")

@@ -163,8 +163,17 @@ def test_flow_and_stay_charts_count_as_the_kpis(base):
     stay, outcome = ch.stays(base)
     per_year = 1.0 / (base.replications * base.window_years)
     assert (outcome == "graduated").sum() * per_year == pytest.approx(graduations, rel=1e-9)
+    # every treatment end in the flow, by its TEDS reason: non-starters count as dropouts, step-ups as transfers
+    ends = {"graduated": ("Graduated",), "dropped_out": ("Dropped out", "Never started"),
+            "relapse_discharge": ("Discharged after relapse",),
+            "transferred": ("Stepped up to a higher level of care", "Transferred early / stepped down")}
+    for reason, labels in ends.items():
+        assert (outcome == reason).sum() * per_year == pytest.approx(
+            sum(nodes[k].count for k in labels if k in nodes), rel=1e-9, abs=1e-12), reason
     assert stay.size * per_year == pytest.approx(
-        sum(nodes[k].count for k in ("Graduated", "Dropped out", "Discharged after relapse")), rel=1e-9)
+        sum(nodes[k].count for labels in ends.values() for k in labels if k in nodes), rel=1e-9)
+    assert {c.label for c in nodes["Admitted"].children} <= {k for labels in ends.values() for k in labels} | {
+        "Still in treatment (rise over the window)"}  # no treatment end left out of the count
     wait, _ = ch.admission_waits(base)
     assert wait.size * per_year == pytest.approx(nodes["Admitted"].count, rel=1e-9)
     for label, kpi in (("Gave up on the waitlist", "reneged_waitlist_per_year"),
@@ -172,7 +181,7 @@ def test_flow_and_stay_charts_count_as_the_kpis(base):
                        ("Closed after intake no-shows", "intake_no_show_closed_per_year")):
         expected = _kpi(base, kpi)["mean"]
         assert (nodes[label].count if label in nodes else 0.0) == pytest.approx(expected, rel=1e-9, abs=1e-12), label
-    started = sum(nodes[k].count for k in ("Completed aftercare", "Left aftercare early",
+    started = sum(nodes[k].count for k in ("Completed aftercare", "Left aftercare early", "Relapsed in aftercare, referred again",
                                             "In aftercare at end of run") if k in nodes)
     uptake = 100 * started / nodes["Graduated"].count
     assert uptake == pytest.approx(_kpi(base, "aftercare_uptake_pct")["mean"], rel=0.05)  # a ratio of means

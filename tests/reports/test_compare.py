@@ -92,7 +92,7 @@ def test_compare_command_prints_table_and_writes_chart_and_csv(base, base_dir, f
                                        "--format", "png,svg"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "paired (common random numbers)" in result.output
-    assert "Counselor clinical time used [%]" in result.output
+    assert "Counselor clinical time used (% of contracted clinical hours) [%]" in result.output  # label and unit
     assert sorted(p.name for p in out.iterdir()) == [".iopsim-output", "comparison.csv", "comparison.png",
                                                      "comparison.svg"]
     csv = (out / "comparison.csv").read_text().splitlines()
@@ -184,9 +184,9 @@ def test_every_percentage_difference_in_compare_is_labelled_in_points(base, base
     c = compare(base, RunDir(fewer_counselors_dir))
     moved = [r for r in c.rows if r.unit == "%" and r.diff.mean not in (None, 0)]
     assert moved
-    lines = {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
+    rows = result.output.splitlines()
     for r in moved:  # terminal: the difference and the change in points, no relative percent
-        line = lines[r.name]
+        [line] = [line for line in rows if line.startswith(f"{r.label} [%]")]  # the KPI in words, with its unit
         assert line.count(" pp") >= 2, line
         assert not re.search(r"[+-]\d+%", line), line
 

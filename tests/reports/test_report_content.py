@@ -92,7 +92,7 @@ def test_timetable_rows_are_compared_by_group_and_day_not_position(base, tmp_pat
     timetable = {p: r for p, r in rows.items() if p.startswith("timetable[")}
     assert [p for p, r in timetable.items() if r["differs"]] == ["timetable[extra-early, sat]"]
     assert timetable["timetable[extra-early, sat]"]["values"][0] == "—"
-    assert "timetable[early-am, mon]" in timetable and "timetable[intake-clinic, fri]" in timetable
+    assert "timetable[early-day-1, mon]" in timetable and "timetable[intake-1, fri]" in timetable  # generated names
 
 
 def test_group_measures_are_named_apart_and_defined(single_html):
@@ -121,6 +121,6 @@ def test_stress_des_appendix_has_every_item_filled_from_the_run(base, single_htm
     assert "first 10 weeks" in by["4.1"] and "Simulated length 2 years" in by["4.2"]
     assert f"3 replications, base seed {base.seed}" in by["4.3"]
     assert base.summary["scenario_sha256"] in by["6.1"]
-    assert "phases[early].duration_weeks: triangular (low 3, mode 4, high 6)" in by["2.4"]
+    assert "phases[early].duration_weeks: gamma (mean 3, sd 1.5)" in by["2.4"]  # the v2 baseline
     appendix = _section(single_html, "stress-des")
     assert "Monks T" in appendix and "Journal of Simulation 2019;13(1):55-67" in appendix
