@@ -162,7 +162,8 @@ def _dry_run(loaded, raw_points, kind: str, jobs: int, dask: str | None) -> None
                f"{est.check_seconds * 1000:.0f} ms; the tables {est.output_seconds:.1f} s.")
     click.echo(f"Estimated time: {duration_text(est.seconds)} ({est.seconds:.1f} s: checking the points "
                f"{duration_text(est.checking_seconds)}, simulations {duration_text(est.simulating_seconds)} "
-               f"on {min(workers, est.simulations)} worker(s), CPU time: assuming each has a core of this machine to itself, "
+               f"on {plural(min(workers, est.simulations), 'worker')}, CPU time: assuming each has a core of this machine to "
+               f"itself, "
                f"tables {duration_text(est.output_seconds)}). Nothing was run or written.")
 
 
