@@ -27,24 +27,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..analysis.bottleneck import label as resource_label
+from .compare import HEADLINE_KPIS
 from .rundir import RunDir
 from .tables import format_value
 
 # The key-results table: what a planner looks at first, then every KPI that can get worse when a variant wins.
 KEY_RESULTS = (
-    "wait_to_admission_days_mean",
-    "admitted_within_14_days_pct",
-    "waitlist_mean",
-    "admissions_per_year",
-    "reneged_per_year",
-    "census_mean",
-    "completion_rate_pct",
-    "individual_sessions_delivered_pct",
-    "sessions_cancelled_pct",
-    "aftercare_uptake_pct",
-    "counselor_utilization_pct",
+    *HEADLINE_KPIS,  # the comparison chart's KPIs, then what else can get worse
     "counselor_overtime_hours_per_week",
-    "room_utilization_pct",
     "group_enrollment_pct",
     "group_fill_pct",
     "total_cost_per_year",
