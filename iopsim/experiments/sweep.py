@@ -220,13 +220,13 @@ def tables(p: SweepPlan, store: ResultStore) -> SweepTables:
     and points (one row per point: status, replications, error, scenario SHA-256)."""
     import pandas as pd
 
-    from ..analysis.kpis import kpi_units
+    from ..analysis.kpi_names import kpi_names
     from ..analysis.stats import summarise
 
     rows, summary, points, errors, missing = [], [], [], [], []
     records = {pt.point_id: store.load(pt.point_id) for pt in p.points}
     names = _kpi_columns(records.values())
-    known = kpi_units(p.points[0].scenario) if p.points and p.points[0].loaded is not None else KPI_UNITS
+    known = kpi_names(p.points[0].scenario if p.points and p.points[0].loaded is not None else None)
     units = {name: known.get(name) or _unit(name) for name in names}  # money in the scenario's currency
     for pt in p.points:
         record = records[pt.point_id]
