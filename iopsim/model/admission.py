@@ -33,20 +33,24 @@ class Eligibility:
         self.detox = c.streams.uniforms("detox_need")
         self.detox_return = c.streams.uniforms("detox_return")
         self.detox_delay_days = c.streams.sampler("detox_delay", spec.detox_return_delay_days)
+        self.mild_share = spec.severity_mix.mild  # the schema's numbers, read once
+        self.unsupportive_home_prob = spec.unsupportive_home_prob
+        self.needs_detox_prob = spec.needs_detox_prob
+        self.detox_return_prob = spec.detox_return_prob
 
     def decide(self, p: Patient) -> Outcome | None:
         """Referred-out reason, or None if the patient may be admitted (pending detox)."""
-        if self.severity() < self.spec.severity_mix.mild:
+        if self.severity() < self.mild_share:
             return Outcome.REFERRED_OUT_MILD
-        if self.home() < self.spec.unsupportive_home_prob:
+        if self.home() < self.unsupportive_home_prob:
             return Outcome.REFERRED_OUT_HOME
         return None
 
     def needs_detox(self) -> bool:
-        return self.detox() < self.spec.needs_detox_prob
+        return self.detox() < self.needs_detox_prob
 
     def returns_from_detox(self) -> bool:
-        return self.detox_return() < self.spec.detox_return_prob
+        return self.detox_return() < self.detox_return_prob
 
 
 class Lane:

@@ -98,6 +98,7 @@ class Clinic:
         self.active: dict[int, Patient] = {}
         self.in_treatment: dict[int, Patient] = {}
         self.census_by_phase = [0] * len(self.phases)
+        self.tests_per_week = [(ph.drug_tests_per_week, ph.breathalyzers_per_week) for ph in self.phases]
         self.referrals_total = 0
         self.meters = {name: StockMeter(self.warmup_days) for name in STOCKS}
         self.census_meter = self.meters["census"]
@@ -196,10 +197,10 @@ class Clinic:
         """Account the weeks spent in the current phase (tests, meetings) and leave its census."""
         if math.isnan(p.phase_started):
             return
-        ph = self.phases[p.phase_index]
+        drug_tests, breathalyzers = self.tests_per_week[p.phase_index]
         weeks = ((self.env._now if now is None else now) - p.phase_started) / DAYS_PER_WEEK
-        p.drug_tests += weeks * ph.drug_tests_per_week
-        p.breathalyzers += weeks * ph.breathalyzers_per_week
+        p.drug_tests += weeks * drug_tests
+        p.breathalyzers += weeks * breathalyzers
         p.self_help_meetings += weeks * p.self_help_per_week
         self.census_by_phase[p.phase_index] -= 1
         if self.billing is not None:

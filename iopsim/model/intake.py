@@ -41,6 +41,9 @@ class IntakeDesk:
         dedicated = self.spec.mode == "dedicated_assessors"
         self.capacity_meter = CapacityMeter(c.warmup_days, self.free_assessors if dedicated else 1)
         self._on_assessment_done = (self._assessment_done,)
+        self.no_show_prob = self.spec.no_show_prob  # the schema's numbers, read once
+        self.appointment_hours = self.spec.appointment_hours
+        self.allow_overtime = c.counselors.spec.allow_overtime
 
     def join(self, p: Patient, then: Step) -> None:
         """Queue for an assessment. A kept appointment resumes the patient into `then` with the
@@ -101,23 +104,24 @@ class IntakeDesk:
         if not self.queue:
             self.capacity_meter.set_full(now, False)
             return "empty"
-        appointment = self.spec.appointment_hours
+        appointment = self.appointment_hours
         slots = int(hours // appointment + 1e-9)
         counselor = c.counselors.facilitator(now, appointment, on_shift)
         if counselor is None:
             self.capacity_meter.set_full(now, True)
             return "cancelled_no_counselor"
-        if not c.counselors.spec.allow_overtime:
+        if not self.allow_overtime:
             slots = min(slots, int(c.counselors.budget[counselor] // appointment + 1e-9))
         self.capacity_meter.set_full(now, len(self.queue) > slots)  # someone waiting cannot be seen
         slots = min(slots, len(self.queue))
         used_hours = 0.0
+        no_show, no_show_prob = self.no_show, self.no_show_prob
         for k in range(slots):
             p = self._next_patient(now)
             if p is None:
                 break
             start = now + k * appointment / HOURS_PER_DAY
-            if self.no_show() < self.spec.no_show_prob:
+            if no_show() < no_show_prob:
                 used_hours += appointment
                 self._missed(p, start)
                 continue

@@ -12,7 +12,7 @@ import math
 
 from ..scenario.schema import Scenario
 from ..scenario.vocabulary import DAYS_PER_WEEK
-from .streams import Draw, RandomStreams
+from .streams import RandomStreams
 
 INF = math.inf
 
@@ -24,17 +24,13 @@ def weekly_hazard_to_rate_per_day(prob_per_week: float) -> float:
     return -math.log1p(-min(prob_per_week, 1 - 1e-12)) / DAYS_PER_WEEK
 
 
-def _weeks_to_days(draw: Draw) -> Draw:
-    return lambda: draw() * DAYS_PER_WEEK
-
-
 class PathwayRules:
     def __init__(self, scenario: Scenario, streams: RandomStreams):
         self.scenario = scenario
         self.phases = list(scenario.phases)
         st = streams
         self.phase_duration_days = [
-            _weeks_to_days(st.sampler(f"phase_duration:{i}", ph.duration_weeks)) for i, ph in enumerate(self.phases)
+            st.sampler(f"phase_duration:{i}", ph.duration_weeks, scale=DAYS_PER_WEEK) for i, ph in enumerate(self.phases)
         ]
         self.self_help_draws = [  # meetings a week a patient keeps up in each phase (None: no draws)
             st.poissons(f"self_help:{i}", ph.self_help_meetings_per_week) if ph.self_help_meetings_per_week else None
@@ -54,7 +50,7 @@ class PathwayRules:
         self.policy = st.uniforms("relapse_policy")
         aftercare = scenario.aftercare
         self.aftercare_uptake = st.uniforms("aftercare_uptake")
-        self.aftercare_duration_days = _weeks_to_days(st.sampler("aftercare_duration", aftercare.duration_weeks))
+        self.aftercare_duration_days = st.sampler("aftercare_duration", aftercare.duration_weeks, scale=DAYS_PER_WEEK)
         self.aftercare_dropout_rate = weekly_hazard_to_rate_per_day(aftercare.dropout_prob_per_week)
         self.aftercare_relapse_rate = weekly_hazard_to_rate_per_day(aftercare.relapse_prob_per_week)
         self.self_help_multiplier = scenario.attendance.self_help_relapse_multiplier_per_meeting

@@ -88,10 +88,11 @@ class TherapySession(TimetableSlot):
             self._record("closed", now)
             return
         g = self.group
-        if g.is_aftercare:
+        serves = self.serves
+        if g.is_aftercare or serves >= g.phases:
+            # everyone: a patient sits only in a group serving their phase
             expected = list(g.roster.values())
         else:
-            serves = self.serves
             expected = [p for p in g.roster.values() if p.phase_index in serves]
         n = len(expected)
         if not n:

@@ -81,12 +81,14 @@ class CounselorTeam:
         self.week_overtime = 0.0
         self.peak_caseload = 0
         self.caseload_meter = CapacityMeter(start, self.size)  # counselors with room
+        self.max_caseload = spec.max_caseload
+        self.allow_overtime = spec.allow_overtime
 
     # --- caseload -------------------------------------------------------------------------
     def counselor_with_room(self) -> int | None:
         """The counselor with the smallest caseload below the cap (lowest index on ties)."""
         best = None
-        cap = self.spec.max_caseload
+        cap = self.max_caseload
         loads = self.caseload
         for i, load in enumerate(loads):
             if load < cap and (best is None or load < loads[best]):
@@ -129,7 +131,7 @@ class CounselorTeam:
         (those on shift) when given."""
         best = None
         free_at = now_days + 1e-9
-        need = -INF if self.spec.allow_overtime else hours - 1e-9
+        need = -INF if self.allow_overtime else hours - 1e-9
         budget = self.budget
         busy = self.busy_until
         if self.availability is not None:  # leave and vacancies: skip whoever is away today

@@ -53,5 +53,10 @@ class RandomStreams:
         rng = self.generator(purpose)
         return _flat(lambda: rng.poisson(mean, BLOCK).astype(np.float64))
 
-    def sampler(self, purpose: str, spec) -> Draw:
-        return _flat(sampler(spec, self.generator(purpose)))
+    def sampler(self, purpose: str, spec, scale: float = 1.0) -> Draw:
+        """Draws of a distribution spec, times `scale` (e.g. weeks to days): multiplied a block at a
+        time by numpy, which rounds each product exactly as Python's float multiplication does."""
+        draw_block = sampler(spec, self.generator(purpose))
+        if scale == 1.0:
+            return _flat(draw_block)
+        return _flat(lambda: draw_block() * scale)
