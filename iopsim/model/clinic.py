@@ -243,7 +243,7 @@ class Clinic:
 
     # --- run ---------------------------------------------------------------------------------------
     def run(self) -> RunResult:
-        self.env.run(until=self.horizon_days)
+        self.scheduler.run_until(self.horizon_days)
         # Patients whose patience ran out before the horizon but whom no one has looked at since
         # left the queues at their deadlines: record them so, not as still waiting.
         self.intake.purge()
