@@ -189,7 +189,7 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
 
         size_under_uncertainty(scenario, s, uncertainty, probability, targets, rooms, counselors, cost_room,
                                cost_counselor, min_replications, max_replications, seed, _open_executor(jobs, dask),
-                               out, yes, _counter)
+                               out, yes, _counter, overrides)
         return
     if growth:
         _size_growth(scenario, s, overrides, targets, seed, growth, cost_room, cost_counselor, min_replications,
@@ -217,7 +217,7 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     from ..experiments.outputs import write_sizing
 
     with write_errors():
-        files = write_sizing(result, sizer, s, scenario, out)
+        files = write_sizing(result, sizer, s, scenario, out, overrides)
     _print_sizing(result, sizer)
     if result.best is None:
         _print_still_binding(sizer, result, jobs)
@@ -312,7 +312,7 @@ def _size_levers(path: Path, s, overrides, targets, seed: int, cost_room: float,
         echo("Interrupted; nothing written.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     with write_errors():
-        files = write_lever_sizing(result, sizer, s.name, path, out)
+        files = write_lever_sizing(result, sizer, s.name, path, out, overrides)
     data_has_finance = s.finance is not None
     for i, c in enumerate(result.candidates, 1):
         echo(f"{i:>3}. {c.step}: {c.status} ({plural(c.replications, 'replication')}, cost {_cost_text(c.cost, data_has_finance)})"
@@ -365,7 +365,8 @@ def _size_growth(path: Path, s, overrides, targets, seed: int, rates: list[float
         echo("Interrupted; nothing written.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     with write_errors():
-        files = write_growth(steps, grown, targets, seed, path, out)
+        files = write_growth(steps, grown, targets, seed, path, out,
+                             [min_replications, max_replications], overrides)
     for line in growth_lines(steps):
         echo(line)
     echo(f"Ran {plural(sum(st.simulations for st in steps), 'simulation')} in {time.perf_counter() - start:.1f} s. "

@@ -30,6 +30,7 @@ CODEBOOK_FILE = "codebook.csv"
 EXPERIMENT_COPY = "experiment.yaml"
 SCENARIO_COPY = "scenario.yaml"
 DESIGN_COPY = "design.csv"
+UNCERTAINTY_COPY = "uncertainty.yaml"
 
 LIBRARIES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "SALib", "dask", "distributed", "pydantic", "pyDOE3")
 """Distributions whose versions can change a number in the tables (or which wrote them)."""
@@ -89,8 +90,12 @@ def _sampling_fields(e: Experiment) -> dict[str, Any]:
 
 
 def document(kind: str, design: dict, seed: int, replications: int | list[int], experiment_file: Path | None,
-             scenario_file: Path | None, previous: dict | None = None) -> dict:
-    """The provenance document; `previous` (the folder's earlier one) keeps the versions of earlier sessions."""
+             scenario_file: Path | None, previous: dict | None = None, overrides: Sequence[str] = (),
+             uncertainty_file: Path | None = None) -> dict:
+    """The provenance document; `previous` (the folder's earlier one) keeps the versions of earlier sessions.
+
+    `overrides`: the command's `--set PATH=VALUE` options, in order: the copied scenario file plus these is
+    what was simulated (a sizing folder without them could not be redone)."""
     now = versions()
     earlier = [] if previous is None else [previous.get("versions"), *previous.get("earlier_versions", [])]
     earlier = [v for i, v in enumerate(earlier) if isinstance(v, dict) and v != now and v not in earlier[:i]]
@@ -98,6 +103,8 @@ def document(kind: str, design: dict, seed: int, replications: int | list[int], 
         "kind": kind,
         "experiment_file": file_record(experiment_file, EXPERIMENT_COPY),
         "scenario_file": file_record(scenario_file, SCENARIO_COPY),
+        "scenario_overrides": list(overrides),
+        **({"uncertainty_file": file_record(uncertainty_file, UNCERTAINTY_COPY)} if uncertainty_file else {}),
         "seed": seed,
         "replications": replications,
         "design": design,
@@ -115,12 +122,13 @@ def read_previous(folder: Path) -> dict | None:
 
 
 def write(folder: Path, doc: dict, codebook_rows: Sequence[dict], experiment_file: Path | None = None,
-          scenario_file: Path | None = None, design_file: Path | None = None) -> list[Path]:
+          scenario_file: Path | None = None, design_file: Path | None = None,
+          uncertainty_file: Path | None = None) -> list[Path]:
     """provenance.json, codebook.csv and the copies of the files as given, each atomically."""
     folder = Path(folder)
     files = []
     for source, name in ((experiment_file, EXPERIMENT_COPY), (scenario_file, SCENARIO_COPY),
-                         (design_file, DESIGN_COPY)):
+                         (design_file, DESIGN_COPY), (uncertainty_file, UNCERTAINTY_COPY)):
         if source is not None:
             files.append(atomic_write(folder / name, _writer(Path(source).read_bytes())))
     files.append(atomic_write_text(folder / PROVENANCE_FILE, json.dumps(doc, indent=2, allow_nan=False) + "\n"))
@@ -152,7 +160,7 @@ def parquet_metadata(doc: dict, codebook_rows: Sequence[dict], file: str) -> dic
 
 # --------------------------------------------------------------------------- the codebook
 
-_UNIT_SUFFIXES = (("_per_week", "per week"), ("_per_year", "per year"), ("_prob", "probability (0-1)"),
+_UNIT_SUFFIXES = (("_hours_per_week", "hours per week"), ("_hours_per_year", "hours per year"), ("_per_week", "per week"), ("_per_year", "per year"), ("_prob", "probability (0-1)"),
                   ("_pct", "%"), ("_days", "days"), ("_weeks", "weeks"), ("_hours", "hours"), ("_years", "years"),
                   ("_minutes", "minutes"), ("_multiplier", "factor"), ("count", "count"), ("capacity", "patients"))
 
@@ -293,11 +301,16 @@ def column_rows(file: str, columns: Iterable[str], known: dict[str, tuple[str, s
 
 def write_sizing_provenance(folder: Path, scenario_file: Path, design: dict, seed: int,
                             replications: Sequence[int], tables: dict[str, Sequence[str]],
-                            units: dict[str, str] | None = None) -> list[Path]:
-    """provenance.json, codebook.csv (for `tables`: file -> its columns) and scenario.yaml in a sizing folder."""
-    doc = document("sizing", design, seed, list(replications), None, scenario_file)
-    rows = [row for file, columns in tables.items() for row in column_rows(file, columns, SIZING_COLUMNS, units)]
-    return write(folder, doc, rows, None, scenario_file)
+                            units: dict[str, str] | None = None, overrides: Sequence[str] = (),
+                            uncertainty_file: Path | None = None,
+                            columns: dict[str, tuple[str, str]] | None = None) -> list[Path]:
+    """provenance.json, codebook.csv (for `tables`: file -> its columns) and scenario.yaml in a sizing folder
+    (and uncertainty.yaml for `size --uncertainty`). `columns`: meanings of columns SIZING_COLUMNS lacks."""
+    doc = document("sizing", design, seed, list(replications), None, scenario_file, overrides=overrides,
+                   uncertainty_file=uncertainty_file)
+    known = {**SIZING_COLUMNS, **(columns or {})}
+    rows = [row for file, columns_ in tables.items() for row in column_rows(file, columns_, known, units)]
+    return write(folder, doc, rows, None, scenario_file, uncertainty_file=uncertainty_file)
 
 
 # --------------------------------------------------------------------------- sensitivity files
