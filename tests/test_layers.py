@@ -18,7 +18,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "iopsim"
 
 LAYERS: list[tuple[str, ...]] = [  # bottom first
-    ("iopsim", "iopsim.files"),
+    ("iopsim", "iopsim.files", "iopsim.versions"),
     ("iopsim.scenario",),
     ("iopsim.program",),
     ("iopsim.model",),

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 from collections.abc import Callable, Iterable, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-from .. import __version__
 from ..files import atomic_write, atomic_write_text
+from ..versions import versions
 from .schema import GROUP_ROOMS, Experiment
 
 PROVENANCE_FILE = "provenance.json"
@@ -31,21 +29,6 @@ EXPERIMENT_COPY = "experiment.yaml"
 SCENARIO_COPY = "scenario.yaml"
 DESIGN_COPY = "design.csv"
 UNCERTAINTY_COPY = "uncertainty.yaml"
-
-LIBRARIES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "SALib", "dask", "distributed", "pydantic", "pyDOE3")
-"""Distributions whose versions can change a number in the tables (or which wrote them)."""
-
-
-def versions() -> dict[str, str | None]:
-    """Python, iopsim and LIBRARIES (None if not installed), read from package metadata: no imports."""
-    out: dict[str, str | None] = {"python": platform.python_version(), "iopsim": __version__}
-    for name in LIBRARIES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
 
 def file_record(path: Path | None, copy_name: str) -> dict | None:
     if path is None:
