@@ -189,7 +189,8 @@ SWEEP_COLUMNS = {
                     "point (common random numbers)", ""),
     "kpi": ("KPI name (see the KPI rows of results.csv for its meaning)", ""),
     "mean": ("Mean of the KPI over the point's replications", "unit column"),
-    "ci_low": ("Lower end of the 95% t confidence interval of the mean (clipped at 0, and at 100 for %)", "unit column"),
+    "ci_low": ("Lower end of the 95% t confidence interval of the mean (clipped at 0; the upper end at 100 "
+               "for shares, not for utilisations, which overtime takes past 100)", "unit column"),
     "ci_high": ("Upper end of the 95% t confidence interval of the mean", "unit column"),
     "unit": ("Unit of mean, ci_low and ci_high", ""),
     "n": ("Replications with a defined value of the KPI (the CI's sample size)", "replications"),
