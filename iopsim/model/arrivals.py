@@ -57,7 +57,7 @@ class Referrals:
             if thinning and accept() * peak >= self.rate_at(t):
                 continue
             self.candidate_t = t
-            self.scheduler.schedule(Wake(self._on_referral, None), NORMAL, t - self.scheduler.env.now)
+            self.scheduler.schedule(Wake(self._on_referral, None), NORMAL, t - self.scheduler.env._now)
             return
 
     def _arrives(self, ev: Wake) -> None:

@@ -141,7 +141,7 @@ class Clinic:
         return slots
 
     def _referral_arrives(self) -> None:
-        p = Patient(self.referrals_total, self.env.now)
+        p = Patient(self.referrals_total, self.env._now)
         self.referrals_total += 1
         self.tracks.assign(p)
         self.active[p.pid] = p
@@ -149,7 +149,7 @@ class Clinic:
 
     def referral_returns(self, track: int, flexible: bool, propensity: float, prior_episodes: int) -> None:
         """A former patient referred again (readmission.py): same track and propensity, one more episode."""
-        p = Patient(self.referrals_total, self.env.now)
+        p = Patient(self.referrals_total, self.env._now)
         self.referrals_total += 1
         p.track, p.flexible, p.propensity, p.prior_episodes = track, flexible, propensity, prior_episodes
         self.active[p.pid] = p
@@ -158,11 +158,11 @@ class Clinic:
     def _warmup_ends(self, ev: Wake) -> None:
         """The waitlist's peak includes whoever is waiting when the observation window opens."""
         self.waitlist.purge()
-        self.meters["waitlist"].observe_peak(self.env.now)
+        self.meters["waitlist"].observe_peak(self.env._now)
 
     # --- state changes the pathway asks for ------------------------------------------------------
     def admit(self, p: Patient, group: Group, counselor: int) -> None:
-        now = self.env.now
+        now = self.env._now
         p.waitlist_out = p.admitted = now
         p.counselor = counselor
         p.in_treatment = True
@@ -177,7 +177,7 @@ class Clinic:
         self.scheduler.resume(p, True)
 
     def enter_phase(self, p: Patient, phase_index: int) -> None:
-        now = self.env.now
+        now = self.env._now
         self.close_phase(p, now)
         p.phase_index = phase_index
         p.phase_started = now
@@ -197,17 +197,17 @@ class Clinic:
         if math.isnan(p.phase_started):
             return
         ph = self.phases[p.phase_index]
-        weeks = ((self.env.now if now is None else now) - p.phase_started) / DAYS_PER_WEEK
+        weeks = ((self.env._now if now is None else now) - p.phase_started) / DAYS_PER_WEEK
         p.drug_tests += weeks * ph.drug_tests_per_week
         p.breathalyzers += weeks * ph.breathalyzers_per_week
         p.self_help_meetings += weeks * p.self_help_per_week
         self.census_by_phase[p.phase_index] -= 1
         if self.billing is not None:
-            self.billing.phase_meters[p.phase_index].leave(self.env.now if now is None else now)
+            self.billing.phase_meters[p.phase_index].leave(self.env._now if now is None else now)
         p.phase_started = math.nan
 
     def leave_treatment(self, p: Patient, outcome: Outcome) -> None:
-        now = self.env.now
+        now = self.env._now
         p.outcome = outcome  # graduates keep it through aftercare
         p.treatment_end = now
         p.in_treatment = False
@@ -225,7 +225,7 @@ class Clinic:
 
     def finish(self, p: Patient, outcome: Outcome, at: float | None = None) -> None:
         p.outcome = outcome
-        p.ended = self.env.now if at is None else at
+        p.ended = self.env._now if at is None else at
         p.wake = None  # the patient and their last wake-up refer to each other: let both go now
         if outcome in LOGGED_AT_FINISH:
             self.log(p, EVENT_NAME[outcome], at=at)
@@ -235,7 +235,7 @@ class Clinic:
     def log(self, p: Patient, event: str, at: float | None = None) -> None:
         if self.events is not None:
             phase = self.phases[p.phase_index].name if p.phase_index >= 0 else ""
-            self.events.append((p.pid, self.env.now if at is None else at, event, phase))
+            self.events.append((p.pid, self.env._now if at is None else at, event, phase))
 
     def is_closed(self, t: float) -> bool:
         return bool(self.closed_days) and int(t % DAYS_PER_YEAR) in self.closed_days

@@ -45,7 +45,7 @@ class IntakeDesk:
     def join(self, p: Patient, then: Step) -> None:
         """Queue for an assessment. A kept appointment resumes the patient into `then` with the
         days until the assessment is over; a closed referral is finished here and never resumed."""
-        now = self.c.env.now
+        now = self.c.env._now
         p.waiting_for = then
         p.deadline = now + self.patience_days() if self.patience_days is not None else float("inf")
         self.queue.append(p)
@@ -60,7 +60,7 @@ class IntakeDesk:
     def purge(self, now: float | None = None) -> None:
         """Take out everyone whose patience ran out."""
         if now is None:
-            now = self.c.env.now
+            now = self.c.env._now
         self.queue = without_expired(self.queue, now, self._gave_up)
 
     def _next_patient(self, now: float) -> Patient | None:
@@ -73,7 +73,7 @@ class IntakeDesk:
         return None
 
     def _gave_up(self, p: Patient) -> None:
-        self.meter.leave(self.c.env.now, at=p.deadline)
+        self.meter.leave(self.c.env._now, at=p.deadline)
         p.decided = p.deadline
         self.c.log(p, "reneged_intake", at=p.deadline)
         self.c.finish(p, Outcome.RENEGED_INTAKE, at=p.deadline)
@@ -83,7 +83,7 @@ class IntakeDesk:
         p.no_shows += 1
         self.c.log(p, "intake_no_show", at=at)
         if p.no_shows > self.spec.max_rebookings:
-            self.meter.leave(self.c.env.now, at=at)
+            self.meter.leave(self.c.env._now, at=at)
             p.decided = at
             self.c.finish(p, Outcome.INTAKE_NO_SHOW, at=at)
         else:
@@ -140,24 +140,24 @@ class IntakeDesk:
         env = self.c.env
         after = self.c.scheduler.after
         while self.free_assessors:
-            p = self._next_patient(env.now)
+            p = self._next_patient(env._now)
             if p is None:
                 return
             self.free_assessors -= 1
-            self.capacity_meter.take(env.now)
+            self.capacity_meter.take(env._now)
             hours = self.duration_hours()
             self.assessor_busy_hours += hours
             if self.no_show() < self.spec.no_show_prob:  # the booked time is lost all the same
-                self._missed(p, env.now)
+                self._missed(p, env._now)
                 p = None
             else:
-                p.assessment_start = env.now
-                self.meter.leave(env.now)
+                p.assessment_start = env._now
+                self.meter.leave(env._now)
             after(hours / HOURS_PER_DAY, self._on_assessment_done, p)  # p None: a no-show's lost slot
 
     def _assessment_done(self, ev: Wake) -> None:
         if ev.p is not None:
             self.c.scheduler.resume(ev.p, 0.0)
         self.free_assessors += 1
-        self.capacity_meter.give(self.c.env.now)
+        self.capacity_meter.give(self.c.env._now)
         self._dispatch()

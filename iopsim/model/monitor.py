@@ -60,13 +60,13 @@ class WeeklyMonitor:
         self.week_end = DAYS_PER_WEEK
         self._on_week_end = (self._week_ends,)
         if self.week_end <= self.c.horizon_days + 1e-9:
-            self.c.scheduler.after(self.week_end - self.c.env.now, self._on_week_end, priority=LAST_AT_INSTANT)
+            self.c.scheduler.after(self.week_end - self.c.env._now, self._on_week_end, priority=LAST_AT_INSTANT)
 
     def _week_ends(self, ev: Wake) -> None:
         self.close_week()
         self.week_end += DAYS_PER_WEEK
         if self.week_end <= self.c.horizon_days + 1e-9:
-            self.c.scheduler.again(ev, self._on_week_end, self.week_end - self.c.env.now, LAST_AT_INSTANT)
+            self.c.scheduler.again(ev, self._on_week_end, self.week_end - self.c.env._now, LAST_AT_INSTANT)
 
     def close_week(self) -> None:
         row = self.row()
@@ -74,7 +74,7 @@ class WeeklyMonitor:
         for name, value in row.items():
             series[name].append(value)
         self.week.reset()
-        self.c.counselors.start_week(self.c.env.now)
+        self.c.counselors.start_week(self.c.env._now)
 
     def row(self) -> dict[str, float]:
         """This week's values by column name (delivering the week's individual sessions on the way)."""
@@ -89,7 +89,7 @@ class WeeklyMonitor:
         w = self.week
         rooms = w.room_hours
         row: dict[str, float] = {
-            "week_end_days": c.env.now,
+            "week_end_days": c.env._now,
             "referrals_total": c.referrals_total,
             "intake_queue": c.intake.waiting(),
             "waitlist": c.waitlist.waiting(),

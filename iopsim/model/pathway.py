@@ -176,7 +176,7 @@ class Pathway:
     # 2. Eligibility, in the article's terms. ----------------------------------------------------
     def _assessed(self, p: Patient) -> None:
         c = self.c
-        p.decided = self.env.now
+        p.decided = self.env._now
         c.log(p, "assessed")
         referred_out = c.eligibility.decide(p)
         if referred_out is not None:
@@ -222,7 +222,7 @@ class Pathway:
         """Start the phase's clocks (the phase was entered by admission or a move)."""
         rules = self.rules
         i = p.phase_index
-        p.clock_end = self.env.now + rules.phase_duration_days[i]()
+        p.clock_end = self.env._now + rules.phase_duration_days[i]()
         p.relapse_rate = rules.relapse_rate_per_day(i, p.self_help_per_week)
         p.dropout_rate = rules.dropout_rate_per_day[i]  # dropout and early transfer together
         p.phase_attended0 = p.sessions_attended
@@ -237,7 +237,7 @@ class Pathway:
         Relapse and dropout are competing risks with constant weekly hazards, so the time to each
         is exponential; a relapse nobody detects is counted and the clocks restart (memoryless).
         """
-        now = self.env.now
+        now = self.env._now
         rules = self.rules
         if race.redraw_dropout:
             rate = p.dropout_rate
@@ -249,7 +249,7 @@ class Pathway:
             if race.relapse_undetected is None:
                 self.sleep(p, relapse_at - now, race.relapse_found)
                 return
-            detected_at = relapse_at + rules.detection_delay_days(self.c.phases[p.phase_index])
+            detected_at = relapse_at + rules.detection_delay_days(p.phase_index)
             if detected_at < first_other:
                 self.sleep(p, detected_at - now, race.relapse_found)
             else:
@@ -271,7 +271,7 @@ class Pathway:
 
     def _on_phase_completed(self, ev: Wake) -> None:
         p = ev.p
-        now = self.env.now
+        now = self.env._now
         if not self.rules.may_advance(p, now):  # criteria-based advancement: stay on a little longer
             p.extensions += 1
             p.clock_end = now + self.rules.extension_days(p.phase_index)
@@ -287,7 +287,7 @@ class Pathway:
         p = ev.p
         p.relapses += 1
         p.relapses_detected += 1
-        p.last_relapse_found = self.env.now
+        p.last_relapse_found = self.env._now
         self.c.log(p, "relapse_detected")
         if p.relapses_detected > self.max_relapses:
             self._end_treatment(p, self.beyond_max_relapses)
@@ -365,7 +365,7 @@ class Pathway:
     def _attend_aftercare(self, p: Patient) -> None:
         """Aftercare's dropout clock runs from the start, unlike a phase's."""
         rules = self.rules
-        now = self.env.now
+        now = self.env._now
         p.aftercare_status = AftercareStatus.ATTENDING
         self.c.log(p, "aftercare_start")
         p.clock_end = now + rules.aftercare_duration_days()

@@ -12,6 +12,7 @@ from array import array
 from collections.abc import Callable
 from enum import IntEnum
 from operator import attrgetter
+from struct import Struct
 
 import numpy as np
 
@@ -101,8 +102,10 @@ class Records:
 
     Every CHUNK_ROWS rows go to `sink` (the KPI tally) as columns. With `keep=False` they are
     then dropped, so memory no longer grows with the number of referrals; with `keep=True` (the
-    default) they stay for the per-patient table. One `extend` per patient instead of one append
-    per field; counts are small integers, exact as doubles, and come back as integer columns.
+    default) they stay for the per-patient table. Each row is packed by one precompiled `Struct`
+    (native doubles, the array's own layout): a third of the cost of `array.extend` with the
+    values, which converts them one by one. Counts are small integers, exact as doubles, and
+    come back as integer columns.
     """
 
     def __init__(self, n_phases: int = 0, sink: Callable[[dict[str, np.ndarray]], None] | None = None,
@@ -119,13 +122,12 @@ class Records:
         self.keep = keep
         self._sunk = 0  # rows of _rows already handed to the sink
         self._chunk_values = CHUNK_ROWS * self.width
+        self._pack = Struct(f"{self.width}d").pack
 
     def add(self, patient) -> None:
         rows = self._rows
-        rows.extend(self._row_of(patient))
         starts = patient.phase_starts
-        rows.extend(starts)
-        rows.extend(self._padding[self.n_phases - len(starts)])
+        rows.frombytes(self._pack(*self._row_of(patient), *starts, *self._padding[self.n_phases - len(starts)]))
         if self.sink is not None and len(rows) - self._sunk * self.width >= self._chunk_values:
             self.flush()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from ..scenario.schema import Phase, Scenario
+from ..scenario.schema import Scenario
 from ..scenario.vocabulary import DAYS_PER_WEEK
 from .streams import Draw, RandomStreams
 
@@ -58,6 +58,20 @@ class PathwayRules:
         self.aftercare_dropout_rate = weekly_hazard_to_rate_per_day(aftercare.dropout_prob_per_week)
         self.aftercare_relapse_rate = weekly_hazard_to_rate_per_day(aftercare.relapse_prob_per_week)
         self.self_help_multiplier = scenario.attendance.self_help_relapse_multiplier_per_meeting
+        # Per-scenario constants the per-patient rules read, copied out of the schema once.
+        r = scenario.relapse
+        self._tests = [  # per phase: (days between tests, detection window, sensitivity) of each kind tested
+            tuple((DAYS_PER_WEEK / per_week, window, sensitivity) for per_week, window, sensitivity in (
+                (ph.drug_tests_per_week, r.drug_test_window_days, r.drug_test_sensitivity),
+                (ph.breathalyzers_per_week, r.breathalyzer_window_days, r.breathalyzer_sensitivity),
+            ) if per_week > 0 and sensitivity > 0)
+            for ph in self.phases
+        ]
+        pol = r.policy  # cumulative thresholds of the policy's shares, in the order they are tested
+        self._policy = (pol.repeat_phase, pol.repeat_phase + pol.step_back,
+                        pol.repeat_phase + pol.step_back + pol.discharge, pol.step_up)
+        self._advancement = [ph.advancement for ph in self.phases]
+        self._uptake_prob = aftercare.uptake_prob
 
     def self_help_meetings(self, phase_index: int) -> float:
         """Meetings a week a patient entering this phase keeps up."""
@@ -76,24 +90,18 @@ class PathwayRules:
             rate = self._relapse_rates[key] = weekly_hazard_to_rate_per_day(prob)
         return rate
 
-    def detection_delay_days(self, phase: Phase) -> float:
+    def detection_delay_days(self, phase_index: int) -> float:
         """Days from a relapse to the first test that catches it (inf if none does).
 
         Tests of each kind are evenly spaced with a random offset; each test inside the
         kind's detection window detects the use with the kind's sensitivity.
         """
-        r = self.scenario.relapse
         first = INF
-        for per_week, window, sensitivity in (
-            (phase.drug_tests_per_week, r.drug_test_window_days, r.drug_test_sensitivity),
-            (phase.breathalyzers_per_week, r.breathalyzer_window_days, r.breathalyzer_sensitivity),
-        ):
-            if per_week <= 0 or sensitivity <= 0:
-                continue
-            spacing = DAYS_PER_WEEK / per_week
-            t = self.detection() * spacing
+        detection = self.detection
+        for spacing, window, sensitivity in self._tests[phase_index]:
+            t = detection() * spacing
             while t <= window and t < first:
-                if self.detection() < sensitivity:
+                if detection() < sensitivity:
                     first = t
                     break
                 t += spacing
@@ -101,13 +109,13 @@ class PathwayRules:
 
     def relapse_response(self) -> str:
         """What the program does about a detected relapse: repeat_phase, step_back, discharge or step_up."""
-        pol = self.scenario.relapse.policy
         u = self.policy()
-        if u < pol.repeat_phase:
+        repeat, back, discharge, step_up = self._policy
+        if u < repeat:
             return "repeat_phase"
-        if u < pol.repeat_phase + pol.step_back:
+        if u < back:
             return "step_back"
-        if pol.step_up <= 0 or u < pol.repeat_phase + pol.step_back + pol.discharge:
+        if step_up <= 0 or u < discharge:
             return "discharge"
         return "step_up"
 
@@ -119,7 +127,7 @@ class PathwayRules:
     def may_advance(self, p, now: float) -> bool:
         """Whether a patient at the planned end of their phase meets its advancement criteria (always
         without `advancement`, or once its extensions are used up)."""
-        adv = self.phases[p.phase_index].advancement
+        adv = self._advancement[p.phase_index]
         if adv is None or p.extensions >= adv.max_extensions:
             return True
         attended = p.sessions_attended - p.phase_attended0
@@ -130,8 +138,8 @@ class PathwayRules:
         return now - clean_since >= adv.negative_test_weeks * DAYS_PER_WEEK
 
     def extension_days(self, phase_index: int) -> float:
-        adv = self.phases[phase_index].advancement
+        adv = self._advancement[phase_index]
         return adv.extension_weeks * DAYS_PER_WEEK if adv is not None else 0.0
 
     def takes_up_aftercare(self) -> bool:
-        return self.aftercare_uptake() < self.scenario.aftercare.uptake_prob
+        return self.aftercare_uptake() < self._uptake_prob

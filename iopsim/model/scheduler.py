@@ -11,8 +11,8 @@ queues it and `env.step` reads `callbacks` and `_ok`, calls each callback with t
 sets `callbacks` to None. That protocol is internal to SimPy, so pyproject.toml pins
 `simpy>=4.1,<5`; this module relies on it. The hot wake-ups (`sleep`, `resume`, the weekly
 slots) push onto SimPy's queue themselves, exactly as `env.schedule` does (time, priority, the
-event counter, event), saving a call per event; and the seat board and waitlist read the clock
-as `env._now`, which `env.now` (a property: a call per read) returns.
+event counter, event), saving a call per event; and the model reads the clock as `env._now`,
+which `env.now` (a property: a call per read) returns.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class Scheduler:
 
     def every_week(self, offset_days: float, action: Callable[[float], None]) -> None:
         """Call `action(now)` at `offset_days` into each week, one re-armed event per slot."""
-        self.schedule(Wake(self._on_weekly, action, offset_days), NORMAL, offset_days - self.env.now)
+        self.schedule(Wake(self._on_weekly, action, offset_days), NORMAL, offset_days - self.env._now)
 
     def _weekly(self, ev: Wake) -> None:
         env = self.env

@@ -97,7 +97,7 @@ class TherapySession(TimetableSlot):
         if not n:
             self._record("empty", now)
             return
-        if n < self.min_size or (self.by_expected and sum(p.attend_prob for p in expected) < self.min_size):
+        if n < self.min_size or (self.by_expected and sum([p.attend_prob for p in expected]) < self.min_size):
             self._record("cancelled_small", now)
             return
         counselors = c.counselors
@@ -171,7 +171,7 @@ class IntakeClinic(TimetableSlot):
 
     def meet(self, now: float) -> None:
         c = self.c
-        if c.is_closed(now):
+        if c.closed_days and c.is_closed(now):
             c.intake.clinic_closed(now)
             self._record("closed", now)
             return

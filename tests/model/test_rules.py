@@ -33,14 +33,14 @@ def test_a_perfect_daily_test_finds_a_relapse_at_the_first_test():
     r = rules(phases__0__drug_tests_per_week=7, phases__0__breathalyzers_per_week=0,
               relapse__drug_test_sensitivity=1.0, relapse__drug_test_window_days=3.0)
     offset = RandomStreams(5, 0).uniforms("relapse_detection")()
-    assert r.detection_delay_days(r.phases[0]) == offset  # the first test, spaced a day apart
+    assert r.detection_delay_days(0) == offset  # the first test, spaced a day apart
 
 
 def test_no_test_or_a_window_shorter_than_the_first_test_finds_nothing():
     untested = rules(phases__0__drug_tests_per_week=0, phases__0__breathalyzers_per_week=0)
-    assert untested.detection_delay_days(untested.phases[0]) == math.inf
+    assert untested.detection_delay_days(0) == math.inf
     blind = rules(phases__0__breathalyzers_per_week=0, relapse__drug_test_window_days=0.0)
-    assert blind.detection_delay_days(blind.phases[0]) == math.inf  # the first test comes after the window
+    assert blind.detection_delay_days(0) == math.inf  # the first test comes after the window
 
 
 @pytest.mark.parametrize("policy, response", [
