@@ -27,6 +27,7 @@ from .calendar import day_of_year
 from .distributions import Distribution, Fixed, Text, Triangular
 from .finance_schema import Finance
 from .program_schema import Program
+from .progression_schema import Progression
 from .sections import (
     MAX_COUNT,
     MAX_PER_WEEK,
@@ -357,6 +358,9 @@ class Scenario(_Section):
     phases: list[Phase] = Field(min_length=1)
     attendance: Attendance = Field(default_factory=Attendance)  # type: ignore[arg-type]
     relapse: Relapse = Field(default_factory=Relapse)  # type: ignore[arg-type]
+    progression: Progression | None = Field(  # left out of dumps when absent: fingerprints stay as they were
+        None, exclude_if=lambda v: v is None, description="Each patient's own pace through the phases (optional)."
+    )
     aftercare: Aftercare = Field(default_factory=Aftercare)  # type: ignore[arg-type]
     readmission: Readmission = Field(default_factory=Readmission)
     groups: Groups = Field(default_factory=Groups)  # type: ignore[arg-type]
