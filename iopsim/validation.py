@@ -252,8 +252,10 @@ def render(run: RunSet, rows: list[Row], scenario_path: str) -> str:
         "- TEDS describes discharges from all US IOPs in 2004; the baseline is one hypothetical mid-sized "
         "program. A planner should recalibrate `phases[]` hazards and lengths and `relapse.policy` to the "
         "program's own discharge data.",
-        "- Waits depend on capacity, which is the planner's input: the published waits describe programs that "
-        "were, on average, more stretched than the baseline.",
+        "- Waits depend on capacity, which is the planner's input, so they are held back, never fitted. Since v2 "
+        "the longer, skewed stays fill the baseline's seats, and its mean wait is near Andrews's national figure; "
+        "its waits are less spread (few over a month), as a waitlist whose patients give up after 45 days on "
+        "average (`admission.patience_days`) cannot hold the long waits of programs with closed intake.",
         "- Verification against theory (Erlang C for the intake queue, Little's law on every stock, exact "
         "deterministic scenarios, invariants under random scenarios) lives in `tests/validation/` and runs "
         "with `make test`.",
