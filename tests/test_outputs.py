@@ -99,8 +99,12 @@ def test_a_second_run_is_written_beside_the_first_unless_overwrite(tmp_path, mon
     assert "Results written to runs/baseline-20261127-2/" in second.stdout
     assert (first / "summary.json").read_text() == summary
     assert (first / "charts" / "waitlist.png").exists()
-    assert json.loads((tmp_path / "runs" / "baseline-20261127-2" / "summary.json").read_text())[
-        "scenario"]["referrals"]["rate_per_week"] == 9
+    second_summary = json.loads((tmp_path / "runs" / "baseline-20261127-2" / "summary.json").read_text())
+    assert second_summary["scenario"]["referrals"]["rate_per_week"] == 9
+    # what it came from: the file as named and the overrides, and the versions the numbers depend on
+    assert second_summary["source"]["overrides"][-1] == "referrals.rate_per_week=9"
+    assert second_summary["source"]["scenario_file"].endswith("baseline.yaml")
+    assert second_summary["versions"]["simpy"] and second_summary["versions"]["numpy"]
 
     third = run_tiny("--overwrite")
     assert third.exit_code == 0, third.output
@@ -329,7 +333,7 @@ def test_a_hand_edited_summary_is_a_clear_error(tmp_path, a_run, edit, message):
 
 
 def test_ctrl_c_while_writing_exits_130_and_leaves_nothing(tmp_path, monkeypatch):
-    def interrupt(run, folder):
+    def interrupt(*args):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(rundir_write, "_write_files", interrupt)

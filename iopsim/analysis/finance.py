@@ -5,7 +5,10 @@ Costs:
   `finance.fte_hours_per_week`; supervisors and intake/admin staff are fixed FTEs plus FTEs per
   counselor FTE; dedicated intake assessors (intake.mode dedicated_assessors) are one FTE each at
   `finance.assessor` pay, when it is given (the budget table says when they are not costed). Paid
-  whether busy or not, so they do not vary between replications.
+  whether busy or not, except that a counselor post left empty by turnover is not paid while it is
+  empty (`vacancy_savings_per_year`: the average vacant FTE x cost per FTE), and counselor overtime
+  is paid on top (`overtime_cost_per_year`: overtime hours x salary / (fte_hours_per_week x 52) x
+  `finance.overtime_pay_multiplier`; no benefits on overtime, an assumption).
 - rooms: a monthly cost per room, plus a cost per booked hour (group sessions and intake hours
   actually held, from the weekly series).
 - other fixed costs per year.
@@ -42,6 +45,8 @@ MONTHS_PER_YEAR = 12
 # name -> unit, with {c} for the currency; the order is the order of tables and files.
 FINANCE_KPIS: dict[str, str] = {
     "staff_cost_per_year": "{c}/yr",
+    "vacancy_savings_per_year": "{c}/yr",
+    "overtime_cost_per_year": "{c}/yr",
     "room_cost_per_year": "{c}/yr",
     "total_cost_per_year": "{c}/yr",
     "revenue_per_year": "{c}/yr",
@@ -113,11 +118,32 @@ def staff_cost_per_year(s: Scenario) -> float:
 
 
 def fixed_cost_per_year(s: Scenario) -> float:
-    """Costs that do not depend on use: staff, monthly room costs, other fixed costs (a lower bound of the total)."""
+    """Costs that do not depend on use: staff, monthly room costs, other fixed costs (a lower bound of the
+    total). With turnover any counselor post may stand empty, and an empty post is not paid, so the
+    counselors' pay is left out of the bound."""
     f = s.finance
     assert f is not None
     rooms = sum(f.room_rates(r.name)[0] for r in s.rooms) * MONTHS_PER_YEAR
-    return staff_cost_per_year(s) + rooms + f.other_fixed_costs_per_year
+    staff = staff_cost_per_year(s)
+    if s.counselors.turnover is not None and s.counselors.turnover.departures_per_year > 0:
+        staff -= counselor_fte(s) * f.counselor.cost_per_fte
+    return staff + rooms + f.other_fixed_costs_per_year
+
+
+def vacancy_savings_per_year(s: Scenario, vacant_fte_mean: float) -> float:
+    """Pay not spent on counselor posts while they stand empty: k vacant weeks of one post in 52 save
+    k/52 of that post's salary and benefits."""
+    f = s.finance
+    assert f is not None
+    return vacant_fte_mean * f.counselor.cost_per_fte
+
+
+def overtime_cost_per_year(s: Scenario, overtime_hours_per_week: float) -> float:
+    """Counselor overtime pay: hours x hourly salary (salary / (fte_hours_per_week x 52)) x the overtime multiplier."""
+    f = s.finance
+    assert f is not None
+    hourly = f.counselor.salary_per_year / (f.fte_hours_per_week * 52)
+    return overtime_hours_per_week * WEEKS_PER_YEAR * hourly * f.overtime_pay_multiplier
 
 
 # --- one replication ---------------------------------------------------------------------------------
@@ -141,7 +167,12 @@ def finance_kpis(result: RunResult, admissions_per_year: float, completions_per_
         per_month, per_hour = f.room_rates(r.name)
         booked = float(series[f"room_hours_{r.name}"][weeks].sum()) if f"room_hours_{r.name}" in series else 0.0
         room += per_month * MONTHS_PER_YEAR + per_hour * per_year(booked, series_years)
-    staff = staff_cost_per_year(s)
+    def weekly_mean(name: str) -> float:
+        return float(series[name][weeks].mean()) if name in series and weeks.any() else 0.0
+
+    vacancy = vacancy_savings_per_year(s, weekly_mean("counselor_fte_vacant"))
+    overtime = overtime_cost_per_year(s, weekly_mean("counselor_overtime_hours"))
+    staff = staff_cost_per_year(s) - vacancy + overtime
     total = staff + room + f.other_fixed_costs_per_year
 
     individual = per_year(float(series["individual_hours_delivered"][weeks].sum()), series_years) \
@@ -163,6 +194,8 @@ def finance_kpis(result: RunResult, admissions_per_year: float, completions_per_
 
     k = {
         "staff_cost_per_year": staff,
+        "vacancy_savings_per_year": vacancy,
+        "overtime_cost_per_year": overtime,
         "room_cost_per_year": room,
         "total_cost_per_year": total,
         "revenue_per_year": revenue,

@@ -121,9 +121,15 @@ def summarise(rows: Sequence[dict[str, float]], units: dict[str, str] | None = N
         lo, hi = est.lo, est.hi
         if not math.isnan(lo) and name not in SIGNED_KPIS:  # counts, rates, times, shares, costs: clip to their range
             lo = max(lo, 0.0)
-            hi = min(hi, 100.0) if unit == "%" else hi
+            hi = min(hi, 100.0) if unit == "%" and not can_exceed_100(name) else hi
         out[name] = {"mean": _finite(est.mean), "ci95": [_finite(lo), _finite(hi)], "unit": unit}
     return out
+
+
+def can_exceed_100(name: str) -> bool:
+    """Utilisations are hours worked over hours available: overtime (covering leave or a vacancy) takes
+    them past 100%, so their CI is not clipped there. Every other % KPI is a share of a whole."""
+    return "utilization" in name
 
 
 def _finite(x: float) -> float | None:

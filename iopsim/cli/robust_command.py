@@ -29,7 +29,8 @@ def load_uncertainty(path: Path, scenario):
 
 def size_under_uncertainty(scenario_path: Path, s, uncertainty_path: Path, probability: float, targets, rooms,
                            counselors, cost_room: float, cost_counselor: float, min_replications: int,
-                           max_replications: int, seed: int, executor, out: Path, yes: bool, counter) -> None:
+                           max_replications: int, seed: int, executor, out: Path, yes: bool, counter,
+                           overrides: tuple[str, ...] = ()) -> None:
     from ..experiments import robust_sizing as robust
     from ..experiments.robust_outputs import write_robust
     from ..experiments.sizing import Sizer
@@ -59,7 +60,8 @@ def size_under_uncertainty(scenario_path: Path, s, uncertainty_path: Path, proba
         click.echo("Interrupted; nothing written.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     with write_errors():
-        files = write_robust(result, u, nominal, sizer, targets, s.name, scenario_path, uncertainty_path, out)
+        files = write_robust(result, u, nominal, sizer, targets, s.name, scenario_path, uncertainty_path, out,
+                             overrides)
     for line in robust_lines(result, nominal):
         click.echo(line)
     click.echo(f"Ran {nominal.simulations + result.simulations} simulations in {time.perf_counter() - start:.1f} s. "

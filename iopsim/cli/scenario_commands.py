@@ -149,7 +149,8 @@ def run(scenario: Path, replications: int | None, seed: int | None, overrides: t
         console.print("Interrupted before any replication finished; nothing written.")
         sys.exit(EXIT_INTERRUPTED)
     with write_errors():
-        folder = write_run_folder(result, planned, overwrite)
+        folder = write_run_folder(result, planned, overwrite,
+                                  {"scenario_file": str(scenario), "overrides": list(overrides)})
     _print_summary(result, folder, every_kpi)
     if not result.complete:
         console.print(f"[yellow]Interrupted: {result.replications} of {n} replications finished and were written.")

@@ -9,6 +9,7 @@ Everything is built in a scratch folder and swapped in whole (files.write_output
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -78,7 +79,7 @@ def recommended_yaml(result: LeverResult, sizer: LeverSizer, scenario_file: Path
 
 
 def write_lever_sizing(result: LeverResult, sizer: LeverSizer, scenario_name: str, scenario_file: Path,
-                       out: Path) -> list[Path]:
+                       out: Path, overrides: Sequence[str] = ()) -> list[Path]:
     names: list[str] = []
 
     def build(tmp: Path) -> None:
@@ -94,7 +95,7 @@ def write_lever_sizing(result: LeverResult, sizer: LeverSizer, scenario_name: st
                   "candidates": len(result.candidates), "simulations": result.simulations}
         names.extend(p.name for p in write_sizing_provenance(
             tmp, scenario_file, design, sizer.seed, doc["replications"],
-            {"candidates.csv": list(pd.DataFrame(doc["candidates"]).columns)}))
+            {"candidates.csv": list(pd.DataFrame(doc["candidates"]).columns)}, overrides=overrides))
         if result.best is not None:
             atomic_write_text(tmp / RECOMMENDED, recommended_yaml(result, sizer, scenario_file))
             names.append(RECOMMENDED)
@@ -107,8 +108,10 @@ GROWTH_JSON = "growth.json"
 GROWN = "grown.yaml"
 
 
-def write_growth(steps, grown: dict, targets, seed: int, scenario_file: Path, out: Path) -> list[Path]:
-    """growth.json (one entry per rate) and grown.yaml (the program after the last step, runnable)."""
+def write_growth(steps, grown: dict, targets, seed: int, scenario_file: Path, out: Path,
+                 replications: Sequence[int] = (), overrides: Sequence[str] = ()) -> list[Path]:
+    """growth.json (one entry per rate), grown.yaml (the program after the last step, runnable) and the
+    provenance every sizing folder carries."""
     from dataclasses import asdict
 
     from .growth import growth_lines
@@ -120,13 +123,19 @@ def write_growth(steps, grown: dict, targets, seed: int, scenario_file: Path, ou
               f"Targets, at the 95% confidence bound: {', '.join(map(str, targets))}", *lines]
     body = yaml.safe_dump(grown, sort_keys=False, allow_unicode=True, width=110)
 
+    design = {"method": "growth: greedy lever search rate by rate", "rates_per_week": [s.rate for s in steps],
+              "targets": doc["targets"], "simulations": sum(s.simulations for s in steps)}
+    names = [GROWTH_JSON, GROWN]
+
     def build(tmp: Path) -> None:
         tmp.mkdir(parents=True, exist_ok=True)
         atomic_write_text(tmp / GROWTH_JSON, json.dumps(json_safe(doc), indent=2, allow_nan=False) + "\n")
         atomic_write_text(tmp / GROWN, "".join(f"# {line}\n" for line in header) + body)
+        names.extend(p.name for p in write_sizing_provenance(tmp, scenario_file, design, seed, list(replications), {},
+                                                             overrides=overrides))
 
     write_output_dir(out, SIZING_KIND, build)
-    return [out / GROWTH_JSON, out / GROWN]
+    return [out / name for name in names]
 
 
 def _cost_text(cost: float, finance: dict | None) -> str:

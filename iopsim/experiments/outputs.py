@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
@@ -55,15 +56,15 @@ def choose_sizing_folder(out: Path, overwrite: bool = False) -> Path:
     return choose_output(out, SIZING_KIND, overwrite, lambda folder: (folder / "recommendation.json").is_file())
 
 
-def write_sizing(result, sizer, s, scenario: Path, out: Path) -> list[Path]:
+def write_sizing(result, sizer, s, scenario: Path, out: Path, overrides: Sequence[str] = ()) -> list[Path]:
     """The sizing folder, built beside `out` and swapped in whole (see files.write_output_dir)."""
     names: list[str] = []
-    write_output_dir(out, SIZING_KIND,
-                     lambda tmp: names.extend(p.name for p in _write_sizing_files(result, sizer, s, scenario, tmp)))
+    write_output_dir(out, SIZING_KIND, lambda tmp: names.extend(
+        p.name for p in _write_sizing_files(result, sizer, s, scenario, tmp, overrides)))
     return [out / name for name in names]
 
 
-def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Path]:
+def _write_sizing_files(result, sizer, s, scenario: Path, out: Path, overrides: Sequence[str]) -> list[Path]:
     import pandas as pd
 
 
@@ -99,7 +100,7 @@ def _write_sizing_files(result, sizer, s, scenario: Path, out: Path) -> list[Pat
     extra = write_sizing_provenance(out, scenario, design, sizer.seed, doc["replications"],
                                     {"candidates.csv": list(candidates.columns),
                                      "replications.csv": ["rooms", "counselors", "replication", *kpi_names(s)]},
-                                    kpi_names(s))
+                                    kpi_names(s), overrides)
     return [out / "recommendation.json", out / "candidates.csv", out / "replications.csv", chart, *extra]
 
 

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 from collections.abc import Callable, Iterable, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-from .. import __version__
 from ..files import atomic_write, atomic_write_text
+from ..versions import versions
 from .schema import GROUP_ROOMS, Experiment
 
 PROVENANCE_FILE = "provenance.json"
@@ -30,21 +28,7 @@ CODEBOOK_FILE = "codebook.csv"
 EXPERIMENT_COPY = "experiment.yaml"
 SCENARIO_COPY = "scenario.yaml"
 DESIGN_COPY = "design.csv"
-
-LIBRARIES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "SALib", "dask", "distributed", "pydantic", "pyDOE3")
-"""Distributions whose versions can change a number in the tables (or which wrote them)."""
-
-
-def versions() -> dict[str, str | None]:
-    """Python, iopsim and LIBRARIES (None if not installed), read from package metadata: no imports."""
-    out: dict[str, str | None] = {"python": platform.python_version(), "iopsim": __version__}
-    for name in LIBRARIES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
+UNCERTAINTY_COPY = "uncertainty.yaml"
 
 def file_record(path: Path | None, copy_name: str) -> dict | None:
     if path is None:
@@ -89,8 +73,12 @@ def _sampling_fields(e: Experiment) -> dict[str, Any]:
 
 
 def document(kind: str, design: dict, seed: int, replications: int | list[int], experiment_file: Path | None,
-             scenario_file: Path | None, previous: dict | None = None) -> dict:
-    """The provenance document; `previous` (the folder's earlier one) keeps the versions of earlier sessions."""
+             scenario_file: Path | None, previous: dict | None = None, overrides: Sequence[str] = (),
+             uncertainty_file: Path | None = None) -> dict:
+    """The provenance document; `previous` (the folder's earlier one) keeps the versions of earlier sessions.
+
+    `overrides`: the command's `--set PATH=VALUE` options, in order: the copied scenario file plus these is
+    what was simulated (a sizing folder without them could not be redone)."""
     now = versions()
     earlier = [] if previous is None else [previous.get("versions"), *previous.get("earlier_versions", [])]
     earlier = [v for i, v in enumerate(earlier) if isinstance(v, dict) and v != now and v not in earlier[:i]]
@@ -98,6 +86,8 @@ def document(kind: str, design: dict, seed: int, replications: int | list[int], 
         "kind": kind,
         "experiment_file": file_record(experiment_file, EXPERIMENT_COPY),
         "scenario_file": file_record(scenario_file, SCENARIO_COPY),
+        "scenario_overrides": list(overrides),
+        **({"uncertainty_file": file_record(uncertainty_file, UNCERTAINTY_COPY)} if uncertainty_file else {}),
         "seed": seed,
         "replications": replications,
         "design": design,
@@ -115,12 +105,13 @@ def read_previous(folder: Path) -> dict | None:
 
 
 def write(folder: Path, doc: dict, codebook_rows: Sequence[dict], experiment_file: Path | None = None,
-          scenario_file: Path | None = None, design_file: Path | None = None) -> list[Path]:
+          scenario_file: Path | None = None, design_file: Path | None = None,
+          uncertainty_file: Path | None = None) -> list[Path]:
     """provenance.json, codebook.csv and the copies of the files as given, each atomically."""
     folder = Path(folder)
     files = []
     for source, name in ((experiment_file, EXPERIMENT_COPY), (scenario_file, SCENARIO_COPY),
-                         (design_file, DESIGN_COPY)):
+                         (design_file, DESIGN_COPY), (uncertainty_file, UNCERTAINTY_COPY)):
         if source is not None:
             files.append(atomic_write(folder / name, _writer(Path(source).read_bytes())))
     files.append(atomic_write_text(folder / PROVENANCE_FILE, json.dumps(doc, indent=2, allow_nan=False) + "\n"))
@@ -152,7 +143,7 @@ def parquet_metadata(doc: dict, codebook_rows: Sequence[dict], file: str) -> dic
 
 # --------------------------------------------------------------------------- the codebook
 
-_UNIT_SUFFIXES = (("_per_week", "per week"), ("_per_year", "per year"), ("_prob", "probability (0-1)"),
+_UNIT_SUFFIXES = (("_hours_per_week", "hours per week"), ("_hours_per_year", "hours per year"), ("_per_week", "per week"), ("_per_year", "per year"), ("_prob", "probability (0-1)"),
                   ("_pct", "%"), ("_days", "days"), ("_weeks", "weeks"), ("_hours", "hours"), ("_years", "years"),
                   ("_minutes", "minutes"), ("_multiplier", "factor"), ("count", "count"), ("capacity", "patients"))
 
@@ -198,7 +189,8 @@ SWEEP_COLUMNS = {
                     "point (common random numbers)", ""),
     "kpi": ("KPI name (see the KPI rows of results.csv for its meaning)", ""),
     "mean": ("Mean of the KPI over the point's replications", "unit column"),
-    "ci_low": ("Lower end of the 95% t confidence interval of the mean (clipped at 0, and at 100 for %)", "unit column"),
+    "ci_low": ("Lower end of the 95% t confidence interval of the mean (clipped at 0; the upper end at 100 "
+               "for shares, not for utilisations, which overtime takes past 100)", "unit column"),
     "ci_high": ("Upper end of the 95% t confidence interval of the mean", "unit column"),
     "unit": ("Unit of mean, ci_low and ci_high", ""),
     "n": ("Replications with a defined value of the KPI (the CI's sample size)", "replications"),
@@ -293,11 +285,16 @@ def column_rows(file: str, columns: Iterable[str], known: dict[str, tuple[str, s
 
 def write_sizing_provenance(folder: Path, scenario_file: Path, design: dict, seed: int,
                             replications: Sequence[int], tables: dict[str, Sequence[str]],
-                            units: dict[str, str] | None = None) -> list[Path]:
-    """provenance.json, codebook.csv (for `tables`: file -> its columns) and scenario.yaml in a sizing folder."""
-    doc = document("sizing", design, seed, list(replications), None, scenario_file)
-    rows = [row for file, columns in tables.items() for row in column_rows(file, columns, SIZING_COLUMNS, units)]
-    return write(folder, doc, rows, None, scenario_file)
+                            units: dict[str, str] | None = None, overrides: Sequence[str] = (),
+                            uncertainty_file: Path | None = None,
+                            columns: dict[str, tuple[str, str]] | None = None) -> list[Path]:
+    """provenance.json, codebook.csv (for `tables`: file -> its columns) and scenario.yaml in a sizing folder
+    (and uncertainty.yaml for `size --uncertainty`). `columns`: meanings of columns SIZING_COLUMNS lacks."""
+    doc = document("sizing", design, seed, list(replications), None, scenario_file, overrides=overrides,
+                   uncertainty_file=uncertainty_file)
+    known = {**SIZING_COLUMNS, **(columns or {})}
+    rows = [row for file, columns_ in tables.items() for row in column_rows(file, columns_, known, units)]
+    return write(folder, doc, rows, None, scenario_file, uncertainty_file=uncertainty_file)
 
 
 # --------------------------------------------------------------------------- sensitivity files

@@ -10,16 +10,23 @@ candidates.csv: the nominal search, as `iopsim size` writes it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
 from ..files import atomic_write_text, write_output_dir
 from .outputs import SIZING_KIND, candidate_rows
+from .provenance import parameter_unit, write_sizing_provenance
 from .store import json_safe
+
+ROBUST_COLUMNS = {
+    "draw": ("Draw d of the uncertain assumptions (the same draws for every candidate)", ""),
+    "meets_targets": ("Whether the candidate met every target in this draw (means over its replications)", ""),
+}
 
 
 def write_robust(result, uncertainty, nominal, sizer, targets, scenario_name: str, scenario_file: Path,
-                 uncertainty_file: Path, out: Path) -> list[Path]:
+                 uncertainty_file: Path, out: Path, overrides: Sequence[str] = ()) -> list[Path]:
     names: list[str] = []
 
     def build(tmp: Path) -> None:
@@ -51,6 +58,16 @@ def write_robust(result, uncertainty, nominal, sizer, targets, scenario_name: st
         }
         atomic_write_text(tmp / "recommendation.json", json.dumps(json_safe(doc), indent=2, allow_nan=False) + "\n")
         names.extend(["recommendation.json", "robust.csv", "candidates.csv"])
+        design = {"method": "sizing under uncertainty", "rooms": list(sizer.rooms), "counselors": list(sizer.counselors),
+                  "targets": doc["targets"], "probability_required": result.probability, "draws": len(result.draws),
+                  "replications_per_draw": uncertainty.replications_per_draw, "simulations": doc["simulations"]}
+        assumed = {a.path: (f"Assumption drawn in this draw: `{a.path}`", parameter_unit(a.path))
+                   for a in uncertainty.assumptions}
+        names.extend(p.name for p in write_sizing_provenance(
+            tmp, scenario_file, design, sizer.seed, [sizer.min_replications, sizer.max_replications],
+            {"robust.csv": list(pd.DataFrame(rows).columns) if rows else [],
+             "candidates.csv": list(pd.DataFrame(candidate_rows(nominal, sizer)).columns)},
+            overrides=overrides, uncertainty_file=uncertainty_file, columns={**ROBUST_COLUMNS, **assumed}))
 
     write_output_dir(out, SIZING_KIND, build)
     return [out / name for name in names]

@@ -6,10 +6,14 @@ from a Beta distribution whose mean is `group_attendance_prob`; with 0 every pat
 mean, exactly as independent draws per session, and no draw is made. A non-starter (share
 `attendance.non_starter_prob`) is admitted, holds a seat and a caseload place, and attends
 nothing until the program discharges them. Each purpose draws from its own stream.
+
+With `progression:` each person also has a pace (`pace`): a multiplier on every planned phase
+length, lognormal (median 1) times (mean attendance / own propensity) ** exponent, capped.
 """
 
 from __future__ import annotations
 
+import math
 from itertools import chain
 
 from ..scenario.distributions import BLOCK
@@ -35,6 +39,19 @@ class AttendanceRules:
             rng = streams.generator("attendance_propensity")
             self._draw_propensity = chain.from_iterable(iter(lambda: rng.beta(alpha, beta, BLOCK).tolist(), None)).__next__
         self._non_starter = streams.uniforms("non_starter") if self.non_starter_prob > 0 else None
+        prog = scenario.progression
+        self.pace_on = prog is not None and prog.is_on
+        self.hazards_follow_pace = False
+        if prog is not None and self.pace_on:
+            self.pace_sd = prog.pace_sd
+            self.pace_exponent = prog.attendance_pace_exponent
+            self.max_pace = prog.max_pace_multiplier
+            self.hazards_follow_pace = prog.hazards_follow_pace
+            self._pace_normal: Draw | None = None
+            if prog.pace_sd > 0:
+                pace_rng = streams.generator("pace")
+                self._pace_normal = chain.from_iterable(
+                    iter(lambda: pace_rng.standard_normal(BLOCK).tolist(), None)).__next__
 
     def propensity(self) -> float:
         """A new referral's probability of attending each group session."""
@@ -42,3 +59,12 @@ class AttendanceRules:
 
     def is_non_starter(self) -> bool:
         return self._non_starter is not None and self._non_starter() < self.non_starter_prob
+
+    def pace(self, propensity: float) -> float:
+        """A new person's multiplier on every planned phase length (1 without `progression:`)."""
+        if not self.pace_on:
+            return 1.0
+        pace = math.exp(self.pace_sd * self._pace_normal()) if self._pace_normal is not None else 1.0
+        if self.pace_exponent > 0 and self.mean > 0:
+            pace *= (self.mean / max(propensity, self.mean / self.max_pace)) ** self.pace_exponent
+        return min(pace, self.max_pace)

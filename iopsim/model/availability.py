@@ -12,7 +12,9 @@ available and a bitmask of the weekdays (0 = Monday) on which its holder is away
 - turnover: a filled post's holder leaves after an exponential time (rate `departures_per_year`);
   the post is then empty for a drawn `vacancy_weeks`. A post empty at a week's start is empty all
   that week. Its patients stay on its caseload (colleagues cover them informally): the post
-  delivers no individual sessions and runs no groups while empty.
+  delivers no individual sessions and runs no groups while empty, and takes on no new patients;
+- ramp-up: for `ramp_up_weeks` after a post is refilled its new holder's caseload cap is
+  `ramp_up_caseload_pct` of `max_caseload` (`caseload_caps`, worked out with the week).
 
 Without leave and turnover nothing is drawn and every post is at work all the time, so a run is
 exactly as before.
@@ -62,6 +64,10 @@ class StaffAvailability:
             self.leaves_at = [self.departure_draw() / self.rate_per_day for _ in range(n)]
         self.on_leave = [False] * n
         self.vacant = [False] * n
+        self.ramp_days = self.turnover.ramp_up_weeks * DAYS_PER_WEEK if self.turnover is not None else 0.0
+        self.ramp_cap = (math.floor(spec.max_caseload * self.turnover.ramp_up_caseload_pct / 100)
+                         if self.turnover is not None else spec.max_caseload)
+        self.caseload_caps = [spec.max_caseload] * n  # this week's caseload cap per post (0: empty)
 
     def week(self, week_index: int, now: float) -> tuple[list[float], list[int]]:
         """(share of the week available, mask of weekdays away) per post, for the week starting `now`."""
@@ -71,6 +77,9 @@ class StaffAvailability:
         for i in range(self.n):
             self._turn_over(i, now)
             self.vacant[i] = now < self.vacant_until[i]
+            if self.turnover is not None:
+                ramping = self.vacant_until[i] > 0 and now < self.vacant_until[i] + self.ramp_days
+                self.caseload_caps[i] = 0 if self.vacant[i] else self.ramp_cap if ramping else self.spec.max_caseload
             phase = i / self.n
             self.on_leave[i] = k > 0 and math.floor((week_index + 1) * k + phase) > math.floor(week_index * k + phase)
             if self.vacant[i] or self.on_leave[i]:

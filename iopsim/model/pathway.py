@@ -47,6 +47,7 @@ class Patient:
         "attend_day", "day_hours",  # the day's attended group hours (billing.py)
         "attend_prob", "propensity", "non_starter",  # attendance (attendance.py)
         "phase_attended0", "phase_missed0", "last_relapse_found", "extensions",  # advancement criteria
+        "pace",  # multiplier on the person's planned phase lengths (progression:, attendance.py)
         # recorded
         "referred", "assessment_start", "decided", "waitlist_in", "waitlist_out", "admitted",
         "treatment_end", "aftercare_queue_in", "aftercare_start", "aftercare_end", "ended",
@@ -92,6 +93,7 @@ class Patient:
         self.attend_prob = 0.0  # this episode's probability of attending a session (0: a non-starter)
         self.propensity = -1.0  # the person's own attendance probability (-1: not drawn yet)
         self.non_starter = False
+        self.pace = 1.0
         self.phase_attended0 = self.phase_missed0 = self.extensions = 0
         self.last_relapse_found = NAN
         self.prior_episodes = 0
@@ -143,6 +145,7 @@ class Pathway:
         self.beyond_max_relapses = (Outcome.STEPPED_UP if c.scenario.relapse.after_max_relapses == "step_up"
                                     else Outcome.RELAPSE_DISCHARGE)
         self.attendance = c.attendance_rules
+        self.hazards_follow_pace = self.attendance.hazards_follow_pace
         self.aftercare = c.scenario.aftercare
         # Step-down entries (off unless referrals.step_down_share > 0: then drawn per admission).
         ref = c.scenario.referrals
@@ -157,6 +160,8 @@ class Pathway:
         attendance = self.attendance
         if p.propensity < 0:  # a returning patient keeps theirs
             p.propensity = attendance.propensity()
+            if attendance.pace_on:
+                p.pace = attendance.pace(p.propensity)
         p.non_starter = attendance.is_non_starter()
         p.attend_prob = 0.0 if p.non_starter else p.propensity
         self.c.log(p, "referral")
@@ -222,9 +227,12 @@ class Pathway:
         """Start the phase's clocks (the phase was entered by admission or a move)."""
         rules = self.rules
         i = p.phase_index
-        p.clock_end = self.env._now + rules.phase_duration_days[i]()
+        p.clock_end = self.env._now + rules.phase_duration_days[i]() * p.pace
         p.relapse_rate = rules.relapse_rate_per_day(i, p.self_help_per_week)
         p.dropout_rate = rules.dropout_rate_per_day[i]  # dropout and early transfer together
+        if self.hazards_follow_pace:  # the patient's course runs slower: the same risks per phase
+            p.relapse_rate /= p.pace
+            p.dropout_rate /= p.pace
         p.phase_attended0 = p.sessions_attended
         p.phase_missed0 = p.sessions_missed
         p.extensions = 0

@@ -88,11 +88,10 @@ class TherapySession(TimetableSlot):
             self._record("closed", now)
             return
         g = self.group
-        serves = self.serves
-        if g.is_aftercare or serves >= g.phases:
-            # everyone: a patient sits only in a group serving their phase
+        if g.is_aftercare:
             expected = list(g.roster.values())
         else:
+            serves = self.serves
             expected = [p for p in g.roster.values() if p.phase_index in serves]
         n = len(expected)
         if not n:

@@ -86,10 +86,17 @@ class CounselorTeam:
 
     # --- caseload -------------------------------------------------------------------------
     def counselor_with_room(self) -> int | None:
-        """The counselor with the smallest caseload below the cap (lowest index on ties)."""
+        """The counselor with the smallest caseload below the cap (lowest index on ties). With turnover
+        an empty post takes on nobody and a new hire's cap is lower while ramping up (this week's caps)."""
         best = None
-        cap = self.max_caseload
         loads = self.caseload
+        if self.availability is not None and self.availability.turnover is not None:
+            caps = self.availability.caseload_caps
+            for i, load in enumerate(loads):
+                if load < caps[i] and (best is None or load < loads[best]):
+                    best = i
+            return best
+        cap = self.max_caseload
         for i, load in enumerate(loads):
             if load < cap and (best is None or load < loads[best]):
                 best = i

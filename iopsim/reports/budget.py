@@ -73,6 +73,13 @@ def budget(run: RunDir) -> Budget | None:
     if dedicated_assessors(s) and f.assessor is None:  # said, not silently left out
         staff.append(BudgetLine(ASSESSOR_ROLE.capitalize(), f"{dedicated_assessors(s)} dedicated assessors: not "
                                 "costed (give finance.assessor to price them)", "–"))
+    if "vacancy_savings_per_year" in run.kpis and (run.kpis["vacancy_savings_per_year"].get("mean") or 0) > 0:
+        staff.append(_kpi_line(run, "vacancy_savings_per_year", "Less: counselor posts standing empty",
+                               "average vacant FTE x cost per FTE (not paid while empty)"))
+    if "overtime_cost_per_year" in run.kpis and (run.kpis["overtime_cost_per_year"].get("mean") or 0) > 0:
+        staff.append(_kpi_line(run, "overtime_cost_per_year", "Counselor overtime",
+                               f"overtime h x salary / ({format_value(f.fte_hours_per_week)} h x 52) x "
+                               f"{format_value(f.overtime_pay_multiplier)}"))
     staff.append(_kpi_line(run, "staff_cost_per_year", "Personnel total", "", total=True))
 
     rooms = []

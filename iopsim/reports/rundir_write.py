@@ -14,6 +14,7 @@ from pathlib import Path
 from .. import __version__
 from ..files import choose_output, fingerprint, write_output_dir
 from ..runner import RunSet
+from ..versions import versions
 from .rundir import PATIENTS_FILE, SUMMARY_KEYS, TIMESERIES_FILE
 
 RUN_KIND = "run"
@@ -23,9 +24,12 @@ def scenario_sha256(scenario) -> str:
     return fingerprint(scenario.model_dump(mode="json", by_alias=True))
 
 
-def summary_document(run: RunSet) -> dict:
+def summary_document(run: RunSet, source: dict | None = None) -> dict:
+    """`source`: where the scenario came from ({"scenario_file": path, "overrides": [--set ...]}), if known."""
     return {
         "iopsim_version": __version__,
+        "versions": versions(),
+        **({"source": source} if source is not None else {}),
         "scenario": run.scenario.model_dump(mode="json", by_alias=True),
         "scenario_sha256": scenario_sha256(run.scenario),
         "seed": run.seed,
@@ -56,18 +60,18 @@ def choose_run_folder(out_dir: str | Path, overwrite: bool = False) -> Path:
     return choose_output(out_dir, RUN_KIND, overwrite, is_legacy_run_folder)
 
 
-def write_run_folder(run: RunSet, out_dir: str | Path, overwrite: bool = False) -> Path:
+def write_run_folder(run: RunSet, out_dir: str | Path, overwrite: bool = False, source: dict | None = None) -> Path:
     """Write summary.json, the CSVs and the Parquet tables into a folder beside out_dir, then swap it in whole.
 
     Returns the folder written: out_dir, or the next free out_dir-N when out_dir holds an earlier
     run and `overwrite` is false (always so for an interrupted run, which never replaces another).
     """
     folder = choose_run_folder(out_dir, overwrite and run.complete)
-    return write_output_dir(folder, RUN_KIND, lambda tmp: _write_files(run, tmp))
+    return write_output_dir(folder, RUN_KIND, lambda tmp: _write_files(run, tmp, source))
 
 
-def _write_files(run: RunSet, folder: Path) -> None:
-    (folder / "summary.json").write_text(json.dumps(summary_document(run), indent=2, allow_nan=False) + "\n")
+def _write_files(run: RunSet, folder: Path, source: dict | None) -> None:
+    (folder / "summary.json").write_text(json.dumps(summary_document(run, source), indent=2, allow_nan=False) + "\n")
     _write_csv(folder / "replications.csv", [{"replication": o.replication, **o.kpis} for o in run.outputs])
     if run.outputs:
         _write_parquet(_timeseries_table(run), folder / TIMESERIES_FILE)

@@ -45,6 +45,13 @@ class Turnover(Section):
     vacancy_weeks: Distribution = Field(
         default_factory=lambda: Fixed(value=10), description="Weeks a post stays empty after its holder leaves."
     )
+    ramp_up_weeks: float = Field(
+        0.0, ge=0, le=104,
+        description="Weeks a new hire carries a reduced caseload (orientation, shadowing, credentialing); 0: none.",
+    )
+    ramp_up_caseload_pct: float = Field(
+        50.0, ge=0, le=100, description="A new hire's caseload cap during ramp-up, % of counselors.max_caseload."
+    )
 
 
 class Roles(Section):

@@ -84,6 +84,11 @@ class Finance(Section):
 
     currency: str = Field("USD", pattern=CURRENCY, description="ISO 4217 code money is stated in.")
     fte_hours_per_week: float = Field(40.0, gt=0, le=80, description="Contracted hours of one FTE per week.")
+    overtime_pay_multiplier: float = Field(
+        1.5, ge=0, le=5,
+        description="Counselor overtime is paid at salary / (fte_hours_per_week x 52) x this per hour (1.5: FLSA "
+        "time-and-a-half for non-exempt staff; 1 for straight time; 0 if unpaid, e.g. exempt staff).",
+    )
     counselor: Pay = Field(description="Counselor pay; FTEs = counselors.count x contracted hours / fte_hours_per_week.")
     supervisor: StaffRole | None = Field(None, description="Clinical supervisor(s).")
     intake_admin: StaffRole | None = Field(None, description="Intake coordinators, front desk and billing staff.")

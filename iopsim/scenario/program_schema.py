@@ -1,7 +1,7 @@
 """The program template: how a planner describes the week ("phase 1 meets Mon/Wed/Fri at 09:00, two groups").
 
-`iopsim.program` turns it into the concrete `timetable` the model reads. Kept in its own module so the
-scenario schema only imports it; the generator's rules (rooms, hours, overlaps) live in iopsim/program.
+`program_generate` turns it into the concrete `timetable` the model reads when the scenario is
+validated; the generator's rules (rooms, hours, overlaps) live there.
 """
 
 from __future__ import annotations

@@ -10,10 +10,9 @@ that each problem can be reported with its own dotted path and line.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import (
-    AfterValidator,
     Field,
     ModelWrapValidatorHandler,
     PrivateAttr,
@@ -23,15 +22,15 @@ from pydantic import (
     model_validator,
 )
 
-from .calendar import day_of_year
 from .distributions import Distribution, Fixed, Text, Triangular
 from .finance_schema import Finance
+from .phase_schema import Advancement, Phase  # noqa: F401  (re-exported)
+from .program_generate import generate_timetable
 from .program_schema import Program
+from .progression_schema import Progression
 from .sections import (
     MAX_COUNT,
-    MAX_PER_WEEK,
     MAX_REFERRALS_PER_WEEK,
-    DayName,
     drop_if,
     prob,
 )
@@ -44,6 +43,7 @@ from .staffing_schema import (  # noqa: F401  (re-exported: the staffing models 
     Track,
     clock_hours,
 )
+from .timetable_schema import DAYS, Closures, MmDd, Room, Session  # noqa: F401  (re-exported)
 
 
 class RunSettings(_Section):
@@ -144,43 +144,6 @@ class Admission(_Section):
     )
 
 
-class Advancement(_Section):
-    """Criteria-based advancement: at the planned end of the phase a patient who misses a criterion
-    stays on for `extension_weeks` more (then is checked again), at most `max_extensions` times."""
-
-    min_attendance_pct: float = Field(
-        0.0, ge=0, le=100, description="Share of this phase's group sessions attended needed to move on, %."
-    )
-    negative_test_weeks: float = Field(
-        0.0, ge=0, le=520, description="Weeks since the last detected relapse (all tests negative) needed to move on."
-    )
-    extension_weeks: float = Field(2.0, gt=0, le=52, description="How long a stay is extended when a criterion is missed.")
-    max_extensions: int = Field(2, ge=0, le=100, description="Extensions at most; the patient then moves on anyway.")
-
-
-class Phase(_Section):
-    """One treatment phase: fewer group hours and more self-help as patients progress."""
-
-    name: Text = Field(min_length=1)
-    duration_weeks: Distribution
-    group_sessions_per_week: int = Field(ge=1, le=14)
-    session_hours: float = Field(gt=0, le=12)
-    self_help_meetings_per_week: float = Field(0.0, ge=0, le=MAX_PER_WEEK, description="Mean AA/NA meetings attended per week.")
-    drug_tests_per_week: float = Field(1.0, ge=0, le=MAX_PER_WEEK)
-    breathalyzers_per_week: float = Field(1.0, ge=0, le=MAX_PER_WEEK)
-    individual_sessions_per_week: float = Field(0.5, ge=0, le=MAX_PER_WEEK)
-    relapse_prob_per_week: float = prob(0.05, "Weekly probability of a relapse before the self-help effect.")
-    dropout_prob_per_week: float = prob(0.02, "Weekly probability of leaving treatment against advice.")
-    transfer_prob_per_week: float = prob(
-        0.0, "Weekly probability of an early transfer to another program or a step-down (TEDS 'transferred'); "
-        "it competes with dropout."
-    )
-    advancement: Advancement | None = Field(
-        None, description="Criteria to move on at the phase's end (attendance, weeks without a detected relapse); "
-        "none: time alone."
-    )
-
-
 class Attendance(_Section):
     """How patients use the program between the scheduled events."""
 
@@ -266,81 +229,6 @@ class Groups(_Section):
     )
 
 
-DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class Session(_Section):
-    """One weekly slot of the timetable."""
-
-    group: Text = Field(min_length=1, description="Group (roster) this session belongs to; intake sessions name a clinic.")
-    day: DayName
-    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Start time HH:MM.")
-    hours: float = Field(gt=0, le=12)
-    room: Text | None = Field(None, description="Where it meets; not for a virtual session (it needs no room).")
-    serves: list[Text] = Field(min_length=1, description="Phase names, 'aftercare' or 'intake'.")
-    max_size: int | None = Field(None, ge=1, le=MAX_COUNT, description="Overrides groups.max_size for this group.")
-    track: Text | None = Field(
-        None, min_length=1,
-        description="The track this group belongs to (one of `tracks`); only read when the scenario declares tracks.",
-    )
-
-    mode: Literal["in_person", "virtual", "hybrid"] = Field(
-        "in_person",
-        description="in_person: in its room; virtual: online, needs no room (still a counselor); hybrid: in its "
-        "room with others joining online, so the room's seats do not cap the group.",
-    )
-
-    @model_validator(mode="after")
-    def _room_unless_virtual(self) -> Session:
-        if self.mode == "virtual" and self.room is not None:
-            raise ValueError("a virtual session needs no room: leave `room` out")
-        if self.mode != "virtual" and self.room is None:
-            raise ValueError(f"{'an in_person' if self.mode == 'in_person' else 'a hybrid'} session needs a `room`")
-        return self
-
-    @model_serializer(mode="wrap")
-    def _without_unset_track(self, handler: SerializerFunctionWrapHandler) -> dict:
-        """No `track: null`, `room: null` or `mode: in_person` in dumps, so scenarios without tracks or
-        telehealth keep their fingerprints."""
-        dumped = drop_if(handler(self), "track", self.track is None)
-        dumped = drop_if(dumped, "room", self.room is None)
-        return drop_if(dumped, "mode", self.mode == "in_person")
-
-    @property
-    def room_seats_cap(self) -> bool:
-        """Whether the room's seats limit the group (not when it meets online or partly online)."""
-        return self.mode == "in_person"
-
-    @property
-    def start_hours(self) -> float:
-        return clock_hours(self.start)
-
-    @property
-    def week_offset_days(self) -> float:
-        return DAYS.index(self.day) + self.start_hours / 24
-
-
-class Room(_Section):
-    name: Text = Field(min_length=1)
-    seats: int = Field(ge=1, le=MAX_COUNT)
-    available_hours_per_week: float = Field(50.0, gt=0, le=168, description="Hours the room could be booked.")
-
-
-def _valid_mm_dd(text: str) -> str:
-    day_of_year(text)  # raises ValueError with a clear message
-    return text
-
-
-MmDd = Annotated[str, AfterValidator(_valid_mm_dd)]
-"""A recurring date; a list of them reports every bad one under its own index."""
-
-
-class Closures(_Section):
-    dates: list[MmDd] = Field(
-        default_factory=list, max_length=366, description="Recurring closed days MM-DD (nothing runs those days)."
-    )
-
-
 class Scenario(_Section):
     """An IOP to simulate: demand, pathway, capacity."""
 
@@ -357,6 +245,9 @@ class Scenario(_Section):
     phases: list[Phase] = Field(min_length=1)
     attendance: Attendance = Field(default_factory=Attendance)  # type: ignore[arg-type]
     relapse: Relapse = Field(default_factory=Relapse)  # type: ignore[arg-type]
+    progression: Progression | None = Field(  # left out of dumps when absent: fingerprints stay as they were
+        None, exclude_if=lambda v: v is None, description="Each patient's own pace through the phases (optional)."
+    )
     aftercare: Aftercare = Field(default_factory=Aftercare)  # type: ignore[arg-type]
     readmission: Readmission = Field(default_factory=Readmission)
     groups: Groups = Field(default_factory=Groups)  # type: ignore[arg-type]
@@ -398,8 +289,6 @@ class Scenario(_Section):
         scenario = handler(data)
         if scenario.program is None:
             return scenario
-        from ..program.generate import generate_timetable  # the generator builds on this module
-
         generated = generate_timetable(
             scenario.program, scenario.phases, scenario.rooms, scenario.groups.max_size, scenario.timetable
         )

@@ -188,3 +188,15 @@ def test_interval_occupancy_mean_property(items, window):
     start, length = window
     got = interval_occupancy_mean(enter, leave, start, start + length)
     assert got == pytest.approx(_occupancy_exact(enter, leave, start, start + length), abs=1e-9)
+
+
+def test_summary_clips_shares_at_100_but_not_utilisations_that_overtime_takes_past_it():
+    from iopsim.analysis.stats import summarise
+
+    rows = [{"admitted_within_14_days_pct": v, "counselor_utilization_pct": v + 5,
+             "shift_evening_counselor_utilization_pct": v + 5} for v in (96.0, 98.0, 100.0)]
+    out = summarise(rows, {"shift_evening_counselor_utilization_pct": "%"})
+    assert out["admitted_within_14_days_pct"]["ci95"][1] == 100.0  # a share of admissions cannot pass 100
+    for name in ("counselor_utilization_pct", "shift_evening_counselor_utilization_pct"):
+        mean, (lo, hi) = out[name]["mean"], out[name]["ci95"]
+        assert mean == 103.0 and lo < mean < hi and hi > 105  # the interval still holds its mean

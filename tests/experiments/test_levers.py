@@ -146,6 +146,9 @@ def test_growth_gives_the_rate_at_which_the_program_stops_meeting_the_targets_an
     assert "At 6 referrals/week: it stops meeting them" in res.output
     grown = load_scenario(out / "grown.yaml")  # the grown program is a runnable scenario at the last rate
     assert grown.referrals.rate_per_week == 8 and grown.program is not None
+    prov = json.loads((out / "provenance.json").read_text())  # what a methods section needs to redo it
+    assert prov["scenario_overrides"] == list(SHORT) and prov["design"]["rates_per_week"] == [4, 6, 8]
+    assert prov["replications"] == [3, 8] and (out / "scenario.yaml").read_bytes() == TEMPLATE.read_bytes()
 
 
 def test_growth_needs_a_program_template(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -109,6 +110,17 @@ def test_size_uncertainty_end_to_end(tmp_path):
     assert doc["recommended"]["counselors"] == 2 and doc["probability_required"] == 0.8
     assert [c["counselors"] for c in doc["candidates"]] == [1, 2]  # binary search of 1..3: 2 meets, then 1 fails
     assert (out / "robust.csv").read_text().count("\n") == 41
+    # provenance: both input files copied as given, the design, and a codebook of every column
+    assert (out / "uncertainty.yaml").read_bytes() == uncertainty.read_bytes()
+    assert (out / "scenario.yaml").read_bytes() == scenario.read_bytes()
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["design"]["method"] == "sizing under uncertainty" and prov["design"]["draws"] == 20
+    assert prov["uncertainty_file"]["copy"] == "uncertainty.yaml" and prov["scenario_overrides"] == []
+    codebook = pd.read_csv(out / "codebook.csv", keep_default_na=False).set_index(["file", "column"])
+    robust_columns = pd.read_csv(out / "robust.csv").columns
+    assert list(codebook.loc["robust.csv"].index) == list(robust_columns)
+    assert codebook.loc[("robust.csv", "counselors.other_duties_hours_per_week"), "unit"] == "hours per week"
+    assert "Assumption drawn" in codebook.loc[("robust.csv", "counselors.other_duties_hours_per_week"), "meaning"]
 
 
 def test_bad_uncertainty_files_name_file_line_and_path(tmp_path):

@@ -163,7 +163,8 @@ def test_size_command_end_to_end(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["size", str(path), "--target", "admitted_within_14_days_pct>=90",
                                        "--target", "waitlist_mean<=1", "--rooms", "1..2", "--counselors", "1..8",
-                                       "-j", "1", "--out", str(out)], env={"COLUMNS": "200"})
+                                       "-j", "1", "--out", str(out), "--set", "description=sized with an override"],
+                           env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Recommended: 1 group room and 3 counselors (cost 4), 5 replications." in result.output
     assert "Ran 25 simulations for 5 candidates" in result.output
@@ -177,6 +178,7 @@ def test_size_command_end_to_end(tmp_path):
     assert (out / "scenario.yaml").read_bytes() == path.read_bytes()
     doc = json.loads((out / "provenance.json").read_text())
     assert doc["kind"] == "sizing" and doc["design"]["counselors"] == list(range(1, 9)) and "numpy" in doc["versions"]
+    assert doc["scenario_overrides"] == ["description=sized with an override"]  # the copy + these = what ran
     assert candidates["scenario_sha256"].str.len().eq(64).all() and candidates["scenario_sha256"].nunique() == 5
     codebook = pd.read_csv(out / "codebook.csv", keep_default_na=False)
     assert list(codebook[codebook["file"] == "candidates.csv"]["column"]) == list(candidates.columns)

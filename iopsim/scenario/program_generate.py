@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..scenario.program_schema import AftercareBlock, IntakeBlock, JoinBlock, PhaseBlock, Program
-from ..scenario.schema import DAYS, Phase, Room, Session
-from ..scenario.wording import plural
+from .phase_schema import Phase
+from .program_schema import AftercareBlock, IntakeBlock, JoinBlock, PhaseBlock, Program
+from .timetable_schema import DAYS, Room, Session
+from .wording import plural
 
 STEP_HOURS = 0.5
 HOURS_PER_DAY = 24.0

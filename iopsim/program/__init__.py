@@ -1,5 +1,0 @@
-"""Program template -> concrete weekly timetable (pure functions, no simulation)."""
-
-from .generate import Generated, generate_timetable
-
-__all__ = ["Generated", "generate_timetable"]
