@@ -67,14 +67,24 @@ class Scheduler:
 
     def sleep(self, p, delay: float, then: Step) -> None:
         """Wake the patient after `delay` days into step `then` (what `yield env.timeout(delay)` was)."""
-        ev = p.wake = Wake(then, p)
+        ev = p.wake
+        if ev is None or ev.callbacks is not None:
+            ev = p.wake = Wake(then, p)
+        else:  # the patient's last wake-up has been processed: re-arm it rather than make another
+            ev.callbacks = then
+            ev.value = None
         heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), ev))  # env.schedule, inlined
 
     def resume(self, p, value: Any = None) -> None:
         """Let a patient waiting in a queue go on now, into the step the queue was given at `join`
         (what `p.event.succeed(value)` was)."""
         assert p.waiting_for is not None  # a queue resumes only a patient waiting in it
-        ev = p.wake = Wake(p.waiting_for, p, value)
+        ev = p.wake
+        if ev is None or ev.callbacks is not None:
+            ev = p.wake = Wake(p.waiting_for, p, value)
+        else:  # processed: re-armed, as in `sleep`
+            ev.callbacks = p.waiting_for
+            ev.value = value
         heappush(self._queue, (self.env._now + 0.0, NORMAL, next(self._eid), ev))  # delay 0.0, as env.schedule adds it
 
     def interrupt(self, p, then: Step) -> None:
