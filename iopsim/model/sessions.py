@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..scenario.schema import Session
-from ..scenario.vocabulary import MINUTES_PER_HOUR
+from ..scenario.vocabulary import DAYS_PER_YEAR, MINUTES_PER_HOUR
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
@@ -84,7 +84,8 @@ class TherapySession(TimetableSlot):
     def meet(self, now: float) -> None:
         """Walk the roster once: who is expected, whether the session runs, who comes."""
         c = self.c
-        if self.closed_days and c.is_closed(now):
+        closed_days = self.closed_days
+        if closed_days and int(now % DAYS_PER_YEAR) in closed_days:  # Clinic.is_closed, inlined
             self._record("closed", now)
             return
         g = self.group
@@ -171,7 +172,7 @@ class IntakeClinic(TimetableSlot):
 
     def meet(self, now: float) -> None:
         c = self.c
-        if c.closed_days and c.is_closed(now):
+        if c.closed_days and int(now % DAYS_PER_YEAR) in c.closed_days:  # Clinic.is_closed, inlined
             c.intake.clinic_closed(now)
             self._record("closed", now)
             return
