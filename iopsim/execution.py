@@ -17,7 +17,6 @@ function (or a functools.partial of one) so that workers can unpickle it.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import os
 import shutil
@@ -342,6 +341,8 @@ def check_scheduler(address: str, seconds: float | None = None) -> None:
     server of another protocol there (a web server, say) makes it wait forever, or read a few bytes of
     its reply as the length of the next message and try to allocate exabytes.
     """
+    import asyncio  # here, not at the top: every `iopsim run` imports this module, few contact a scheduler
+
     from distributed.comm.addressing import parse_address, parse_host_port
     from distributed.comm.registry import get_backend
 
