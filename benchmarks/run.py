@@ -14,7 +14,10 @@ Measures, for the baseline scenario and a large urban one (the baseline scaled 4
   (g) peak memory over a 50-year horizon, with and without the event log;
   (h) the whole command, `iopsim run scenarios/baseline.yaml -n 20 -j 1` (start-up, simulation,
       KPIs, writing every file), against a fresh interpreter running the reference 20 times at
-      the same referral rate, interleaved; the ratio per referral.
+      the same referral rate, interleaved; the ratio per referral;
+  (i) only when asked (`--only instructions`, needs valgrind): CPU instructions per referral of
+      one baseline replication and of the reference, counted, not timed, so the same on a busy
+      machine as on a quiet one: a yardstick for comparing commits when timings are too noisy.
 Timings are the median of several runs, min-max alongside; the machine is named in the output.
 Prints a table and writes JSON (`--json`); `--chart` draws cost against referrals and horizon.
 """
@@ -172,6 +175,54 @@ def _child(argv: list[str]) -> None:
                       "rss_start_kib": start, "rss_peak_kib": end}))
 
 
+def _count_child(argv: list[str]) -> None:
+    """Runs under valgrind for (i): set up one side (import, build the scenario or workload) and,
+    with "run", simulate it once; prints the referrals. Set-up alone is counted too, and subtracted."""
+    side, run = argv[0], argv[1] == "run"
+    referrals = 0
+    if side == "iopsim":
+        from iopsim.model.clinic import simulate
+
+        scenario = scaled_scenario(1)
+        if run:
+            referrals = len(simulate(scenario, SEED, 0).records["pid"])
+    else:
+        workload = Workload.carrying(scaled_scenario(1).referrals.rate_per_week, years=10.0)
+        if run:
+            referrals = run_reference(workload, seed=1).referrals
+    print(referrals)
+
+
+def _instructions_of(argv: list[str]) -> tuple[int, int]:
+    """(instructions, referrals) of a `_count_child` run under valgrind's cachegrind (no cache model)."""
+    cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+           sys.executable, __file__, "--count", *argv]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    refs = next(line for line in done.stderr.splitlines() if "I   refs:" in line or "I refs:" in line)
+    return int(refs.split(":")[1].replace(",", "").split()[0]), int(done.stdout.split()[-1])
+
+
+def instructions() -> dict:
+    """(i): instructions per referral of one 10-year baseline replication (seed SEED, replication 0)
+    and of the reference at its referral rate, each the count of a run less that of its set-up.
+
+    Counts do not depend on what else runs on the machine. They are not the goals' measure (time):
+    iopsim runs more varied code than the reference, and so completes fewer instructions per cycle
+    (more branch and instruction-cache misses), so its time ratio is higher than this one."""
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        return {"skipped": "valgrind is not installed"}
+    out: dict = {}
+    for side in ("iopsim", "reference"):
+        setup, _ = _instructions_of([side, "setup"])
+        total, referrals = _instructions_of([side, "run"])
+        out[side] = {"referrals": referrals, "instructions": total - setup,
+                     "instructions_per_referral": (total - setup) / referrals}
+    out["ratio_per_referral"] = out["iopsim"]["instructions_per_referral"] / out["reference"]["instructions_per_referral"]
+    return out
+
+
 def memory(factor: int, years: float, events: bool = False, patients: bool = True) -> dict:
     """(d), (g): peak memory of one replication, each measure in its own fresh interpreter."""
     out = {}
@@ -242,7 +293,8 @@ def cli_startup(repeats: int) -> dict:
 
 
 WHOLE_REPLICATIONS = 20
-SECTIONS = ("single", "memory", "parallel", "cli", "whole")
+SECTIONS = ("single", "memory", "parallel", "cli", "whole")  # measured by default
+ON_REQUEST = ("instructions",)  # measured only when named in --only
 
 
 def whole_run(repeats: int, replications: int = WHOLE_REPLICATIONS) -> dict:
@@ -435,6 +487,18 @@ def table(res: dict) -> str:
         if n10 and n50:
             rows.append(("    --no-patients: model, 10 y / 50 y", f"{n10['traced_peak_mib']:.1f} / "
                          f"{n50['traced_peak_mib']:.1f} MiB", "only the weekly series grows"))
+    if "instructions" in res:
+        i = res["instructions"]
+        if "skipped" in i:
+            rows.append(("(i) instructions per referral", i["skipped"], ""))
+        else:
+            rows += [
+                ("(i) instructions per referral, iopsim", f"{i['iopsim']['instructions_per_referral']:,.0f}",
+                 f"{i['iopsim']['referrals']} referrals"),
+                ("    reference", f"{i['reference']['instructions_per_referral']:,.0f}",
+                 f"{i['reference']['referrals']} referrals"),
+                ("    iopsim / reference per referral", f"{i['ratio_per_referral']:.2f}", "counted, not timed"),
+            ]
     if "whole" in res:
         w = res["whole"]
         rows += [
@@ -463,11 +527,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the results")
     ap.add_argument("--chart", type=Path, help="draw cost vs referrals and horizon here (e.g. docs/perf-scaling.png)")
     ap.add_argument("--only", type=lambda v: set(v.split(",")), default=set(SECTIONS),
-                    help=f"measure only these, comma-separated: {','.join(SECTIONS)} (default all)")
+                    help=f"measure only these, comma-separated: {','.join(SECTIONS + ON_REQUEST)} "
+                         f"(default: all but {','.join(ON_REQUEST)})")
     args = ap.parse_args(argv)
-    unknown = args.only - set(SECTIONS)
+    unknown = args.only - set(SECTIONS + ON_REQUEST)
     if unknown:
-        ap.error(f"--only: unknown {', '.join(sorted(unknown))} (choose from {', '.join(SECTIONS)})")
+        ap.error(f"--only: unknown {', '.join(sorted(unknown))} (choose from {', '.join(SECTIONS + ON_REQUEST)})")
     repeats = args.repeats or (3 if args.quick else 5)
     reps = args.replications or (20 if args.quick else 100)
 
@@ -500,6 +565,9 @@ def main(argv: list[str] | None = None) -> dict:
     if "cli" in args.only:
         print("(f) CLI ...", file=sys.stderr)
         res["cli"] = cli_startup(repeats)
+    if "instructions" in args.only:
+        print("(i) instructions, under valgrind ...", file=sys.stderr)
+        res["instructions"] = instructions()
     if args.chart:
         print("scaling chart ...", file=sys.stderr)
         res["scaling"] = scaling([1, 2, 4, 6, 8], [5, 10, 20, 35, 50], max(1, repeats - 2))
@@ -525,5 +593,7 @@ def main(argv: list[str] | None = None) -> dict:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child(sys.argv[2:])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--count":
+        _count_child(sys.argv[2:])
     else:
         main()
