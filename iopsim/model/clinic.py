@@ -221,8 +221,10 @@ class Clinic:
             self.track_census[p.track].leave(now)
         self.log(p, EVENT_NAME[outcome])
         self.counselors.release(p.counselor, now)
-        self.seats.stand_up(p)
-        self.waitlist.admit_while_possible()
+        group = p.group
+        self.seats.stand_up(p)  # offers the seat: a first-phase group's offer admits from the waitlist
+        if group is None or 0 not in group.phases:  # else that offer has just tried, in this same state
+            self.waitlist.admit_while_possible()
 
     def finish(self, p: Patient, outcome: Outcome, at: float | None = None) -> None:
         p.outcome = outcome

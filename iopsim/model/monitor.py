@@ -52,6 +52,10 @@ class WeeklyMonitor:
         self.individual_hours = [ph.individual_sessions_per_week * cs.individual_session_hours for ph in c.phases]
         self.room_names = [room.name for room in c.scenario.rooms]
         self.contracted_hours, self.other_duties_hours = cs.team_hours()
+        # Column names, built once rather than every week.
+        self.census_columns = [f"census_{ph.name}" for ph in c.phases]
+        self.room_columns = [(f"room_hours_{name}", name) for name in self.room_names]
+        self.activity_columns = [(f"counselor_hours_{activity}", activity) for activity in ACTIVITIES]
 
     def start(self) -> None:
         """The first week's end. The row is taken after everything else due at that instant (a
@@ -94,17 +98,18 @@ class WeeklyMonitor:
             "intake_queue": c.intake.waiting(),
             "waitlist": c.waitlist.waiting(),
         }
-        for ph, count in zip(c.phases, c.census_by_phase, strict=True):
-            row[f"census_{ph.name}"] = count
+        for column, count in zip(self.census_columns, c.census_by_phase, strict=True):
+            row[column] = count
         row["census"] = len(c.in_treatment)
         c.seats.purge_aftercare_queue()
         row["aftercare_census"] = sum(len(g.roster) for g in c.seats.aftercare_groups)
         row["aftercare_queue"] = len(c.seats.aftercare_queue)
         row["room_hours"] = sum(rooms.values())
-        for name in self.room_names:
-            row[f"room_hours_{name}"] = rooms.get(name, 0.0)
-        for activity in ACTIVITIES:
-            row[f"counselor_hours_{activity}"] = team.week_hours[activity]
+        for column, name in self.room_columns:
+            row[column] = rooms.get(name, 0.0)
+        week_hours = team.week_hours
+        for column, activity in self.activity_columns:
+            row[column] = week_hours[activity]
         row["counselor_hours_other_duties"] = self.other_duties_hours
         row["counselor_hours_contracted"] = self.contracted_hours
         row["counselor_overtime_hours"] = team.week_overtime
