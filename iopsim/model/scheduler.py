@@ -52,6 +52,17 @@ class Wake:
         self.callbacks = ()
 
 
+class _Stop(Exception):
+    """Raised by the stop wake-up of `Scheduler.run_until`: the run has reached its end."""
+
+
+def _stop(ev: Wake) -> None:
+    raise _Stop
+
+
+_STOP: Step = (_stop,)
+
+
 class Scheduler:
     """The ways a run schedules its wake-ups, in days from now."""
 
@@ -119,25 +130,24 @@ class Scheduler:
         """Process every wake-up due before `until` (days), as `env.run(until=until)` does, without
         its `step()` call, exception handlers and failure check per event (a `Wake` cannot fail).
 
-        SimPy would schedule a stop event at `until`, URGENT, numbered next: it takes that number
-        too (so `events_processed` counts the same) and stops where SimPy's stop event would pop,
-        which leaves the same wake-ups processed, in the same order, and the clock at `until`.
+        Like SimPy it queues a stop event at `until`, URGENT, numbered next (so `events_processed`
+        counts the same), and stops when that pops: the same wake-ups processed, in the same
+        order, and the clock left at `until`. The queue cannot run dry before: the stop is in it.
         """
         env = self.env
         if until <= env._now:
             raise ValueError(f"until ({until}) must be greater than the current simulation time")
-        stop = (until, URGENT, next(self._eid))
         queue = self._queue
-        while queue:
-            when = queue[0][0]
-            if when >= until and (when > until or queue[0][1:3] > stop[1:]):
-                break
-            env._now, _, _, ev = heappop(queue)
-            callbacks = ev.callbacks
-            ev.callbacks = None
-            for callback in callbacks:  # type: ignore[union-attr]  # a queued wake-up has its callbacks
-                callback(ev)
-        env._now = until
+        heappush(queue, (until, URGENT, next(self._eid), Wake(_STOP, None)))
+        try:
+            while True:
+                env._now, _, _, ev = heappop(queue)
+                callbacks = ev.callbacks
+                ev.callbacks = None
+                for callback in callbacks:  # type: ignore[union-attr]  # a queued wake-up has its callbacks
+                    callback(ev)
+        except _Stop:
+            pass
 
     def events_processed(self) -> float:
         """Events scheduled so far: SimPy numbers each one (read once, at the end of a run)."""
