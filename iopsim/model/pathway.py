@@ -252,7 +252,7 @@ class Pathway:
             p.clock_dropout_at = now + rules.dropout_clock() / rate if rate > 0 else INF
         end, dropout_at = p.clock_end, p.clock_dropout_at
         relapse_at = now + rules.relapse_clock() / p.relapse_rate if p.relapse_rate > 0 else INF
-        first_other = min(end, dropout_at)
+        first_other = dropout_at if dropout_at < end else end  # min(end, dropout_at) without the call
         if relapse_at < first_other:
             if race.relapse_undetected is None:
                 self.sleep(p, relapse_at - now, race.relapse_found)
