@@ -33,7 +33,7 @@ SHORT = ("--set", "run.horizon_years=2", "--set", "run.warmup_weeks=10", "-n", "
 
 SUMMARY_KEYS = {
     "iopsim_version", "scenario", "scenario_sha256", "seed", "replications", "complete",
-    "warmup_weeks", "horizon_years", "kpis", "bottleneck",
+    "warmup_weeks", "horizon_years", "kpis", "bottleneck", "versions", "source",
 }
 REQUIRED_KPIS = [
     "referrals_per_year", "admissions_per_year", "referred_out_per_year",
@@ -522,7 +522,7 @@ def interrupt_after_summary(monkeypatch) -> list[Path]:
     """Make _write_files write summary.json, then get Ctrl-C; returns the folders it wrote into."""
     folders: list[Path] = []
 
-    def write_then_interrupt(run, folder):
+    def write_then_interrupt(run, folder, *source):
         folders.append(folder)
         (folder / "summary.json").write_text(json.dumps(rundir_write.summary_document(run)))
         raise KeyboardInterrupt

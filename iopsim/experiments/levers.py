@@ -30,6 +30,12 @@ from ..scenario.schema import Scenario
 
 WEEK_ORDER = ("mon", "tue", "wed", "thu", "fri", "sat")  # clinic days added in this order (no Sunday clinics)
 ADDED = 3  # most units a lever may add above the base program
+
+
+def counselors_high(n: int, max_added: int) -> int:
+    """Counselors may double (or grow by max_added, whichever is more): staff scale with demand, and a
+    program sized for more referrals can need more counselors than groups or clinics added one by one."""
+    return n + max(max_added, n)
 ROOM_COPY = " #"  # an extra room is named after the first group room: 'Room A #2'
 
 
@@ -102,10 +108,10 @@ def find_levers(data: Mapping, max_added: int = ADDED) -> list[Lever]:
         for k, shift in enumerate(shifts):
             n = int(shift["count"])
             out.append(Lever(f"counselors.shifts.{k}.count", f"counselors on the {shift['name']} shift",
-                             "counselors", n, 1, n + max_added))
+                             "counselors", n, 1, counselors_high(n, max_added)))
     else:
         n = int(counselors.get("count", 0))
-        out.append(Lever("counselors.count", "counselors", "counselors", n, 1, n + max_added))
+        out.append(Lever("counselors.count", "counselors", "counselors", n, 1, counselors_high(n, max_added)))
     out.append(Lever("rooms.extra", "extra group rooms (copies of the largest room)", "rooms", 0, 0, max_added))
     return out
 
