@@ -52,6 +52,44 @@ def other_seed_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def charted_run(tmp_path_factory) -> tuple[Path, str]:
+    """`iopsim run --charts` of a one-year run, as a planner types it: the run folder and what it printed.
+    Its PNG charts are also the ones test_charts.py checks pixel by pixel (drawing them is the cost)."""
+    from click.testing import CliRunner
+
+    from iopsim.cli import main
+
+    def build(path: Path) -> None:
+        path.mkdir()
+        result = CliRunner().invoke(main, ["run", str(BASELINE), "-n", "2", "-j", "1", "--set", "run.horizon_years=1",
+                                           "--set", "run.warmup_weeks=8", "--out", str(path / "run"), "--charts"],
+                                    env={"COLUMNS": "300"})
+        assert result.exit_code == 0, result.output
+        (path / "output.txt").write_text(result.output, encoding="utf-8")
+
+    root = built_once.folder(tmp_path_factory, "charted", build)
+    return root / "run", (root / "output.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def reported_dir(base_dir, tmp_path_factory) -> Path:
+    """A copy of the base run folder (named base too: the report labels a run by its folder) after
+    `iopsim report FOLDER`: the one-run report as users get it."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from iopsim.cli import main
+
+    def build(path: Path) -> None:
+        shutil.copytree(base_dir, path / "base")
+        result = CliRunner().invoke(main, ["report", str(path / "base")])
+        assert result.exit_code == 0, result.output
+
+    return built_once.folder(tmp_path_factory, "reported", build) / "base"
+
+
+@pytest.fixture(scope="session")
 def base(base_dir) -> RunDir:
     return RunDir(base_dir)
 
@@ -75,8 +113,6 @@ def multi_html(base, fewer_counselors, tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def single_html(base, tmp_path_factory) -> str:
-    """The report of one run (SVG charts)."""
-    from iopsim.reports.report import render_report
-
-    return built_once.text(tmp_path_factory, "single.html", lambda: render_report([base]))
+def single_html(reported_dir) -> str:
+    """The report of one run (SVG charts), as `iopsim report` wrote it."""
+    return (reported_dir / "report.html").read_text(encoding="utf-8")
