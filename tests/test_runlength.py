@@ -61,8 +61,9 @@ def test_replications_command_rejects_unknown_kpi():
 
 
 def test_unreachable_precision_exits_non_zero(tmp_path):
-    result = CliRunner().invoke(main, ["replications", BASELINE, *SHORT, "--kpi", "wait_to_admission_days_mean",
-                                       "--precision", "0.001", "--max", "6", "-j", "1", "--out",
-                                       str(tmp_path / "x.png")])
+    # two years: a 0.1% precision is out of reach of six replications of any length
+    result = CliRunner().invoke(main, ["replications", BASELINE, "--set", "run.horizon_years=2", "--kpi",
+                                       "wait_to_admission_days_mean", "--precision", "0.001", "--max", "6", "-j", "1",
+                                       "--out", str(tmp_path / "x.png")])
     assert result.exit_code == 1
     assert "Not reached within 6 replications" in result.stdout

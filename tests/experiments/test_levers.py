@@ -92,6 +92,13 @@ def test_when_nothing_meets_the_targets_it_says_what_binds_and_which_lever_ran_o
     assert any("at its limit" in line for line in lines[1:]), lines
 
 
+@pytest.fixture(scope="module")
+def sized_at_6(tmp_path_factory):
+    """`iopsim size` of the template at 6 referrals a week (the intake-limited case), run once for the tests
+    that read its folder; they copy it before writing into it."""
+    return _run_size(tmp_path_factory.mktemp("levers"), 6)
+
+
 def _run_size(tmp_path, rate: int):
     out = tmp_path / f"size-{rate}"
     args = ["size", str(TEMPLATE), "--target", str(ACCESS), "--min-replications", "3", "--max-replications", "12",
@@ -117,8 +124,8 @@ def _check_recommended(out) -> None:
     assert ACCESS.verdict(mean_ci([row[ACCESS.kpi] for row in run.kpi_rows()])) == PASS
 
 
-def test_size_on_the_template_writes_a_recommendation_that_runs_and_meets_the_targets(tmp_path):
-    out, output = _run_size(tmp_path, 6)
+def test_size_on_the_template_writes_a_recommendation_that_runs_and_meets_the_targets(sized_at_6):
+    out, output = sized_at_6
     assert "Recommended:" in output
     _check_recommended(out)
 
@@ -158,8 +165,11 @@ def test_growth_needs_a_program_template(tmp_path):
     assert not (tmp_path / "g").exists()
 
 
-def test_report_of_a_sizing_folder_shows_the_recommendation_the_frontier_and_what_binds(tmp_path):
-    out, _ = _run_size(tmp_path, 6)
+def test_report_of_a_sizing_folder_shows_the_recommendation_the_frontier_and_what_binds(sized_at_6, tmp_path):
+    import shutil
+
+    out = tmp_path / "size-6"
+    shutil.copytree(sized_at_6[0], out)
     res = CliRunner().invoke(main, ["report", str(out)])
     assert res.exit_code == 0, res.output
     page = (out / "report.html").read_text()

@@ -52,14 +52,22 @@ def test_budget_lines_show_fte_times_pay(one):
     assert revenue["Net (revenue - cost)"].amount.startswith("-")
 
 
-def test_report_has_a_budget_and_money_kpis(one):
+@pytest.fixture
+def no_charts(monkeypatch):
+    """The budget and KPI tables without drawing the charts (their cost; drawn in test_report.py)."""
+    import iopsim.reports.report as report
+
+    monkeypatch.setattr(report, "_charts", lambda run, fmt: [])
+
+
+def test_report_has_a_budget_and_money_kpis(one, no_charts):
     html = render_report([one])
     assert 'id="budget"' in html and "Personnel total" in html
     assert "Revenue from medicaid" in html and "USD/yr" in html
     assert "e+0" not in html.split('id="charts"')[0]
 
 
-def test_report_without_finance_has_no_budget(tmp_path):
+def test_report_without_finance_has_no_budget(tmp_path, no_charts):
     from tests.factories import build
 
     data = deterministic_dict()

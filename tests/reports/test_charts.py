@@ -16,9 +16,10 @@ from iopsim.reports.style import atomic_write, parse_formats, save_figure
 
 
 @pytest.fixture(scope="session")
-def png_charts(base, tmp_path_factory):
-    out = tmp_path_factory.mktemp("charts")
-    return {p.stem: p for p in ch.plot_run(base, out, ["png"])}
+def png_charts(charted_run):
+    """The PNG charts `iopsim run --charts` drew of a small real run (test_cli_reports.py checks the command)."""
+    run, _ = charted_run
+    return {p.stem: p for p in (run / "charts").glob("*.png")}
 
 
 def pixels(path) -> np.ndarray:
@@ -41,7 +42,7 @@ def test_chart_is_a_valid_non_blank_png(png_charts, chart):
 
 def test_every_chart_written_and_no_temp_files_left(png_charts):
     folder = next(iter(png_charts.values())).parent
-    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{c.name}.png" for c in ch.CHARTS)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([".iopsim-output", *(f"{c.name}.png" for c in ch.CHARTS)])
 
 
 def test_default_folder_and_other_formats(base_dir, tmp_path):

@@ -11,8 +11,6 @@ from click.testing import CliRunner
 from iopsim.cli import main
 from iopsim.reports.charts import CHARTS
 
-from .conftest import BASELINE
-
 
 def test_help_does_not_import_heavy_libraries():
     code = ("import sys\nfrom iopsim.cli import main\n"
@@ -24,15 +22,11 @@ def test_help_does_not_import_heavy_libraries():
         assert f"\n  {command} " in out.stdout, command
 
 
-def test_run_with_charts_draws_them_into_the_run_folder(tmp_path):
-    out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["run", str(BASELINE), "-n", "2", "-j", "1", "--set", "run.horizon_years=1",
-                                       "--set", "run.warmup_weeks=8", "--out", str(out), "--charts"],
-                           env={"COLUMNS": "300"})
-    assert result.exit_code == 0, result.output
+def test_run_with_charts_draws_them_into_the_run_folder(charted_run):
+    out, output = charted_run  # `iopsim run ... --charts`, run once by the fixture
     assert sorted(p.name for p in (out / "charts").iterdir()) == sorted([".iopsim-output",
                                                                          *(f"{c.name}.png" for c in CHARTS)])
-    assert f"Charts written to {out / 'charts'}/" in result.output
+    assert f"Charts written to {out / 'charts'}/" in output
 
 
 def test_plot_command_formats_and_out(base_dir, tmp_path):

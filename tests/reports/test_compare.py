@@ -86,10 +86,18 @@ def test_relative_text():
 
 
 # --- command line ---------------------------------------------------------------------------------
-def test_compare_command_prints_table_and_writes_chart_and_csv(base, base_dir, fewer_counselors_dir, tmp_path):
-    out = tmp_path / "cmp"
+@pytest.fixture(scope="module")
+def compare_command(base_dir, fewer_counselors_dir, tmp_path_factory):
+    """`iopsim compare A B` once, in both image formats and wide enough for the KPI names in words: its
+    output, and the folder it wrote."""
+    out = tmp_path_factory.mktemp("compare") / "cmp"
     result = CliRunner().invoke(main, ["compare", str(base_dir), str(fewer_counselors_dir), "--out", str(out),
-                                       "--format", "png,svg"], env={"COLUMNS": "200"})
+                                       "--format", "png,svg"], env={"COLUMNS": "250"})
+    return result, out
+
+
+def test_compare_command_prints_table_and_writes_chart_and_csv(base, compare_command):
+    result, out = compare_command
     assert result.exit_code == 0, result.output
     assert "paired (common random numbers)" in result.output
     assert "Counselor clinical time used (% of contracted clinical hours) [%]" in result.output  # label and unit
@@ -99,6 +107,8 @@ def test_compare_command_prints_table_and_writes_chart_and_csv(base, base_dir, f
     assert len(csv) == 1 + len(base.kpis)
     png = (out / "comparison.png").read_bytes()
     assert png[:4] == b"\x89PNG" and len(png) > 50_000
+    svg = (out / "comparison.svg").read_text()
+    assert "<svg" in svg
 
 
 @pytest.mark.parametrize("args, message", [
@@ -166,22 +176,19 @@ def test_percentage_differences_are_points_not_relative(base, fewer_counselors):
     assert [points_text(x, 1) for x in (3.94, -0.44, 0.01, None)] == ["+3.9 pp", "-0.4 pp", "0.0 pp", "–"]
 
 
-def test_every_percentage_difference_in_compare_is_labelled_in_points(base, base_dir, fewer_counselors_dir,
-                                                                     tmp_path):
+def test_every_percentage_difference_in_compare_is_labelled_in_points(base, fewer_counselors, compare_command,
+                                                                     multi_html):
     """Terminal, CSV, chart and report: each difference of a % KPI carries 'pp', none a relative %."""
+    import html
     import re
 
     import pandas as pd
 
     from iopsim.reports.compare import comparison_chart
-    from iopsim.reports.report import report_context
-    from iopsim.reports.rundir import RunDir
 
-    out = tmp_path / "cmp"
-    result = CliRunner().invoke(main, ["compare", str(base_dir), str(fewer_counselors_dir), "--out", str(out),
-                                       "--format", "svg"], env={"COLUMNS": "250"})
+    result, out = compare_command
     assert result.exit_code == 0, result.output
-    c = compare(base, RunDir(fewer_counselors_dir))
+    c = compare(base, fewer_counselors)
     moved = [r for r in c.rows if r.unit == "%" and r.diff.mean not in (None, 0)]
     assert moved
     rows = result.output.splitlines()
@@ -196,12 +203,17 @@ def test_every_percentage_difference_in_compare_is_labelled_in_points(base, base
     assert (frame.loc[frame["unit"] != "%", "difference_unit"] == frame.loc[frame["unit"] != "%", "unit"]
             .fillna("")).all()
 
-    fig = comparison_chart([base, RunDir(fewer_counselors_dir)], [c])
+    fig = comparison_chart([base, fewer_counselors], [c])
     labels = {ax.get_title(loc="left"): ax.get_xlabel() for ax in fig.axes if ax.get_title(loc="left")}
     pct_panels = [t for t in labels if t.endswith("(%)")]
     assert pct_panels and all(" pp" in labels[t] for t in pct_panels)
 
-    ctx = report_context([base, RunDir(fewer_counselors_dir)])
-    rows = {r["name"]: r for r in ctx["comparisons"][0]["rows"]}
+    # the report's comparison table as rendered: the difference cell and the change cell of each row
+    table = multi_html.split('<section id="comparison">', 1)[1].split("</section>", 1)[0]
     for r in moved:
-        assert rows[r.name]["diff"].split(" (")[0].endswith(" pp") and rows[r.name]["relative"].endswith(" pp")
+        row = re.search(rf"<code>{r.name}</code></td><td>%</td>\s*<td class=\"num\">[^<]*</td><td class=\"num\">"
+                        rf"[^<]*</td><td class=\"num diff[^\"]*\">([^<]*)(?:<span[^>]*>[^<]*</span>)?</td>"
+                        rf"<td class=\"num\">([^<]*)</td></tr>", table)
+        assert row, r.name
+        diff, change = (html.unescape(g).strip() for g in row.groups())
+        assert diff.split(" (")[0].endswith(" pp") and change.endswith(" pp"), (r.name, diff, change)

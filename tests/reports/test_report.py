@@ -135,16 +135,11 @@ def test_describe_distribution():
     assert describe_distribution({"kind": "exponential", "mean": 45.0}) == "exponential (mean 45)"
 
 
-def test_report_command_default_output_in_the_run_folder(base_dir, tmp_path):
-    import shutil
-
-    folder = tmp_path / "run"
-    shutil.copytree(base_dir, folder)
-    before = {p.name for p in folder.iterdir()}
-    result = CliRunner().invoke(main, ["report", str(folder)])
-    assert result.exit_code == 0, result.output
-    assert {p.name for p in folder.iterdir()} - before == {"report.html"}  # and no temp file left behind
-    assert (folder / "report.html").read_text().startswith("<!DOCTYPE html>")
+def test_report_command_default_output_in_the_run_folder(base_dir, reported_dir):
+    """`iopsim report FOLDER` (run once by the reported_dir fixture, on a copy of base_dir)."""
+    added = {p.name for p in reported_dir.iterdir()} - {p.name for p in base_dir.iterdir()}
+    assert added == {"report.html"}  # and no temp file left behind
+    assert (reported_dir / "report.html").read_text().startswith("<!DOCTYPE html>")
 
 
 def test_report_command_bad_folder_exits_2(base_dir, tmp_path):
