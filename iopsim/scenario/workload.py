@@ -21,8 +21,9 @@ CONFIRM_ABOVE = 50_000_000
 
 
 def expected_referrals(s: Scenario) -> float:
-    """Mean referrals in one replication: the rate integrated over the horizon, month by month,
-    with seasonality and compound growth (thinning keeps exactly this mean)."""
+    """Mean new referrals in one replication: the rate integrated over the horizon, month by month,
+    with seasonality and compound growth (thinning keeps exactly this mean). Readmissions come on top
+    (about 4% more referrals in urban-evening-track); they depend on outcomes, known only by simulating."""
     ref = s.referrals
     rate_per_day = ref.rate_per_week / DAYS_PER_WEEK
     if rate_per_day == 0:
