@@ -197,7 +197,8 @@ def _instructions_of(argv: list[str]) -> tuple[int, int]:
     """(instructions, referrals) of a `_count_child` run under valgrind's cachegrind (no cache model)."""
     cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
            sys.executable, __file__, "--count", *argv]
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    env = {**os.environ, "PYTHONHASHSEED": "0"}  # string hashes vary per process, and with them the count (~1%)
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
     refs = next(line for line in done.stderr.splitlines() if "I   refs:" in line or "I refs:" in line)
     return int(refs.split(":")[1].replace(",", "").split()[0]), int(done.stdout.split()[-1])
 
