@@ -65,20 +65,22 @@ def test_shift_counts_are_levers_and_keep_the_total():
     assert [x.count for x in s.counselors.shifts] == [2, 3] and s.counselors.count == 5
 
 
-def test_an_intake_limited_program_gets_intake_sessions_first():
+def test_an_intake_limited_program_gets_intake_sessions_first(sized_at_6):
     """At 6 referrals a week the template's intake clinics bind (77% at capacity, ~7 waiting): the first
-    unit the search adds is intake, and the recommendation has more intake clinic time than written."""
-    data = template_data()
-    sizer = LeverSizer(data, find_levers(data), [ACCESS], seed=20261127, min_replications=3, max_replications=12)
-    result = sizer.solve()
-    first = result.candidates[0]
-    assert first.status != FEASIBLE and first.binding[0] == "intake"
-    assert "intake" in result.candidates[1].step
-    best = result.best
-    assert best is not None and best.status == FEASIBLE
+    unit the search adds is intake, and the recommendation has more intake clinic time than written.
+    Read from the search `iopsim size` ran (LeverSizer.solve, seed 20261127, 3..12 replications)."""
+    doc = json.loads((sized_at_6[0] / "sizing.json").read_text())
+    assert (doc["seed"], doc["replications"], doc["targets"]) == (20261127, [3, 12], [str(ACCESS)])
+    first, second = doc["candidates"][:2]
+    assert first["status"] != FEASIBLE and first["binding"].split()[0] == "intake"
+    assert "intake" in second["step"]
+    best = doc["recommended"]
+    assert best is not None
+    [row] = [c for c in doc["candidates"] if all(c[path] == value for path, value in best["levers"].items())]
+    assert row["status"] == FEASIBLE
     written = 4 * 1  # clinic days x parallel clinics
-    assert best.values["program.intake.0.days"] * best.values["program.intake.0.groups"] > written
-    assert best.verdicts == {str(ACCESS): PASS}
+    assert best["levers"]["program.intake.0.days"] * best["levers"]["program.intake.0.groups"] > written
+    assert row[f"{ACCESS} verdict"] == PASS
 
 
 def test_when_nothing_meets_the_targets_it_says_what_binds_and_which_lever_ran_out():
