@@ -106,7 +106,7 @@ def test_assumptions_list_every_parameter_with_its_value(base, single_html):
     assert rows["counselors.count"] == "4"
     assert rows["rooms[Room A].seats"] == "14"
     assert rows["closures.dates"] == "01-01, 05-25, 07-04, 09-07, 11-26, 12-25"
-    assert rows["phases[early].duration_weeks"] == "gamma (mean 3, sd 1.5)"
+    assert rows["phases[early].duration_weeks"] == "gamma (mean 2.9, sd 0.7)"
     timetable = [v for p, v in rows.items() if p.startswith("timetable[")]
     assert len(timetable) == len(base.scenario["timetable"])
     assert "group: early-day-1" in timetable[0] and "room: Room A" in timetable[0]
