@@ -213,8 +213,8 @@ def render(run: RunSet, rows: list[Row], scenario_path: str) -> str:
         f"{run.replications} replications of {s.run.horizon_years:g} years, seed {run.seed}, "
         f"the first {s.run.warmup_weeks:g} weeks excluded. Do not edit by hand; rerun the command.",
         "",
-        "Each published figure is either a **calibration target** (fitted: the baseline's hazards, relapse policy "
-        "and phase lengths were tuned to it, so agreement is by construction, within the stated tolerance) or "
+        "Each published figure is either a **calibration target** (fitted: the baseline's hazards, relapse policy, "
+        "phase lengths and patients' pace were tuned to it, so agreement is by construction, within the stated tolerance) or "
         "an **independent check** (held back: nothing was tuned to it; the verdict says whether the 95% CI "
         "overlaps the published value or range).",
         "",
