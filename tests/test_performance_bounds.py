@@ -61,3 +61,13 @@ def test_cli_start_up_imports_no_heavy_libraries(args):
             "assert r.exit_code == 0, r.output"
         )
     assert _heavy_modules_after(code) == []
+
+
+def test_a_run_writes_its_folder_without_pandas_scipy_or_matplotlib(tmp_path):
+    """`iopsim run` (simulation, KPIs, 95% intervals, Parquet tables) needs none of them: importing scipy
+    for the t quantile alone cost about half a 10-year replication."""
+    args = ["run", str(BASELINE), "-n", "2", "--set", "run.horizon_years=1", "--set", "run.warmup_weeks=4",
+            "--out", str(tmp_path / "run")]
+    code = ("import iopsim.cli\nfrom click.testing import CliRunner\n"
+            f"r = CliRunner().invoke(iopsim.cli.main, {args!r})\nassert r.exit_code == 0, r.output")
+    assert _heavy_modules_after(code) == []

@@ -200,3 +200,18 @@ def test_summary_clips_shares_at_100_but_not_utilisations_that_overtime_takes_pa
     for name in ("counselor_utilization_pct", "shift_evening_counselor_utilization_pct"):
         mean, (lo, hi) = out[name]["mean"], out[name]["ci95"]
         assert mean == 103.0 and lo < mean < hi and hi > 105  # the interval still holds its mean
+
+
+def test_the_written_out_t_table_is_scipy_to_the_last_bit():
+    from scipy.special import stdtrit
+
+    from iopsim.analysis.stats import _t_quantile
+    from iopsim.analysis.t_table import T_975
+
+    assert len(T_975) == 200
+    for df, t in enumerate(T_975, start=1):
+        assert t == float(stdtrit(df, 0.975)), df
+        assert _t_quantile(0.95, df) == t and _t_quantile(0.95, float(df)) == t
+    assert _t_quantile(0.95, 201) == float(stdtrit(201, 0.975))  # beyond the table: scipy
+    assert _t_quantile(0.95, 7.5) == float(stdtrit(7.5, 0.975))  # Welch's fractional df: scipy
+    assert _t_quantile(0.9, 4) == float(stdtrit(4, 0.95))
