@@ -169,7 +169,7 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
     if objective == "net" and s.finance is None:
         raise click.BadParameter("net needs a finance: section in the scenario", param_hint="--objective")
     seed = s.run.seed if seed is None else seed
-    if s.program is not None:  # refused before a dry run too: it plans only what the real run would do
+    if s.program is not None and uncertainty is None:  # refused before a dry run too: it plans only what the real run would do
         _refuse_room_options(exhaustive, objective, dask)
     if growth and s.program is None:
         raise click.BadParameter("needs a scenario with a program: template (its levers are what grows)",
@@ -182,10 +182,15 @@ def size(scenario: Path, targets, rooms: list[int], counselors: list[int], cost_
 
     out = output_or_exit(choose_sizing_folder, out or Path("runs") / f"{scenario.stem}-size", overwrite)
     if uncertainty is not None:
-        if s.program is not None or growth or objective != "cost" or exhaustive:
-            raise click.BadParameter("sizes rooms x counselors of a hand-written timetable, without --growth, "
-                                     "--exhaustive or --objective net", param_hint="--uncertainty")
+        if growth or objective != "cost" or exhaustive:
+            raise click.BadParameter("sizes rooms x counselors, without --growth, --exhaustive or --objective net",
+                                     param_hint="--uncertainty")
         from .robust_command import size_under_uncertainty
+
+        if s.program is not None:
+            echo(f"{s.name}: sizing rooms x counselors of the week its program template generates "
+                 f"({plural(len(s.timetable), 'session')}, written out as a timetable)", err=True)
+            s = s.with_week_written_out()
 
         size_under_uncertainty(scenario, s, uncertainty, probability, targets, rooms, counselors, cost_room,
                                cost_counselor, min_replications, max_replications, seed, _open_executor(jobs, dask),

@@ -297,6 +297,13 @@ class Scenario(_Section):
         expanded._written_sessions = len(scenario.timetable)
         return expanded
 
+    def with_week_written_out(self) -> Scenario:
+        """The same scenario with its program template's week written out as a hand-written timetable
+        (no `program:`): it simulates the same, and rooms and counselors can be copied and counted in it."""
+        data = self.model_dump(mode="json", by_alias=True)
+        data.pop("program", None)
+        return Scenario.model_validate(data)
+
     @property
     def written_sessions(self) -> int:
         """How many `timetable` sessions were written by hand (the rest were generated from `program`)."""

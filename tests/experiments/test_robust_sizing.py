@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -135,3 +136,37 @@ def test_bad_uncertainty_files_name_file_line_and_path(tmp_path):
     assert f"{uncertainty}:3: assumptions.0.path: counselors.other_duties_hours_per_week=90" in result.output
     assert f"{uncertainty}:5: assumptions.1.path: attendance.nosuch=1 does not give a valid scenario" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_program_template_is_sized_under_uncertainty_on_the_week_it_generates(tmp_path):
+    """The baseline is a program template: --uncertainty sizes rooms x counselors of its generated week,
+    written out as a timetable, which simulates exactly as the template does."""
+    from pathlib import Path
+
+    from iopsim.model.clinic import simulate
+    from iopsim.scenario.loader import load_scenario
+
+    baseline = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+    short = ["run.horizon_years=1", "run.warmup_weeks=8"]
+    template = load_scenario(baseline, short)
+    written = template.with_week_written_out()
+    assert template.program is not None and written.program is None
+    assert written.timetable == template.timetable and written.written_sessions == len(template.timetable)
+    a, b = simulate(template, 3, 0).records, simulate(written, 3, 0).records
+    assert a.keys() == b.keys() and len(a["pid"]) > 100
+    for column in a:  # every patient's every time and outcome (NaN where a step never happened)
+        assert np.array_equal(np.asarray(a[column]), np.asarray(b[column]), equal_nan=True), column
+
+    uncertainty = tmp_path / "u.yaml"
+    uncertainty.write_text(yaml.safe_dump({"draws": 4, "replications_per_draw": 1, "seed": 3, "assumptions": [
+        {"path": "intake.no_show_prob", "range": {"low": 0.2, "high": 0.3}}]}))
+    out = tmp_path / "out"
+    sets = [x for o in short for x in ("--set", o)]
+    result = CliRunner().invoke(main, ["size", str(baseline), "--target", "counselor_utilization_pct<=95",
+                                       "--rooms", "2..3", "--counselors", "4..6", "--uncertainty", str(uncertainty),
+                                       "-j", "1", "--out", str(out), *sets])
+    assert result.exit_code == 0, result.output
+    assert "the week its program template generates" in result.output
+    doc = json.loads((out / "recommendation.json").read_text())
+    assert doc["recommended"] is not None and doc["recommended"]["probability"] >= 0.8
+    assert json.loads((out / "provenance.json").read_text())["scenario_overrides"] == short
