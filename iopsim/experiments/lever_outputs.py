@@ -68,9 +68,10 @@ def recommended_yaml(result: LeverResult, sizer: LeverSizer, scenario_file: Path
               f"Changed from the base: {best.change}",
               f"Measured: {best.replications} replications, seed {sizer.seed} (run.seed below), "
               f"{result.simulations} simulations over {len(result.candidates)} candidates in all"]
+    stats = summarise(best.rows, kpi_names(sizer.scenario_of(best.values)))  # CIs as sizing.json has them
     for t in sizer.targets:
-        e = best.estimate(t.kpi)
-        header.append(f"  {t.kpi}: {e.mean:.4g} [95% CI {e.lo:.4g}, {e.hi:.4g}]")
+        mean, (lo, hi) = stats[t.kpi]["mean"], stats[t.kpi]["ci95"]
+        header.append(f"  {t.kpi}: {mean:.4g} [95% CI {lo:.4g}, {hi:.4g}]")
     header.append(f"Still binding here: {', '.join(best.binding) or 'none'}; cost {_cost_text(best.cost, sizer.data.get('finance'))}")
     data.setdefault("run", {})["seed"] = sizer.seed
     data["run"]["replications"] = best.replications

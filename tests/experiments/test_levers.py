@@ -120,6 +120,13 @@ def _check_recommended(out) -> None:
     assert provenance["design"]["method"] == "greedy lever search" and (out / "codebook.csv").is_file()
     text = (out / "recommended.yaml").read_text()
     assert text.startswith("# iopsim") and "Targets, at the 95% confidence bound" in text
+    kpis = doc["recommended"]["kpis"]
+    quoted = [line for line in text.splitlines() if line.startswith("#   ") and "[95% CI" in line]
+    assert len(quoted) == len(doc["targets"])
+    for line in quoted:  # the header quotes each target KPI's CI as sizing.json has it (shares <= 100)
+        name = line[4:].split(":")[0]
+        lo, hi = (float(x) for x in line.split("[95% CI ")[1].rstrip("]").split(", "))
+        assert (lo, hi) == pytest.approx(tuple(kpis[name]["ci95"]), rel=1e-3) and hi <= 100
     scenario = load_scenario(out / "recommended.yaml")
     assert scenario.program is not None  # the template, not a generated timetable, is written
     run = run_replications(scenario, keep_patients=False)
