@@ -79,6 +79,14 @@ class CapacityMeter:
             self._close(now)
         self.free += 1
 
+    def set_free(self, now: float, free: int) -> None:
+        """For a resource whose units change (a post falls empty, a new hire ramps up): `free` units now."""
+        if free and not self.free:
+            self._close(now)
+        elif not free and self.free:
+            self.since = now
+        self.free = free
+
     def set_full(self, now: float, full: bool) -> None:
         """For a one-unit resource whose state is judged, not counted (an intake backlog)."""
         if full and self.free:

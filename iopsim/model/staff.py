@@ -82,6 +82,9 @@ class CounselorTeam:
         self.peak_caseload = 0
         self.caseload_meter = CapacityMeter(start, self.size)  # counselors with room
         self.max_caseload = spec.max_caseload
+        self._caps_vary = self.availability is not None and self.availability.turnover is not None
+        if self._caps_vary:
+            self._meter_caseloads(0.0)
         self.allow_overtime = spec.allow_overtime
 
     # --- caseload -------------------------------------------------------------------------
@@ -108,13 +111,26 @@ class CounselorTeam:
         load = self.caseload[counselor] = self.caseload[counselor] + 1
         if load > self.peak_caseload:
             self.peak_caseload = load
-        if load == self.spec.max_caseload:
+        if self._caps_vary:
+            self._meter_caseloads(now)
+        elif load == self.spec.max_caseload:
             self.caseload_meter.take(now)
 
     def release(self, counselor: int, now: float) -> None:
+        if self._caps_vary:
+            self.caseload[counselor] -= 1
+            self._meter_caseloads(now)
+            return
         if self.caseload[counselor] == self.spec.max_caseload:
             self.caseload_meter.give(now)
         self.caseload[counselor] -= 1
+
+    def _meter_caseloads(self, now: float) -> None:
+        """With turnover a post's cap changes (0 while empty, lower while its new holder ramps up): the
+        meter counts the posts below this week's cap, so an empty post is not room for a patient."""
+        assert self.availability is not None
+        caps = self.availability.caseload_caps
+        self.caseload_meter.set_free(now, sum(load < cap for load, cap in zip(self.caseload, caps, strict=True)))
 
     # --- hours ------------------------------------------------------------------------------
     def covering(self, day: str, start_hours: float, hours: float, serves: tuple[str, ...] = ()
@@ -211,6 +227,8 @@ class CounselorTeam:
         if self.availability is not None:
             self.share, self.away = self.availability.week(self.week_index, now)
             self.clinical = [h * a for h, a in zip(self.full_clinical, self.share, strict=True)]
+            if self._caps_vary:
+                self._meter_caseloads(now)
         self.week_sessions_overtime = 0
         self.budget = list(self.clinical)
         self.worked = [0.0] * self.size

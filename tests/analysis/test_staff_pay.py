@@ -110,8 +110,13 @@ def test_an_empty_post_takes_on_no_new_patients():
         assert who == 1
         team.take_on(who, WEEK)
     assert team.counselor_with_room() is None  # the empty post's 10 places are not available
+    # ... nor does the bottleneck diagnosis count them: caseloads are at capacity from then on
+    meter = team.caseload_meter
+    meter.start = 0.0
+    assert meter.free == 0
     team.start_week(4 * WEEK)  # refilled
-    assert team.counselor_with_room() == 0
+    assert team.counselor_with_room() == 0 and meter.free == 1
+    assert meter.full_time == pytest.approx(3 * WEEK)  # full from the 10th patient (week 1) to the refill (week 4)
 
 
 @pytest.mark.parametrize("ramp_weeks, ramp_pct, cap", [(4, 50, 5), (2, 30, 3), (6, 0, 0)])
