@@ -41,8 +41,22 @@ Evaluate = Callable[["Scenario", int, int], Any]
 """(scenario, seed, replication) -> one replication's output."""
 
 BATCHES_PER_WORKER = 4
-"""Dask batches per worker in a run: enough to balance uneven tasks and show progress, few enough that
-the scheduler's cost per task is small next to the replications."""
+"""Each dask batch takes at most 1/(BATCHES_PER_WORKER x workers) of the tasks still to batch (guided
+self-scheduling): large batches first keep the scheduler's work small, and the last batches are single
+tasks, so no worker is left running a large batch alone at the end."""
+
+
+def guided_batches(tasks: Sequence[Task], workers: int) -> list[list[Task]]:
+    """Tasks split in order into batches that shrink to single tasks (see BATCHES_PER_WORKER).
+
+    With equal batches of two tasks, 15 points on 2 workers left one worker running the last batch
+    alone: the dask path measured 6% slower than the pool, whose tail is a single task."""
+    batches, i, n = [], 0, len(tasks)
+    while i < n:
+        size = max(1, math.ceil((n - i) / (BATCHES_PER_WORKER * max(1, workers))))
+        batches.append(list(tasks[i:i + size]))
+        i += size
+    return batches
 
 LOCAL_CLUSTER_SETTINGS = {
     "distributed.scheduler.worker-saturation": 1.0,
@@ -282,7 +296,7 @@ class DaskExecutor(Executor):
             self.description = f"dask scheduler {address}, {plural(self.workers, 'thread')}"
 
     def run(self, tasks: Sequence[Task], on_result: OnResult) -> None:
-        """Tasks in batches (about BATCHES_PER_WORKER per worker), each scenario sent to the cluster once.
+        """Tasks in shrinking batches (guided_batches), each scenario sent to the cluster once.
 
         One dask task per engine task made the scheduler and the pickling of a scenario with every task
         cost more than the pool's pipes; a batch runs its tasks in order and returns their results together.
@@ -291,8 +305,7 @@ class DaskExecutor(Executor):
 
         tasks = list(tasks)
         shared = self._scatter(tasks)
-        size = max(1, math.ceil(len(tasks) / (BATCHES_PER_WORKER * self.workers)))
-        batches = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+        batches = guided_batches(tasks, self.workers)
         futures = {
             self.client.submit(run_batch, [(t.key, t.seed, t.replications) for t in batch],
                                [shared.get(id(t.scenario), t.scenario) for t in batch], self.evaluate, pure=False): batch

@@ -88,3 +88,15 @@ def test_workers_exit_when_the_run_is_killed(tmp_path):
             proc.kill()
     assert_gone(workers, timeout=5)
     assert not (tmp_path / "out").exists()
+
+
+def test_dask_batches_shrink_to_single_tasks_and_keep_every_task_in_order():
+    from iopsim.execution import BATCHES_PER_WORKER, Task, guided_batches
+
+    tasks = [Task(f"p{i}", None, 1, (0,)) for i in range(256)]  # type: ignore[arg-type]
+    batches = guided_batches(tasks, 2)
+    assert [t for b in batches for t in b] == tasks
+    sizes = [len(b) for b in batches]
+    assert sizes[0] == 256 // (BATCHES_PER_WORKER * 2) and sizes == sorted(sizes, reverse=True)
+    assert sizes[-4:] == [1, 1, 1, 1] and len(batches) < 64  # a short tail, and far fewer batches than tasks
+    assert [len(b) for b in guided_batches(tasks[:15], 2)] == [2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1]
