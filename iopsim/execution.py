@@ -60,6 +60,7 @@ def guided_batches(tasks: Sequence[Task], workers: int) -> list[list[Task]]:
 
 LOCAL_CLUSTER_SETTINGS = {
     "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.scheduler.work-stealing": False,
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "5s",
@@ -70,7 +71,9 @@ LOCAL_CLUSTER_SETTINGS = {
 24 ten-year replications on 2 workers went from 10-20% slower than the pool to equal).
 
 - Each single-threaded worker holds one batch at a time and the rest wait in the scheduler's queue, so
-  a worker that finishes takes the next batch at once, as in the pool. With the default saturation
+  a worker that finishes takes the next batch at once, as in the pool; so nothing is left to steal, and
+  work stealing (a balancing pass every 100 ms in the scheduler, which runs in this process and takes
+  CPU from the two workers on two cores) is off. With the default saturation
   (1.1: two batches per worker) a batch could sit behind another on a busy worker while an idle worker
   waited for work stealing (seen: 1.4 s idle in a 10 s run).
 - The background chores of a worker and its nanny wake less often: the statistical profiler (it samples
