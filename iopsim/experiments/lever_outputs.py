@@ -56,8 +56,9 @@ def sizing_document(result: LeverResult, sizer: LeverSizer, scenario_name: str, 
     }
 
 
-def recommended_yaml(result: LeverResult, sizer: LeverSizer, scenario_file: Path) -> str:
-    """The recommended scenario as YAML with a comment header (the search, targets and figures)."""
+def recommended_yaml(result: LeverResult, sizer: LeverSizer, scenario_file: Path, kpis: dict) -> str:
+    """The recommended scenario as YAML with a comment header (the search, targets and figures).
+    `kpis`: the recommendation's summarised KPIs, as sizing.json has them."""
     best = result.best
     assert best is not None
     data = apply_levers(sizer.data, sizer.levers, best.values)
@@ -68,9 +69,8 @@ def recommended_yaml(result: LeverResult, sizer: LeverSizer, scenario_file: Path
               f"Changed from the base: {best.change}",
               f"Measured: {best.replications} replications, seed {sizer.seed} (run.seed below), "
               f"{result.simulations} simulations over {len(result.candidates)} candidates in all"]
-    stats = summarise(best.rows, kpi_names(sizer.scenario_of(best.values)))  # CIs as sizing.json has them
     for t in sizer.targets:
-        mean, (lo, hi) = stats[t.kpi]["mean"], stats[t.kpi]["ci95"]
+        mean, (lo, hi) = kpis[t.kpi]["mean"], kpis[t.kpi]["ci95"]
         header.append(f"  {t.kpi}: {mean:.4g} [95% CI {lo:.4g}, {hi:.4g}]")
     header.append(f"Still binding here: {', '.join(best.binding) or 'none'}; cost {_cost_text(best.cost, sizer.data.get('finance'))}")
     data.setdefault("run", {})["seed"] = sizer.seed
@@ -98,7 +98,8 @@ def write_lever_sizing(result: LeverResult, sizer: LeverSizer, scenario_name: st
             tmp, scenario_file, design, sizer.seed, doc["replications"],
             {"candidates.csv": list(pd.DataFrame(doc["candidates"]).columns)}, overrides=overrides))
         if result.best is not None:
-            atomic_write_text(tmp / RECOMMENDED, recommended_yaml(result, sizer, scenario_file))
+            atomic_write_text(tmp / RECOMMENDED, recommended_yaml(result, sizer, scenario_file,
+                                                                        doc["recommended"]["kpis"]))
             names.append(RECOMMENDED)
 
     write_output_dir(out, SIZING_KIND, build)

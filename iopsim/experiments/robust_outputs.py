@@ -38,9 +38,9 @@ def write_robust(result, uncertainty, nominal, sizer, targets, scenario_name: st
             for d, (draw, kpis, met) in enumerate(zip(result.draws, c.kpis, c.meets, strict=False)):
                 rows.append({"rooms": c.rooms, "counselors": c.counselors, "draw": d + 1, **draw,
                              **{f"{t.kpi}_mean": kpis[t.kpi] for t in targets}, "meets_targets": met})
-        atomic_write_text(tmp / "robust.csv", pd.DataFrame(rows).to_csv(index=False, float_format="%.10g"))
-        atomic_write_text(tmp / "candidates.csv",
-                          pd.DataFrame(candidate_rows(nominal, sizer)).to_csv(index=False, float_format="%.10g"))
+        robust, candidates = pd.DataFrame(rows), pd.DataFrame(candidate_rows(nominal, sizer))
+        atomic_write_text(tmp / "robust.csv", robust.to_csv(index=False, float_format="%.10g"))
+        atomic_write_text(tmp / "candidates.csv", candidates.to_csv(index=False, float_format="%.10g"))
         doc = {
             "iopsim_version": __version__, "scenario": scenario_name, "scenario_file": str(scenario_file),
             "uncertainty_file": str(uncertainty_file), "seed": sizer.seed, "targets": [str(t) for t in targets],
@@ -65,8 +65,7 @@ def write_robust(result, uncertainty, nominal, sizer, targets, scenario_name: st
                    for a in uncertainty.assumptions}
         names.extend(p.name for p in write_sizing_provenance(
             tmp, scenario_file, design, sizer.seed, [sizer.min_replications, sizer.max_replications],
-            {"robust.csv": list(pd.DataFrame(rows).columns) if rows else [],
-             "candidates.csv": list(pd.DataFrame(candidate_rows(nominal, sizer)).columns)},
+            {"robust.csv": list(robust.columns), "candidates.csv": list(candidates.columns)},
             overrides=overrides, uncertainty_file=uncertainty_file, columns={**ROBUST_COLUMNS, **assumed}))
 
     write_output_dir(out, SIZING_KIND, build)
