@@ -103,10 +103,16 @@ def _cell(value) -> str:
 def _write_parquet(table, path: Path) -> None:
     """Parquet, zstd-compressed: written 10-20 times faster than the (gzip) CSV it replaced, and
     read back exactly (no decimal rounding). The same table gives the same bytes with the same pyarrow:
-    no timestamps, and the only metadata is the schema and pyarrow's `created_by` version."""
+    no timestamps, and the only metadata is the schema and pyarrow's `created_by` version.
+
+    Dictionary encoding only for the whole-number and name columns (outcomes, counts, weeks), whose
+    values repeat: tried on the times and hours, which hardly repeat, it was most of the writing time
+    (the baseline's 20 replications: 0.071 s against 0.047 s, and a file 5.48 MB against 4.59 MB)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pq.write_table(table, path, compression="zstd")
+    repeating = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
+    pq.write_table(table, path, compression="zstd", use_dictionary=repeating)
 
 
 def _timeseries_table(run: RunSet):
@@ -140,15 +146,23 @@ def _arrow(values):
     return pa.array(values)  # pragma: no cover - every column written is numeric
 
 
-def _strings(names: list[str]):
-    """Arrow strings built from their UTF-8 bytes and offsets (no pandas import, see `_arrow`)."""
+def _names(names: list[str], codes):
+    """Arrow strings `names[code]` for each code, built from UTF-8 bytes and offsets in numpy.
+
+    Neither `pa.array` (which imports pandas, see `_arrow`) nor `Array.take` (which imports
+    pyarrow.compute, about 50 ms of start-up for a run that uses nothing else of it)."""
     import numpy as np
     import pyarrow as pa
 
+    codes = np.asarray(codes, dtype=np.int64)
     encoded = [name.encode("utf-8") for name in names]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
-    offsets[1:] = np.cumsum([len(e) for e in encoded])
-    return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
+    width = max((len(e) for e in encoded), default=0) or 1
+    padded = np.array(encoded, dtype=f"S{width}").view(np.uint8).reshape(len(encoded), width)[codes]
+    lengths = np.array([len(e) for e in encoded], dtype=np.int32)[codes]
+    offsets = np.zeros(len(codes) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    data = padded[np.arange(width) < lengths[:, None]]  # each name's bytes, row after row
+    return pa.Array.from_buffers(pa.string(), len(codes), [None, pa.py_buffer(offsets), pa.py_buffer(data.tobytes())])
 
 
 def _write_events(run: RunSet, path: Path) -> None:
@@ -165,7 +179,7 @@ def _patients_table(run: RunSet):
     """One row per referral and replication: the times and end state charts are drawn from.
 
     Outcomes and aftercare statuses (lower case) and tracks are stored by name, looked up from
-    their codes in one vectorised take rather than one call per patient."""
+    their codes by numpy indexing rather than one call per patient."""
     import numpy as np
     import pyarrow as pa
 
@@ -175,7 +189,7 @@ def _patients_table(run: RunSet):
         table = [""] * (max(enum) + 1)
         for member in enum:
             table[member] = member.name.lower()
-        return _strings(table).take(_arrow(np.asarray(codes, dtype=np.int64)))
+        return _names(table, codes)
 
     parts = []
     for o in run.outputs:
@@ -186,8 +200,7 @@ def _patients_table(run: RunSet):
             elif name == "aftercare_status":
                 columns[name] = names(AftercareStatus, values)
             elif name == "track":  # the track's name rather than its index
-                track_names = _strings([t.name for t in run.scenario.tracks])
-                columns[name] = track_names.take(_arrow(np.asarray(values, dtype=np.int64)))
+                columns[name] = _names([t.name for t in run.scenario.tracks], values)
             else:
                 columns["patient_id" if name == "pid" else name] = _arrow(np.asarray(values))
         parts.append(pa.Table.from_arrays(list(columns.values()), names=list(columns)))

@@ -112,3 +112,20 @@ def test_a_series_whole_in_one_replication_and_fractional_in_another_is_written_
     _write_parquet(_timeseries_table(run), tmp_path / "timeseries.parquet")
     table = pq.read_table(tmp_path / "timeseries.parquet").to_pydict()
     assert table == {"replication": [0, 0, 1, 1], "week": [1, 2, 1, 2], "room_hours": [0.0, 0.0, 0.5, 3.0]}
+
+
+def test_names_by_code_are_arrow_strings_in_code_order(tmp_path):
+    """Outcome and track names go into the patients table by numpy indexing (not `take`, which
+    would import pyarrow.compute): names of any length, non-ASCII and empty ones included."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from iopsim.reports.rundir_write import _names, _write_parquet
+
+    names = ["", "évening", "a", "a much longer track name"]
+    codes = [3, 0, 1, 1, 2, 3, 0]
+    column = _names(names, codes)
+    assert column.to_pylist() == [names[c] for c in codes]
+    assert _names(names, []).to_pylist() == []
+    _write_parquet(pa.table({"track": column, "x": [0.5] * len(codes)}), tmp_path / "t.parquet")
+    assert pq.read_table(tmp_path / "t.parquet").to_pydict() == {"track": [names[c] for c in codes], "x": [0.5] * 7}
