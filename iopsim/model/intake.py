@@ -130,7 +130,7 @@ class IntakeDesk:
             p.assessment_start = start
             self.meter.leave(now, at=start)
             c.scheduler.resume(p, (start - now) + duration / HOURS_PER_DAY)
-        c.counselors.book(counselor, now, {"intake": used_hours})
+        c.counselors.book(counselor, now, "intake", used_hours)
         c.week.intake_appointments += slots
         return "run"
 

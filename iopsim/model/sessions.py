@@ -76,7 +76,6 @@ class TherapySession(TimetableSlot):
         # The same every week: worked out once.
         self.booked_hours = self.hours + self.documentation_hours
         self.room_hours_per_session = 0.0 if spec.room is None else spec.hours  # a virtual session takes no room
-        self.booking = {"group": self.hours, "documentation": self.documentation_hours}
         self.on_shift = c.counselors.covering(spec.day, spec.start_hours, spec.hours, tuple(spec.serves))  # None: anyone
         self.count_for_track = c.tracks.count_session if c.tracks.declared and not group.is_aftercare else None
         self.drop_prob = 0.0 if group.is_aftercare else c.scenario.attendance.dropout_prob_per_missed_session
@@ -108,7 +107,7 @@ class TherapySession(TimetableSlot):
         if counselor is None:
             self._record("cancelled_no_counselor", now)
             return
-        counselors.book(counselor, now, self.booking)
+        counselors.book(counselor, now, "group", self.hours, self.documentation_hours)
         attend = c.attendance
         drop_prob = self.drop_prob
         hours = self.hours
