@@ -28,7 +28,9 @@ from ..scenario.vocabulary import DAYS_PER_WEEK
 
 LAST_AT_INSTANT = 2  # event priority after SimPy's URGENT (0) and NORMAL (1)
 
-Step = tuple[Callable[["Wake"], None], ...]  # what a wake-up calls, built once per step
+# What a wake-up calls, built once per step: one callable, in a 1-tuple because SimPy's `step()`
+# walks an event's callbacks (`run_until` calls the one directly).
+Step = tuple[Callable[["Wake"], None]]
 
 
 class Wake:
@@ -49,7 +51,14 @@ class Wake:
 
     def cancel(self) -> None:
         """Make this pending wake-up do nothing when its time comes."""
-        self.callbacks = ()
+        self.callbacks = _NOTHING
+
+
+def _nothing(ev: Wake) -> None:
+    """What a cancelled wake-up calls."""
+
+
+_NOTHING: Step = (_nothing,)
 
 
 class _Stop(Exception):
@@ -119,12 +128,11 @@ class Scheduler:
         self.schedule(Wake(self._on_weekly, action, offset_days), NORMAL, offset_days - self.env._now)
 
     def _weekly(self, ev: Wake) -> None:
-        env = self.env
-        now = env._now
+        now = self.env._now  # a callback cannot move the clock
         ev.p(now)
         ev.value += DAYS_PER_WEEK
         ev.callbacks = self._on_weekly
-        heappush(self._queue, (env._now + (ev.value - now), NORMAL, next(self._eid), ev))
+        heappush(self._queue, (now + (ev.value - now), NORMAL, next(self._eid), ev))  # env.schedule's sum
 
     def run_until(self, until: float) -> None:
         """Process every wake-up due before `until` (days), as `env.run(until=until)` does, without
@@ -142,10 +150,9 @@ class Scheduler:
         try:
             while True:
                 env._now, _, _, ev = heappop(queue)
-                callbacks = ev.callbacks
+                callback = ev.callbacks[0]  # type: ignore[index]  # a queued wake-up has its one callback
                 ev.callbacks = None
-                for callback in callbacks:  # type: ignore[union-attr]  # a queued wake-up has its callbacks
-                    callback(ev)
+                callback(ev)
         except _Stop:
             pass
 
