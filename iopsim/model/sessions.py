@@ -111,39 +111,39 @@ class TherapySession(TimetableSlot):
         attend = c.attendance
         drop_prob = self.drop_prob
         hours = self.hours
-        present = 0
+        absent = 0  # fewer than those present: counted instead of them
         billing = self.billing
         if billing is None:
             for p in expected:
                 if attend() < p.attend_prob:  # the patient's own probability (attendance.py)
-                    present += 1
                     p.sessions_attended += 1
                     p.group_hours_attended += hours
                 else:
+                    absent += 1
                     p.sessions_missed += 1
                     if drop_prob and attend() < drop_prob:
                         c.pathway.drop_out(p)
-        else:  # the same walk, also adding up each attendee's group hours of the day (billing.py)
+            present = n - absent
+        else:  # the same walk, also opening each attendee's billable day (billing.py)
             day = now // 1
-            by_hours = billing.days_by_hours
-            window_start = billing.start
+            grown = 0
             for p in expected:
                 if attend() < p.attend_prob:
-                    present += 1
                     p.sessions_attended += 1
                     p.group_hours_attended += hours
-                    if p.attend_day == day:
-                        p.day_hours += hours
-                    else:  # close the patient's previous day (BillableUnits.close_day, written out)
-                        closed = p.day_hours
-                        if closed and p.attend_day >= window_start:
-                            by_hours[closed] = by_hours.get(closed, 0) + 1
+                    if p.attend_day != day:  # today's first session: opens the day, counted below
                         p.attend_day = day
                         p.day_hours = hours
+                    else:
+                        billing.grow_day(p, hours)
+                        grown += 1
                 else:
+                    absent += 1
                     p.sessions_missed += 1
                     if drop_prob and attend() < drop_prob:
                         c.pathway.drop_out(p)
+            present = n - absent
+            billing.open_days(day, hours, present - grown)
         week = c.week
         week.sessions_run += 1
         week.room_hours[self.room] += self.room_hours_per_session
