@@ -161,11 +161,16 @@ class CounselorTeam:
             today = 1 << (int(now_days) % 7)
             away = self.away
             who = tuple(i for i in (range(self.size) if who is None else who) if not away[i] & today)
-        elif who is None and self.size and max(busy) <= free_at:
-            # Anyone may, and nobody is busy (the usual case): the loop below, done in C. The first
-            # counselor with most hours left, if that is enough.
+        elif who is None and self.size:
+            # Anyone may: the first counselor with most hours left, found in C, is the loop's answer
+            # unless they are busy (usually the one busy has just spent hours, so has fewer left).
             most = max(budget)
-            return budget.index(most) if most >= need else None
+            if most < need:
+                return None
+            best = budget.index(most)
+            if busy[best] <= free_at:
+                return best
+            best = None
         for i in range(self.size) if who is None else who:
             if busy[i] > free_at or budget[i] < need:
                 continue
