@@ -112,14 +112,15 @@ class IntakeDesk:
             return "cancelled_no_counselor"
         if not self.allow_overtime:
             slots = min(slots, int(c.counselors.budget[counselor] // appointment + 1e-9))
-        self.capacity_meter.set_full(now, len(self.queue) > slots)  # someone waiting cannot be seen
-        slots = min(slots, len(self.queue))
+        queue = self.queue
+        self.capacity_meter.set_full(now, len(queue) > slots)  # someone waiting cannot be seen
+        slots = min(slots, len(queue))
         used_hours = 0.0
         no_show, no_show_prob = self.no_show, self.no_show_prob
         for k in range(slots):
-            p = self._next_patient(now)
-            if p is None:
-                break
+            # Purged above, so nobody's patience has run out; a no-show goes to the back, behind
+            # the `slots` patients seen.
+            p = queue.popleft()
             start = now + k * appointment / HOURS_PER_DAY
             if no_show() < no_show_prob:
                 used_hours += appointment
