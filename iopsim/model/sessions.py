@@ -101,22 +101,26 @@ class TherapySession(TimetableSlot):
             self._record("closed", now)
             return
         g = self.group
+        # Who is expected, and their expected attendance summed in roster order (as sum() would, in
+        # one walk: a plain loop costs 40% fewer instructions than sum(map(attrgetter)) on slotted patients).
+        expected_attendance = 0.0
         if g.is_aftercare:
             expected = list(g.roster.values())
+            if self.by_expected:
+                for p in expected:
+                    expected_attendance += p.attend_prob
         else:
             serves = self.serves
-            expected = [p for p in g.roster.values() if p.phase_index in serves]
+            expected = []
+            for p in g.roster.values():
+                if p.phase_index in serves:
+                    expected.append(p)
+                    expected_attendance += p.attend_prob
         n = len(expected)
         if not n:
             self._record("empty", now)
             return
-        small = n < self.min_size
-        if not small and self.by_expected:  # the expected attendance, summed in roster order as sum() would
-            expected_attendance = 0.0
-            for p in expected:  # a loop: 40% fewer instructions than sum(map(attrgetter)) over slotted patients
-                expected_attendance += p.attend_prob
-            small = expected_attendance < self.min_size
-        if small:
+        if n < self.min_size or (self.by_expected and expected_attendance < self.min_size):
             self._record("cancelled_small", now)
             return
         counselors = c.counselors
