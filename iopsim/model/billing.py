@@ -2,11 +2,12 @@
 
 - Attended program days: per patient and calendar day, the group hours attended in treatment
   (not aftercare), kept by hours so that any payer's minimum (H0015: 3 hours) can be applied
-  afterwards. A day is counted when it opens, in one sum per session (`open_days`: the session
-  walking its roster only notes each attendee's open day, `p.attend_day` and `p.day_hours`, in
-  sessions.py), and moved to its new total in the rare case that the patient attends another
-  session the same day (`grow_day`). Counting a day when it closes, as before, took a dict update
-  per attendee; every day is counted once either way, with the same total hours.
+  afterwards. A day is counted when it opens, in one sum per session: the session walking its
+  roster notes each attendee's open day (`p.attend_day`, `p.day_hours`) and adds the days it
+  opened to `days_by_hours` (sessions.py). The day moves to its new total in the rare case that
+  the patient attends another session the same day (`grow_day`). Counting a day when it closed,
+  as before, took a dict update per attendee; every day is counted once either way, with the same
+  total hours.
 - Patients in each phase: exact time averages (drug tests accrue per week in a phase).
 
 Both cover the observation window: a day counts if it starts at or after the warm-up.
@@ -32,13 +33,6 @@ class BillableUnits:
         self.start = start
         self.days_by_hours: dict[float, int] = {}  # hours attended that day -> patient-days
         self.phase_meters = [StockMeter(start) for _ in range(n_phases)]
-
-    def open_days(self, day: float, hours: float, opened: int) -> None:
-        """`opened` patients attended their first session of `day`, of `hours`: count their days (if
-        in the window)."""
-        if opened and day >= self.start:
-            by_hours = self.days_by_hours
-            by_hours[hours] = by_hours.get(hours, 0) + opened
 
     def grow_day(self, p: Patient, hours: float) -> None:
         """The patient attends another session of `hours` on their open day: move the day, counted

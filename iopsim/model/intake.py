@@ -117,7 +117,8 @@ class IntakeDesk:
         the counselors whose shift covers the clinic (None: anyone).
         """
         c = self.c
-        self.purge(now)
+        if self.earliest_deadline < now:  # someone may have given up (purge's own test, saving a call)
+            self.purge(now)
         if not self.queue:
             self.capacity_meter.set_full(now, False)
             return "empty"

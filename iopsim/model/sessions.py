@@ -164,7 +164,10 @@ class TherapySession(TimetableSlot):
                     if drop_prob and next(draws) < drop_prob:
                         c.pathway.drop_out(p)
             present = n - absent
-            billing.open_days(day, hours, present - grown)
+            opened = present - grown  # patients whose day opened with this session: their days, counted at once
+            if opened and day >= billing.start:
+                by_hours = billing.days_by_hours
+                by_hours[hours] = by_hours.get(hours, 0) + opened
         week = c.week
         week.sessions_run += 1
         week.room_hours[self.room] += self.room_hours_per_session
@@ -198,7 +201,16 @@ class IntakeClinic(TimetableSlot):
             c.intake.clinic_closed(now)
             self._record("closed", now)
             return
-        before = c.counselors.week_hours["intake"]
+        week_hours = c.counselors.week_hours
+        before = week_hours["intake"]
         outcome = c.intake.hold_clinic(self.spec.hours, now, self.on_shift)
-        used = c.counselors.week_hours["intake"] - before
-        self._record(outcome, now, used)
+        if outcome != "run":
+            self._record(outcome, now)
+            return
+        used = week_hours["intake"] - before  # the hours hold_clinic booked, as the week's tally has them
+        week = c.week  # TimetableSlot._record("run", now, used), written out
+        week.sessions_run += 1
+        week.room_hours[self.room] += used
+        if now >= c.warmup_days:
+            self.tally["run"] += 1
+            self.room_hours += used
