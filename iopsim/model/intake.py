@@ -13,6 +13,7 @@ assessor is busy, or, with timetable clinics, from a clinic that could not see e
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -26,11 +27,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from .pathway import Patient
     from .scheduler import Step, Wake
 
+INF = math.inf
+
+
 class IntakeDesk:
     def __init__(self, c: Clinic):
         self.c = c
         self.spec = c.scenario.intake
         self.queue: deque[Patient] = deque()
+        # No one in the queue gives up before this: a lower bound of their deadlines, exact after each
+        # purge, so that a look at the queue walks it only when someone may have given up.
+        self.earliest_deadline = INF
         self.free_assessors = self.spec.assessors if self.spec.mode == "dedicated_assessors" else 0
         self.no_show = c.streams.uniforms("intake_no_show")
         self.duration_hours = c.streams.sampler("intake_duration", self.spec.assessment_hours)
@@ -50,7 +57,9 @@ class IntakeDesk:
         days until the assessment is over; a closed referral is finished here and never resumed."""
         now = self.c.env._now
         p.waiting_for = then
-        p.deadline = now + self.patience_days() if self.patience_days is not None else float("inf")
+        deadline = p.deadline = now + self.patience_days() if self.patience_days is not None else INF
+        if deadline < self.earliest_deadline:
+            self.earliest_deadline = deadline
         self.queue.append(p)
         self.meter.enter(now)
         if self.free_assessors:
@@ -64,7 +73,13 @@ class IntakeDesk:
         """Take out everyone whose patience ran out."""
         if now is None:
             now = self.c.env._now
-        self.queue = without_expired(self.queue, now, self._gave_up)
+        if self.earliest_deadline < now:
+            queue = self.queue = without_expired(self.queue, now, self._gave_up)
+            earliest = INF
+            for p in queue:
+                if p.deadline < earliest:
+                    earliest = p.deadline
+            self.earliest_deadline = earliest
 
     def _next_patient(self, now: float) -> Patient | None:
         while self.queue:
@@ -91,6 +106,8 @@ class IntakeDesk:
             self.c.finish(p, Outcome.INTAKE_NO_SHOW, at=at)
         else:
             self.queue.append(p)
+            if p.deadline < self.earliest_deadline:  # keep the bound (p joined earlier, so it holds already)
+                self.earliest_deadline = p.deadline
 
     # --- timetable intake clinics ------------------------------------------------------------
     def hold_clinic(self, hours: float, now: float, on_shift: tuple[int, ...] | None = None) -> str:
@@ -100,7 +117,8 @@ class IntakeDesk:
         the counselors whose shift covers the clinic (None: anyone).
         """
         c = self.c
-        self.purge(now)
+        if self.earliest_deadline < now:  # someone may have given up (purge's own test, saving a call)
+            self.purge(now)
         if not self.queue:
             self.capacity_meter.set_full(now, False)
             return "empty"
@@ -112,14 +130,15 @@ class IntakeDesk:
             return "cancelled_no_counselor"
         if not self.allow_overtime:
             slots = min(slots, int(c.counselors.budget[counselor] // appointment + 1e-9))
-        self.capacity_meter.set_full(now, len(self.queue) > slots)  # someone waiting cannot be seen
-        slots = min(slots, len(self.queue))
+        queue = self.queue
+        self.capacity_meter.set_full(now, len(queue) > slots)  # someone waiting cannot be seen
+        slots = min(slots, len(queue))
         used_hours = 0.0
         no_show, no_show_prob = self.no_show, self.no_show_prob
         for k in range(slots):
-            p = self._next_patient(now)
-            if p is None:
-                break
+            # Purged above, so nobody's patience has run out; a no-show goes to the back, behind
+            # the `slots` patients seen.
+            p = queue.popleft()
             start = now + k * appointment / HOURS_PER_DAY
             if no_show() < no_show_prob:
                 used_hours += appointment
@@ -130,7 +149,7 @@ class IntakeDesk:
             p.assessment_start = start
             self.meter.leave(now, at=start)
             c.scheduler.resume(p, (start - now) + duration / HOURS_PER_DAY)
-        c.counselors.book(counselor, now, {"intake": used_hours})
+        c.counselors.book(counselor, now, "intake", used_hours)
         c.week.intake_appointments += slots
         return "run"
 

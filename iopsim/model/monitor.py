@@ -8,6 +8,7 @@ then records every stock and tally under its column name, and starts a new week.
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 from ..scenario.vocabulary import ACTIVITIES, DAYS_PER_WEEK
@@ -41,21 +42,42 @@ WEEK_COUNTS = tuple(name for name in WeekTally.__slots__ if name != "room_hours"
 
 
 class WeeklyMonitor:
-    """One row of the weekly series per week, up to the horizon."""
+    """One row of the weekly series per week, up to the horizon.
+
+    A week's row is one list of values in column order, kept as it is; the rows become columns
+    (`series`) once, at the end of the run, rather than each value being appended to its column
+    by name every week.
+    """
 
     def __init__(self, c: Clinic):
         self.c = c
         self.week = WeekTally()
-        self.series: dict[str, list[float]] = defaultdict(list)
+        self.rows: list[list[float]] = []
         cs = c.scenario.counselors
         # What each week's row needs, worked out once.
         self.individual_hours = [ph.individual_sessions_per_week * cs.individual_session_hours for ph in c.phases]
         self.room_names = [room.name for room in c.scenario.rooms]
         self.contracted_hours, self.other_duties_hours = cs.team_hours()
-        # Column names, built once rather than every week.
-        self.census_columns = [f"census_{ph.name}" for ph in c.phases]
-        self.room_columns = [(f"room_hours_{name}", name) for name in self.room_names]
-        self.activity_columns = [(f"counselor_hours_{activity}", activity) for activity in ACTIVITIES]
+        self.activity_hours = itemgetter(*ACTIVITIES)  # a week's hours per activity, in column order
+        self.week_counts = attrgetter(*WEEK_COUNTS)
+        # The columns, in the order of a row's values (then those of tracks, shifts and staff
+        # availability, named by the first row).
+        self.fixed_columns = [
+            "week_end_days", "referrals_total", "intake_queue", "waitlist",
+            *(f"census_{ph.name}" for ph in c.phases), "census", "aftercare_census", "aftercare_queue",
+            "room_hours", *(f"room_hours_{name}" for name in self.room_names),
+            *(f"counselor_hours_{activity}" for activity in ACTIVITIES),
+            "counselor_hours_other_duties", "counselor_hours_contracted", "counselor_overtime_hours",
+            "individual_hours_demanded", "individual_hours_delivered", "caseload_max", *WEEK_COUNTS,
+        ]
+        self.columns: list[str] | None = None
+
+    @property
+    def series(self) -> dict[str, list[float]]:
+        """The weekly series by column name (the rows so far, turned into columns)."""
+        if self.columns is None:
+            return {}
+        return {name: list(values) for name, values in zip(self.columns, zip(*self.rows, strict=True), strict=True)}
 
     def start(self) -> None:
         """The first week's end. The row is taken after everything else due at that instant (a
@@ -73,15 +95,12 @@ class WeeklyMonitor:
             self.c.scheduler.again(ev, self._on_week_end, self.week_end - self.c.env._now, LAST_AT_INSTANT)
 
     def close_week(self) -> None:
-        row = self.row()
-        series = self.series
-        for name, value in row.items():
-            series[name].append(value)
+        self.rows.append(self.row())
         self.week.reset()
         self.c.counselors.start_week(self.c.env._now)
 
-    def row(self) -> dict[str, float]:
-        """This week's values by column name (delivering the week's individual sessions on the way)."""
+    def row(self) -> list[float]:
+        """This week's values in column order (delivering the week's individual sessions on the way)."""
         c = self.c
         team = c.counselors
         individual_hours = self.individual_hours
@@ -92,33 +111,21 @@ class WeeklyMonitor:
         delivered = team.deliver_individual_sessions(demand)
         w = self.week
         rooms = w.room_hours
-        row: dict[str, float] = {
-            "week_end_days": c.env._now,
-            "referrals_total": c.referrals_total,
-            "intake_queue": c.intake.waiting(),
-            "waitlist": c.waitlist.waiting(),
-        }
-        for column, count in zip(self.census_columns, c.census_by_phase, strict=True):
-            row[column] = count
-        row["census"] = len(c.in_treatment)
-        c.seats.purge_aftercare_queue()
-        row["aftercare_census"] = sum(len(g.roster) for g in c.seats.aftercare_groups)
-        row["aftercare_queue"] = len(c.seats.aftercare_queue)
-        row["room_hours"] = sum(rooms.values())
-        for column, name in self.room_columns:
-            row[column] = rooms.get(name, 0.0)
-        week_hours = team.week_hours
-        for column, activity in self.activity_columns:
-            row[column] = week_hours[activity]
-        row["counselor_hours_other_duties"] = self.other_duties_hours
-        row["counselor_hours_contracted"] = self.contracted_hours
-        row["counselor_overtime_hours"] = team.week_overtime
-        row["individual_hours_demanded"] = sum(demand)
-        row["individual_hours_delivered"] = delivered
-        row["caseload_max"] = max(team.caseload, default=0)
-        for name in WEEK_COUNTS:
-            row[name] = getattr(w, name)
-        row.update(c.tracks.week_row())  # per-track seat tallies, only when tracks are declared
-        row.update(team.shift_row())  # per-shift hours, only when shifts are declared
-        row.update(team.availability_row())  # staff at work, only with leave or turnover
+        row: list[float] = [c.env._now, c.referrals_total, c.intake.waiting(), c.waitlist.waiting(),
+                            *c.census_by_phase, len(c.in_treatment)]
+        seats = c.seats
+        seats.purge_aftercare_queue()
+        row += (sum(len(g.roster) for g in seats.aftercare_groups), len(seats.aftercare_queue), sum(rooms.values()))
+        row += [rooms.get(name, 0.0) for name in self.room_names]
+        row += self.activity_hours(team.week_hours)
+        row += (self.other_duties_hours, self.contracted_hours, team.week_overtime, sum(demand), delivered,
+                max(team.caseload, default=0))
+        row += self.week_counts(w)
+        extra = c.tracks.week_row()  # per-track seat tallies, only when tracks are declared
+        extra.update(team.shift_row())  # per-shift hours, only when shifts are declared
+        extra.update(team.availability_row())  # staff at work, only with leave or turnover
+        row += extra.values()
+        if self.columns is None:
+            self.columns = self.fixed_columns + list(extra)
+            assert len(set(self.columns)) == len(self.columns) == len(row), "weekly columns must be distinct"
         return row

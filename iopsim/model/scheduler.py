@@ -12,11 +12,14 @@ sets `callbacks` to None. That protocol is internal to SimPy, so pyproject.toml 
 `simpy>=4.1,<5`; this module relies on it. The hot wake-ups (`sleep`, `resume`, the weekly
 slots) push onto SimPy's queue themselves, exactly as `env.schedule` does (time, priority, the
 event counter, event), saving a call per event; and the model reads the clock as `env._now`,
-which `env.now` (a property: a call per read) returns.
+which `env.now` (a property: a call per read) returns. While `Scheduler.run_until` runs, a
+patient resumed now waits beside the heap in a first-in-first-out line of its own (the same
+entry, taken in the same turn): on the heap it would climb to the top and sink again.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import Any
@@ -28,7 +31,9 @@ from ..scenario.vocabulary import DAYS_PER_WEEK
 
 LAST_AT_INSTANT = 2  # event priority after SimPy's URGENT (0) and NORMAL (1)
 
-Step = tuple[Callable[["Wake"], None], ...]  # what a wake-up calls, built once per step
+# What a wake-up calls, built once per step: one callable, in a 1-tuple because SimPy's `step()`
+# walks an event's callbacks (`run_until` calls the one directly).
+Step = tuple[Callable[["Wake"], None]]
 
 
 class Wake:
@@ -49,7 +54,14 @@ class Wake:
 
     def cancel(self) -> None:
         """Make this pending wake-up do nothing when its time comes."""
-        self.callbacks = ()
+        self.callbacks = _NOTHING
+
+
+def _nothing(ev: Wake) -> None:
+    """What a cancelled wake-up calls."""
+
+
+_NOTHING: Step = (_nothing,)
 
 
 class _Stop(Exception):
@@ -75,6 +87,12 @@ class Scheduler:
         self._queue: list[tuple[float, int, int, Wake]] = env._queue  # type: ignore[assignment]
         self._eid = env._eid
         self._on_weekly: Step = (self._weekly,)
+        # Wake-ups resumed now, while `run_until` runs: due at the current instant with NORMAL
+        # priority and numbered in order, so first in, first out. Kept beside the heap, where each
+        # would climb to the top and sink again (about 14 tuple comparisons); the loop takes them
+        # in their turn (`run_until`).
+        self._due_now: deque[tuple[float, int, int, Wake]] = deque()
+        self._push_now: Callable[[tuple[float, int, int, Wake]], None] = self._push
 
     def sleep(self, p, delay: float, then: Step) -> None:
         """Wake the patient after `delay` days into step `then` (what `yield env.timeout(delay)` was)."""
@@ -96,7 +114,10 @@ class Scheduler:
         else:  # processed: re-armed, as in `sleep`
             ev.callbacks = p.waiting_for
             ev.value = value
-        heappush(self._queue, (self.env._now + 0.0, NORMAL, next(self._eid), ev))  # delay 0.0, as env.schedule adds it
+        self._push_now((self.env._now + 0.0, NORMAL, next(self._eid), ev))  # delay 0.0, as env.schedule adds it
+
+    def _push(self, item: tuple[float, int, int, Wake]) -> None:
+        heappush(self._queue, item)
 
     def interrupt(self, p, then: Step) -> None:
         """Call `then` for the patient now, before anything else due at this instant (like a SimPy
@@ -119,12 +140,11 @@ class Scheduler:
         self.schedule(Wake(self._on_weekly, action, offset_days), NORMAL, offset_days - self.env._now)
 
     def _weekly(self, ev: Wake) -> None:
-        env = self.env
-        now = env._now
+        now = self.env._now  # a callback cannot move the clock
         ev.p(now)
         ev.value += DAYS_PER_WEEK
         ev.callbacks = self._on_weekly
-        heappush(self._queue, (env._now + (ev.value - now), NORMAL, next(self._eid), ev))
+        heappush(self._queue, (now + (ev.value - now), NORMAL, next(self._eid), ev))  # env.schedule's sum
 
     def run_until(self, until: float) -> None:
         """Process every wake-up due before `until` (days), as `env.run(until=until)` does, without
@@ -138,16 +158,26 @@ class Scheduler:
         if until <= env._now:
             raise ValueError(f"until ({until}) must be greater than the current simulation time")
         queue = self._queue
+        due = self._due_now
         heappush(queue, (until, URGENT, next(self._eid), Wake(_STOP, None)))
+        self._push_now = due.append
         try:
             while True:
-                env._now, _, _, ev = heappop(queue)
-                callbacks = ev.callbacks
+                # The next wake-up is the smaller of the heap's top and the first one resumed now:
+                # SimPy's order (time, priority, number) either way.
+                if due and due[0] < queue[0]:
+                    env._now, _, _, ev = due.popleft()
+                else:
+                    env._now, _, _, ev = heappop(queue)
+                callback = ev.callbacks[0]  # type: ignore[index]  # a queued wake-up has its one callback
                 ev.callbacks = None
-                for callback in callbacks:  # type: ignore[union-attr]  # a queued wake-up has its callbacks
-                    callback(ev)
+                callback(ev)
         except _Stop:
             pass
+        finally:  # back onto SimPy's queue: whatever is left is SimPy's to run (env.run, env.step)
+            self._push_now = self._push
+            while due:
+                heappush(queue, due.popleft())
 
     def events_processed(self) -> float:
         """Events scheduled so far: SimPy numbers each one (read once, at the end of a run)."""

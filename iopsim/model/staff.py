@@ -161,6 +161,16 @@ class CounselorTeam:
             today = 1 << (int(now_days) % 7)
             away = self.away
             who = tuple(i for i in (range(self.size) if who is None else who) if not away[i] & today)
+        elif who is None and self.size:
+            # Anyone may: the first counselor with most hours left, found in C, is the loop's answer
+            # unless they are busy (usually the one busy has just spent hours, so has fewer left).
+            most = max(budget)
+            if most < need:
+                return None
+            best = budget.index(most)
+            if busy[best] <= free_at:
+                return best
+            best = None
         for i in range(self.size) if who is None else who:
             if busy[i] > free_at or budget[i] < need:
                 continue
@@ -168,16 +178,27 @@ class CounselorTeam:
                 best = i
         return best
 
-    def book(self, counselor: int, now_days: float, activity_hours: dict[str, float]) -> None:
-        """Spend hours of a scheduled activity (blocking the counselor for its contact part)."""
-        total = 0.0
-        for activity, hours in activity_hours.items():
-            self.week_hours[activity] += hours
-            total += hours
+    def book(self, counselor: int, now_days: float, activity: str, hours: float, documentation: float = 0.0) -> None:
+        """Spend the hours of a scheduled activity and of its documentation, blocking the counselor
+        for both (two numbers rather than a dict walked per session; `_spend` written out)."""
+        week_hours = self.week_hours
+        week_hours[activity] += hours
+        total = hours
+        if documentation:  # adding 0.0 would change nothing
+            week_hours["documentation"] += documentation
+            total += documentation
         self.busy_until[counselor] = now_days + total / HOURS_PER_DAY
-        if self.budget[counselor] < total - 1e-9:
+        budget = self.budget
+        left = budget[counselor]
+        if left < total - 1e-9:
             self.week_sessions_overtime += 1
-        self._spend(counselor, total)
+        self.worked[counselor] += total
+        left -= total
+        if left < 0:
+            self.week_overtime += -left
+            self.overtime[counselor] += -left
+            left = 0.0
+        budget[counselor] = left
 
     def _spend(self, counselor: int, hours: float) -> None:
         self.worked[counselor] += hours

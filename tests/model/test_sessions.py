@@ -67,7 +67,7 @@ def test_a_full_group_counts_its_sessions_as_full():
     assert session.full == 1 and c.week.sessions_full == 1 and c.week.seat_capacity == 2
 
 
-def test_billing_adds_a_patients_group_hours_per_day_and_closes_the_day_on_the_next():
+def test_billing_counts_a_patients_day_when_it_opens_and_moves_it_when_it_grows():
     data = deterministic_dict()
     data["timetable"].append({"group": "g1", "day": "mon", "start": "13:00", "hours": 3, "room": "R",
                               "serves": ["first"]})
@@ -79,9 +79,9 @@ def test_billing_adds_a_patients_group_hours_per_day_and_closes_the_day_on_the_n
     morning.meet(AFTER_WARMUP)
     afternoon.meet(AFTER_WARMUP + 4 / 24)
     assert (p.attend_day, p.day_hours) == (364, 6)
-    assert c.billing.days_by_hours == {}  # the day is still open
+    assert c.billing.days_by_hours == {6: 1}  # counted at 3 hours in the morning, moved to 6
     morning.meet(AFTER_WARMUP + 7)
-    assert c.billing.days_by_hours == {6: 1} and p.day_hours == 3
+    assert c.billing.days_by_hours == {6: 1, 3: 1} and p.day_hours == 3
 
 
 def test_intake_clinics_are_slots_of_their_own():
@@ -100,3 +100,15 @@ def _billing(c: Clinic):
     from iopsim.model.billing import BillableUnits
 
     return BillableUnits(c.warmup_days, len(c.phases))
+
+
+def test_draws_of_hands_out_the_same_draws_as_the_stream():
+    from iopsim.model.sessions import draws_of
+    from iopsim.model.streams import RandomStreams
+
+    stream, same = RandomStreams(1, 0).uniforms("attendance"), RandomStreams(1, 0).uniforms("attendance")
+    draws = draws_of(stream)
+    assert draws is stream.__self__  # type: ignore[attr-defined]  # the stream's own iterator, not a wrapper
+    assert [next(draws) for _ in range(5)] + [stream()] == [same() for _ in range(6)]
+    values = iter([0.25, 0.5])
+    assert [next(draws_of(lambda: next(values))) for _ in range(2)] == [0.25, 0.5]  # any other draw: wrapped

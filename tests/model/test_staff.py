@@ -41,7 +41,7 @@ def test_caseloads_are_at_capacity_while_no_counselor_has_room():
 def test_booking_spends_the_budget_and_blocks_the_counselor():
     t = team()
     assert t.budget == [32.0, 32.0, 32.0]  # 40 contracted less 8 other duties
-    t.book(0, 1.0, {"group": 3.0, "documentation": 0.75})
+    t.book(0, 1.0, "group", 3.0, 0.75)
     assert t.budget[0] == 28.25
     assert t.busy_until[0] == pytest.approx(1.0 + 3.75 / 24)
     assert t.week_hours == {"group": 3.0, "documentation": 0.75, "intake": 0.0, "individual": 0.0}
@@ -52,7 +52,7 @@ def test_booking_spends_the_budget_and_blocks_the_counselor():
 
 def test_individual_sessions_fit_into_what_is_left_without_overtime():
     t = team()
-    t.book(0, 0.0, {"group": 30.0})  # 2 h left
+    t.book(0, 0.0, "group", 30.0)  # 2 h left
     delivered = t.deliver_individual_sessions([5.0, 40.0, 1.0])
     assert delivered == 2.0 + 32.0 + 1.0
     assert t.week_hours["individual"] == 35.0
@@ -64,7 +64,7 @@ def test_individual_sessions_fit_into_what_is_left_without_overtime():
 
 def test_overtime_is_counted_when_allowed():
     t = team(allow_overtime=True)
-    t.book(0, 0.0, {"group": 40.0})
+    t.book(0, 0.0, "group", 40.0)
     assert t.week_overtime == 8.0 and t.budget[0] == 0.0
     assert t.facilitator(1.0, 100.0) == 1  # with overtime anyone free will do: most hours left first
     assert t.deliver_individual_sessions([2.0, 0.0, 0.0]) == 2.0
