@@ -39,6 +39,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+# The iopsim of this checkout, here and in every child process, whichever checkout is installed (a
+# git worktree measures its own code, not the editable install's).
+sys.path.insert(0, str(ROOT))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 from reference import Workload, run_reference  # noqa: E402
 
@@ -195,9 +199,15 @@ def _count_child(argv: list[str]) -> None:
 
 def _instructions_of(argv: list[str]) -> tuple[int, int]:
     """(instructions, referrals) of a `_count_child` run under valgrind's cachegrind (no cache model)."""
+    import shutil
+
     cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
            sys.executable, __file__, "--count", *argv]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}  # string hashes vary per process, and with them the count (~1%)
+    if shutil.which("setarch"):  # addresses without randomisation: the same hashes and layouts each run
+        cmd = ["setarch", platform.machine(), "-R", *cmd]
+    # String hashes vary per process, and with them the count (~1%); OpenBLAS's idle threads spin
+    # under valgrind for a varying number of instructions (~3%).
+    env = {**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
     done = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
     refs = next(line for line in done.stderr.splitlines() if "I   refs:" in line or "I refs:" in line)
     return int(refs.split(":")[1].replace(",", "").split()[0]), int(done.stdout.split()[-1])
