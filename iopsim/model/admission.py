@@ -113,7 +113,8 @@ class Waitlist:
         self.meter.enter(now)
         if self.track_meters:
             self.track_meters[p.track].enter(now)
-        c.log(p, "waitlisted")
+        if c.logging:
+            c.log(p, "waitlisted")
         self.admit_while_possible()
         self.meter.observe_peak(now)  # the count can only rise when someone joins
 
@@ -143,7 +144,8 @@ class Waitlist:
     def _gave_up(self, p: Patient) -> None:
         self._left(p, at=p.deadline)
         p.waitlist_out = p.deadline
-        self.c.log(p, "reneged_waitlist", at=p.deadline)
+        if self.c.logging:
+            self.c.log(p, "reneged_waitlist", at=p.deadline)
         self.c.finish(p, Outcome.RENEGED_WAITLIST, at=p.deadline)
 
     def _head(self, lane: Lane, now: float) -> Patient | None:

@@ -95,6 +95,9 @@ class Clinic:
             ("prior_episodes",) if scenario.readmission.enabled else ())
         self.records = Records(len(scenario.phases), patient_sink, keep_patients, extra=extra)
         self.events: list[tuple[int, float, str, str]] | None = [] if record_events else None
+        # Whether `log` records anything: callers test it first, so a run without the event log
+        # (most runs) makes none of its ~8 calls per referral.
+        self.logging = record_events
         self.active: dict[int, Patient] = {}
         self.in_treatment: dict[int, Patient] = {}
         self.census_by_phase = [0] * len(self.phases)
@@ -144,7 +147,8 @@ class Clinic:
     def _referral_arrives(self) -> None:
         p = Patient(self.referrals_total, self.env._now)
         self.referrals_total += 1
-        self.tracks.assign(p)
+        if self.tracks.declared:  # else every referral is in the one pooled track
+            self.tracks.assign(p)
         self.active[p.pid] = p
         self.pathway.start(p)
 
@@ -173,7 +177,8 @@ class Clinic:
         self.census_meter.enter(now)
         if self.track_census:
             self.track_census[p.track].enter(now)
-        self.log(p, "admitted")
+        if self.logging:
+            self.log(p, "admitted")
         self.enter_phase(p, 0)
         self.scheduler.resume(p, True)
 
@@ -191,7 +196,8 @@ class Clinic:
         if self.billing is not None:
             self.billing.phase_meters[phase_index].enter(now)
         p.self_help_per_week = self.rules.self_help_meetings(phase_index)
-        self.log(p, "phase_start")
+        if self.logging:
+            self.log(p, "phase_start")
 
     def close_phase(self, p: Patient, now: float | None = None) -> None:
         """Account the weeks spent in the current phase (tests, meetings) and leave its census."""
@@ -219,7 +225,8 @@ class Clinic:
 
         if self.track_census:
             self.track_census[p.track].leave(now)
-        self.log(p, EVENT_NAME[outcome])
+        if self.logging:
+            self.log(p, EVENT_NAME[outcome])
         self.counselors.release(p.counselor, now)
         group = p.group
         self.seats.stand_up(p)  # offers the seat: a first-phase group's offer admits from the waitlist
@@ -230,12 +237,13 @@ class Clinic:
         p.outcome = outcome
         p.ended = self.env._now if at is None else at
         p.wake = None  # the patient and their last wake-up refer to each other: let both go now
-        if outcome in LOGGED_AT_FINISH:
+        if self.logging and outcome in LOGGED_AT_FINISH:
             self.log(p, EVENT_NAME[outcome], at=at)
         self.records.add(p)
         del self.active[p.pid]
 
     def log(self, p: Patient, event: str, at: float | None = None) -> None:
+        """Append to the event log (`--events`); callers skip the call unless `logging`."""
         if self.events is not None:
             phase = self.phases[p.phase_index].name if p.phase_index >= 0 else ""
             self.events.append((p.pid, self.env._now if at is None else at, event, phase))

@@ -197,7 +197,8 @@ class SeatBoard:
         if g is not None:
             self.sit(p, g)
             return True
-        self.c.log(p, "waiting_for_phase_seat")
+        if self.c.logging:
+            self.c.log(p, "waiting_for_phase_seat")
         self.transfer_queues[p.track][phase_index].append(p)
         self.transfer_meters[p.track][phase_index].enter(self.c.env._now)
         p.seat_queue = phase_index

@@ -23,7 +23,7 @@ order as a process would yield them, so the results are too.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from .records import AftercareStatus, Outcome
 from .scheduler import Step
@@ -99,14 +99,23 @@ class Patient:
         self.prior_episodes = 0
 
 
-class Race(NamedTuple):
-    """The steps that may end a stretch of a phase or of aftercare, whichever comes first."""
+class Race:
+    """The steps that may end a stretch of a phase or of aftercare, whichever comes first.
 
-    relapse_found: Step
-    relapse_undetected: Step | None  # None: every relapse counts at once (aftercare has no tests)
-    dropout: Step
-    completed: Step
-    redraw_dropout: bool  # a phase's dropout clock restarts with every stretch; aftercare's runs from its start
+    A slotted class rather than a NamedTuple: `_race` reads its fields every stretch, and a slot
+    is read faster than a named tuple's field.
+    """
+
+    __slots__ = ("relapse_found", "relapse_undetected", "dropout", "completed", "redraw_dropout")
+
+    def __init__(self, relapse_found: Step, relapse_undetected: Step | None, dropout: Step, completed: Step,
+                 redraw_dropout: bool):
+        self.relapse_found = relapse_found
+        self.relapse_undetected = relapse_undetected  # None: every relapse counts at once (aftercare has no tests)
+        self.dropout = dropout
+        self.completed = completed
+        # a phase's dropout clock restarts with every stretch; aftercare's runs from its start
+        self.redraw_dropout = redraw_dropout
 
 
 class Pathway:
@@ -122,6 +131,7 @@ class Pathway:
         self.env = c.env
         self.rules = c.rules
         self.sleep = c.scheduler.sleep
+        self.logging = c.logging  # the event log is on (`Clinic.log`)
         self.ON_INTAKE = (self._on_intake,)
         self.ON_ASSESSED = (self._on_assessed,)
         self.ON_BACK_FROM_DETOX = (self._on_back_from_detox,)
@@ -164,48 +174,47 @@ class Pathway:
                 p.pace = attendance.pace(p.propensity)
         p.non_starter = attendance.is_non_starter()
         p.attend_prob = 0.0 if p.non_starter else p.propensity
-        self.c.log(p, "referral")
+        if self.logging:
+            self.c.log(p, "referral")
         self.c.intake.join(p, then=self.ON_INTAKE)  # resumed with the days until the assessment is over
 
     def _on_intake(self, ev: Wake) -> None:
-        p = ev.p
         delay_days = ev.value
         if delay_days > 0:
-            self.sleep(p, delay_days, self.ON_ASSESSED)
+            self.sleep(ev.p, delay_days, self.ON_ASSESSED)
         else:
-            self._assessed(p)
-
-    def _on_assessed(self, ev: Wake) -> None:
-        self._assessed(ev.p)
+            self._on_assessed(ev)
 
     # 2. Eligibility, in the article's terms. ----------------------------------------------------
-    def _assessed(self, p: Patient) -> None:
+    def _on_assessed(self, ev: Wake) -> None:
+        p = ev.p
         c = self.c
         p.decided = self.env._now
-        c.log(p, "assessed")
+        if c.logging:
+            c.log(p, "assessed")
         referred_out = c.eligibility.decide(p)
         if referred_out is not None:
             c.finish(p, referred_out)
             return
         if c.eligibility.needs_detox():
-            c.log(p, "sent_to_detox")
+            if c.logging:
+                c.log(p, "sent_to_detox")
             if not c.eligibility.returns_from_detox():
                 c.finish(p, Outcome.REFERRED_OUT_DETOX)
                 return
             self.sleep(p, c.eligibility.detox_delay_days(), self.ON_BACK_FROM_DETOX)
             return
-        self._join_waitlist(p)
+        c.waitlist.join(p, then=self.ON_ADMITTED)  # 3. below
 
     def _on_back_from_detox(self, ev: Wake) -> None:
         p = ev.p
         p.detox_returner = 1
-        self.c.log(p, "returned_from_detox")
-        self._join_waitlist(p)
+        if self.logging:
+            self.c.log(p, "returned_from_detox")
+        self.c.waitlist.join(p, then=self.ON_ADMITTED)
 
-    # 3. Waitlist until a phase-1 seat and a primary counselor are free. -------------------------
-    def _join_waitlist(self, p: Patient) -> None:
-        self.c.waitlist.join(p, then=self.ON_ADMITTED)  # admission (`Clinic.admit`) enters phase 1 first
-
+    # 3. Waitlist until a phase-1 seat and a primary counselor are free: admission (`Clinic.admit`)
+    # enters phase 1 and resumes the patient here. -----------------------------------------------
     def _on_admitted(self, ev: Wake) -> None:
         p = ev.p
         if p.non_starter:  # holds the seat, attends nothing, and is discharged
@@ -214,7 +223,8 @@ class Pathway:
         if self.step_down_share > 0 and self.step_down_draw() < self.step_down_share:
             # From partial hospitalization or residential: admitted into phase 1, moving at once to the
             # entry phase (waiting in the phase-1 seat if its groups are full); phases between are skipped.
-            self.c.log(p, "step_down_entry")
+            if self.logging:
+                self.c.log(p, "step_down_entry")
             self._move(p, self.step_down_phase)
             return
         self._live_through_phase(p)
@@ -270,7 +280,8 @@ class Pathway:
     def _on_relapse_undetected(self, ev: Wake) -> None:
         p = ev.p
         p.relapses += 1
-        self.c.log(p, "relapse_undetected")
+        if self.logging:
+            self.c.log(p, "relapse_undetected")
         self._race(p, self.IN_PHASE)
 
     def _on_phase_dropout(self, ev: Wake) -> None:
@@ -283,7 +294,8 @@ class Pathway:
         if not self.rules.may_advance(p, now):  # criteria-based advancement: stay on a little longer
             p.extensions += 1
             p.clock_end = now + self.rules.extension_days(p.phase_index)
-            self.c.log(p, "phase_extended")
+            if self.logging:
+                self.c.log(p, "phase_extended")
             self._race(p, self.IN_PHASE)
             return
         if p.phase_index + 1 == self.n_phases:
@@ -296,7 +308,8 @@ class Pathway:
         p.relapses += 1
         p.relapses_detected += 1
         p.last_relapse_found = self.env._now
-        self.c.log(p, "relapse_detected")
+        if self.logging:
+            self.c.log(p, "relapse_detected")
         if p.relapses_detected > self.max_relapses:
             self._end_treatment(p, self.beyond_max_relapses)
             return
@@ -340,7 +353,8 @@ class Pathway:
             return
         if p.wake is not None:
             p.wake.cancel()
-        self.c.log(p, "dropout_after_missed_session")
+        if self.logging:
+            self.c.log(p, "dropout_after_missed_session")
         self._end_treatment(p, Outcome.NON_STARTER if p.non_starter else Outcome.DROPPED_OUT)
 
     def _end_treatment(self, p: Patient, outcome: Outcome) -> None:
@@ -375,7 +389,8 @@ class Pathway:
         rules = self.rules
         now = self.env._now
         p.aftercare_status = AftercareStatus.ATTENDING
-        self.c.log(p, "aftercare_start")
+        if self.logging:
+            self.c.log(p, "aftercare_start")
         p.clock_end = now + rules.aftercare_duration_days()
         rate = rules.aftercare_dropout_rate
         p.clock_dropout_at = now + rules.dropout_clock() / rate if rate > 0 else INF
@@ -385,7 +400,8 @@ class Pathway:
     def _on_aftercare_relapse(self, ev: Wake) -> None:
         p = ev.p
         p.aftercare_relapses += 1
-        self.c.log(p, "aftercare_relapse")
+        if self.logging:
+            self.c.log(p, "aftercare_relapse")
         if self.c.readmissions.after_aftercare_relapse(p):  # back to treatment, as a new referral
             p.aftercare_status = AftercareStatus.RELAPSED_RETURNED
             self._leave_aftercare(p)
@@ -403,5 +419,6 @@ class Pathway:
     def _leave_aftercare(self, p: Patient) -> None:
         c = self.c
         c.seats.leave_aftercare(p)
-        c.log(p, "aftercare_end")
+        if c.logging:
+            c.log(p, "aftercare_end")
         c.finish(p, Outcome.GRADUATED)

@@ -55,7 +55,8 @@ class Readmissions:
         return False
 
     def _schedule_return(self, p: Patient) -> None:
-        self.c.log(p, "will_return")
+        if self.c.logging:
+            self.c.log(p, "will_return")
         self.c.scheduler.after(self.delay_days(), self.ON_RETURN, p=(p.track, p.flexible, p.propensity,
                                                                      p.prior_episodes + 1))
 
