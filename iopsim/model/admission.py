@@ -78,6 +78,10 @@ class Waitlist:
         self.track_meters = c.tracks.waitlist  # empty without tracks
         patience = self.spec.patience_days
         self.patience_days = c.streams.sampler("waitlist_patience", patience) if patience is not None else None
+        # No waiting patient gives up before this (a lower bound, raised by each purge): a purge
+        # before it has no one to take out, and skips the walk through every lane.
+        self.earliest_deadline = math.inf
+        self.phase1_groups = c.seats.by_phase[0][0] if len(self.lanes) == 1 else []  # without tracks (`_admit_pooled`)
 
     @property
     def regular(self) -> deque[Patient]:
@@ -106,6 +110,8 @@ class Waitlist:
             c.finish(p, Outcome.REFERRED_OUT_WAITLIST_FULL)
             return
         p.deadline = now + self.patience_days() if self.patience_days is not None else math.inf
+        if p.deadline < self.earliest_deadline:
+            self.earliest_deadline = p.deadline
         lane = self.lanes[p.track]
         (lane.priority if (p.detox_returner and self.spec.detox_returners_first) else lane.regular).append(p)
         if p.flexible:
@@ -128,9 +134,13 @@ class Waitlist:
 
     def purge(self) -> None:
         now = self.c.env._now
+        if now <= self.earliest_deadline:
+            return
         for lane in self.lanes:
             lane.priority = without_expired(lane.priority, now, self._gave_up)
             lane.regular = without_expired(lane.regular, now, self._gave_up)
+        self.earliest_deadline = min((p.deadline for lane in self.lanes for queue in (lane.priority, lane.regular)
+                                      for p in queue), default=math.inf)
 
     def _left(self, p: Patient, at: float | None = None) -> None:
         """Out of the lane's counts and meters (admitted now, or gave up at `at`)."""
@@ -208,6 +218,9 @@ class Waitlist:
             return
         c = self.c
         now = c.env._now
+        if len(lanes) == 1:
+            self._admit_pooled(now)
+            return
         while True:
             pick = self._own_track_admission(now)
             if pick is None and len(self.lanes) > 1:
@@ -227,4 +240,30 @@ class Waitlist:
                 (lane.priority if p in lane.priority else lane.regular).remove(p)
             self._left(p)
             p.track = group.track  # a flexible patient stays in the track that took them
+            c.admit(p, group, counselor)
+
+    def _admit_pooled(self, now: float) -> None:
+        """`admit_while_possible` without tracks (one lane, one pool of phase-1 seats), written out:
+        the same admissions in the same order, with fewer calls per attempt (most attempts find
+        every phase-1 seat or every caseload full)."""
+        c = self.c
+        lane = self.lanes[0]
+        groups = self.phase1_groups
+        while True:
+            p = self._head(lane, now)
+            if p is None:
+                return
+            group = None  # SeatBoard._roomiest, inlined
+            most = 0
+            for g in groups:
+                free = g.capacity - len(g.roster)
+                if free > most:
+                    group, most = g, free
+            if group is None:
+                return
+            counselor = c.counselors.counselor_with_room()
+            if counselor is None:
+                return
+            (lane.priority or lane.regular).popleft()  # p is the head of the first non-empty queue
+            self._left(p)
             c.admit(p, group, counselor)

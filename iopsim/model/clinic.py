@@ -116,8 +116,8 @@ class Clinic:
         self.counselors = CounselorTeam(scenario.counselors, self.warmup_days, self.streams)
         self.eligibility = Eligibility(self)
         self.intake = IntakeDesk(self)
-        self.waitlist = Waitlist(self)
         self.seats = SeatBoard(self)
+        self.waitlist = Waitlist(self)  # after the seats: it looks at the phase-1 groups
         self.pathway = Pathway(self)
         self.monitor = WeeklyMonitor(self)
         self.week = self.monitor.week  # sessions count into it (reset in place every Monday)

@@ -193,7 +193,7 @@ class SeatBoard:
         p.waiting_for = then
         if p.group is not None and phase_index in p.group.phases:
             return True
-        g = self.seat_for_phase(phase_index, p.track)
+        g = self._roomiest(self.by_phase[p.track][phase_index])  # seat_for_phase, without a call
         if g is not None:
             self.sit(p, g)
             return True
