@@ -8,6 +8,7 @@ each arrival schedules the next before the patient takes their first step.
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappush
 
 from ..scenario.calendar import month_index
 from ..scenario.schema import Referrals as ReferralSpec
@@ -47,7 +48,8 @@ class Referrals:
         """Referrals per day at time t."""
         return self.base_rate * (self.months[month_index(t)] if self.months else 1.0) * self.growth ** (t / DAYS_PER_YEAR)
 
-    def _schedule_next(self) -> None:
+    def _schedule_next(self, ev: Wake | None = None) -> None:
+        """Schedule the next referral, re-arming `ev` (the processed wake-up of this one) if given."""
         peak, gap, accept, thinning = self.peak_rate, self.gap, self.accept, self.thinning
         t = self.candidate_t
         while True:
@@ -57,9 +59,14 @@ class Referrals:
             if thinning and accept() * peak >= self.rate_at(t):
                 continue
             self.candidate_t = t
-            self.scheduler.schedule(Wake(self._on_referral, None), NORMAL, t - self.scheduler.env._now)
+            if ev is None:
+                ev = Wake(self._on_referral, None)
+            else:
+                ev.callbacks = self._on_referral
+            env = self.scheduler.env  # env.schedule(ev, NORMAL, t - now), inlined as Scheduler.sleep does
+            heappush(env._queue, (env._now + (t - env._now), NORMAL, next(env._eid), ev))  # type: ignore[misc]  # SimPy types its queue for Events
             return
 
     def _arrives(self, ev: Wake) -> None:
-        self._schedule_next()  # before the patient's first step, as a process would
+        self._schedule_next(ev)  # before the patient's first step, as a process would
         self.arrive()

@@ -184,7 +184,8 @@ class Clinic:
 
     def enter_phase(self, p: Patient, phase_index: int) -> None:
         now = self.env._now
-        self.close_phase(p, now)
+        if p.phase_started == p.phase_started:  # in a phase (not NaN): moving on, back, or repeating it
+            self.close_phase(p, now)
         p.phase_index = phase_index
         p.phase_started = now
         if phase_index > p.phase_reached:  # first entry: phases are reached in order
@@ -195,22 +196,27 @@ class Clinic:
         self.census_by_phase[phase_index] += 1
         if self.billing is not None:
             self.billing.phase_meters[phase_index].enter(now)
-        p.self_help_per_week = self.rules.self_help_meetings(phase_index)
+        draw_meetings = self.rules.self_help_draws[phase_index]  # meetings a week kept up in this phase
+        p.self_help_per_week = draw_meetings() if draw_meetings is not None else 0.0
         if self.logging:
             self.log(p, "phase_start")
 
     def close_phase(self, p: Patient, now: float | None = None) -> None:
         """Account the weeks spent in the current phase (tests, meetings) and leave its census."""
-        if math.isnan(p.phase_started):
+        started = p.phase_started
+        if started != started:  # NaN: not in a phase
             return
-        drug_tests, breathalyzers = self.tests_per_week[p.phase_index]
-        weeks = ((self.env._now if now is None else now) - p.phase_started) / DAYS_PER_WEEK
+        if now is None:
+            now = self.env._now
+        i = p.phase_index
+        drug_tests, breathalyzers = self.tests_per_week[i]
+        weeks = (now - started) / DAYS_PER_WEEK
         p.drug_tests += weeks * drug_tests
         p.breathalyzers += weeks * breathalyzers
         p.self_help_meetings += weeks * p.self_help_per_week
-        self.census_by_phase[p.phase_index] -= 1
+        self.census_by_phase[i] -= 1
         if self.billing is not None:
-            self.billing.phase_meters[p.phase_index].leave(self.env._now if now is None else now)
+            self.billing.phase_meters[i].leave(now)
         p.phase_started = math.nan
 
     def leave_treatment(self, p: Patient, outcome: Outcome) -> None:

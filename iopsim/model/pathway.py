@@ -238,7 +238,8 @@ class Pathway:
         rules = self.rules
         i = p.phase_index
         p.clock_end = self.env._now + rules.phase_duration_days[i]() * p.pace
-        p.relapse_rate = rules.relapse_rate_per_day(i, p.self_help_per_week)
+        rate = rules.relapse_rates.get((i, p.self_help_per_week))  # computed once per (phase, meetings)
+        p.relapse_rate = rate if rate is not None else rules.relapse_rate_per_day(i, p.self_help_per_week)
         p.dropout_rate = rules.dropout_rate_per_day[i]  # dropout and early transfer together
         if self.hazards_follow_pace:  # the patient's course runs slower: the same risks per phase
             p.relapse_rate /= p.pace

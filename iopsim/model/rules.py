@@ -32,11 +32,11 @@ class PathwayRules:
         self.phase_duration_days = [
             st.sampler(f"phase_duration:{i}", ph.duration_weeks, scale=DAYS_PER_WEEK) for i, ph in enumerate(self.phases)
         ]
-        self.self_help_draws = [  # meetings a week a patient keeps up in each phase (None: no draws)
+        self.self_help_draws = [  # meetings a week a patient entering each phase keeps up (None: no draws: 0)
             st.poissons(f"self_help:{i}", ph.self_help_meetings_per_week) if ph.self_help_meetings_per_week else None
             for i, ph in enumerate(self.phases)
         ]
-        self._relapse_rates: dict[tuple[int, float], float] = {}
+        self.relapse_rates: dict[tuple[int, float], float] = {}  # (phase, meetings a week) -> rate, as needed
         # Dropout and early transfer are competing risks: one clock at their summed hazard, and a coin
         # (drawn only when the phase has transfers) says which it was; without transfers nothing changes.
         dropout = [weekly_hazard_to_rate_per_day(ph.dropout_prob_per_week) for ph in self.phases]
@@ -69,21 +69,16 @@ class PathwayRules:
         self._advancement = [ph.advancement for ph in self.phases]
         self._uptake_prob = aftercare.uptake_prob
 
-    def self_help_meetings(self, phase_index: int) -> float:
-        """Meetings a week a patient entering this phase keeps up."""
-        meetings = self.self_help_draws[phase_index]
-        return meetings() if meetings is not None else 0.0
-
     def relapse_rate_per_day(self, phase_index: int, meetings_per_week: float) -> float:
         """Weekly relapse risk, lowered (dose-response) by each self-help meeting a week.
 
         Meetings are whole numbers, so the few rates a run needs are computed once each.
         """
         key = (phase_index, meetings_per_week)
-        rate = self._relapse_rates.get(key)
+        rate = self.relapse_rates.get(key)
         if rate is None:
             prob = self.phases[phase_index].relapse_prob_per_week * self.self_help_multiplier**meetings_per_week
-            rate = self._relapse_rates[key] = weekly_hazard_to_rate_per_day(prob)
+            rate = self.relapse_rates[key] = weekly_hazard_to_rate_per_day(prob)
         return rate
 
     def detection_delay_days(self, phase_index: int) -> float:
