@@ -104,7 +104,8 @@ class Waitlist:
         p.waiting_for = then
         p.waitlist_in = now
         cap = self.spec.waitlist_capacity
-        self.purge()  # so the count a newcomer joins is exact (the peak waitlist is read from it)
+        if now > self.earliest_deadline:  # someone may have given up: purge, so the count a newcomer
+            self.purge()  # joins is exact (the peak waitlist is read from it)
         if cap is not None and len(self) >= cap and not (cap == 0 and self._can_admit_now()):
             p.waitlist_out = now
             c.finish(p, Outcome.REFERRED_OUT_WAITLIST_FULL)

@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import math
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from ..scenario.distributions import BLOCK
 from ..scenario.schema import Scenario
 from .streams import Draw, RandomStreams
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pathway import Patient
 
 
 def beta_parameters(mean: float, sd: float) -> tuple[float, float]:
@@ -46,6 +50,7 @@ class AttendanceRules:
             self.pace_sd = prog.pace_sd
             self.pace_exponent = prog.attendance_pace_exponent
             self.max_pace = prog.max_pace_multiplier
+            self.min_propensity = self.mean / self.max_pace  # the pace is capped: so is a low propensity's effect
             self.hazards_follow_pace = prog.hazards_follow_pace
             self._pace_normal: Draw | None = None
             if prog.pace_sd > 0:
@@ -53,12 +58,15 @@ class AttendanceRules:
                 self._pace_normal = chain.from_iterable(
                     iter(lambda: pace_rng.standard_normal(BLOCK).tolist(), None)).__next__
 
-    def propensity(self) -> float:
-        """A new referral's probability of attending each group session."""
-        return self.mean if self._draw_propensity is None else self._draw_propensity()
-
-    def is_non_starter(self) -> bool:
-        return self._non_starter is not None and self._non_starter() < self.non_starter_prob
+    def start_episode(self, p: Patient) -> None:
+        """A referral's attendance: a new person draws their propensity (and pace), a returning one
+        keeps theirs; every episode draws whether it is a non-starter. One call per referral."""
+        if p.propensity < 0:
+            p.propensity = self.mean if self._draw_propensity is None else self._draw_propensity()
+            if self.pace_on:
+                p.pace = self.pace(p.propensity)
+        p.non_starter = self._non_starter is not None and self._non_starter() < self.non_starter_prob
+        p.attend_prob = 0.0 if p.non_starter else p.propensity
 
     def pace(self, propensity: float) -> float:
         """A new person's multiplier on every planned phase length (1 without `progression:`)."""
@@ -66,5 +74,6 @@ class AttendanceRules:
             return 1.0
         pace = math.exp(self.pace_sd * self._pace_normal()) if self._pace_normal is not None else 1.0
         if self.pace_exponent > 0 and self.mean > 0:
-            pace *= (self.mean / max(propensity, self.mean / self.max_pace)) ** self.pace_exponent
-        return min(pace, self.max_pace)
+            floor = self.min_propensity  # max(propensity, floor) and min(pace, cap) below, without the calls
+            pace *= (self.mean / (floor if floor > propensity else propensity)) ** self.pace_exponent
+        return self.max_pace if self.max_pace < pace else pace

@@ -167,13 +167,7 @@ class Pathway:
 
     # 1. Intake assessment: wait for an appointment, possibly missing some. ------------------------
     def start(self, p: Patient) -> None:
-        attendance = self.attendance
-        if p.propensity < 0:  # a returning patient keeps theirs
-            p.propensity = attendance.propensity()
-            if attendance.pace_on:
-                p.pace = attendance.pace(p.propensity)
-        p.non_starter = attendance.is_non_starter()
-        p.attend_prob = 0.0 if p.non_starter else p.propensity
+        self.attendance.start_episode(p)  # propensity and pace (a returning patient keeps theirs), non-starter
         if self.logging:
             self.c.log(p, "referral")
         self.c.intake.join(p, then=self.ON_INTAKE)  # resumed with the days until the assessment is over
@@ -328,7 +322,8 @@ class Pathway:
         """Into a group serving the next phase, waiting in the old seat if all are full."""
         p.target_phase = phase_index
         if self.c.seats.move(p, phase_index, then=self.ON_SEATED):
-            self._enter_phase(p)
+            self.c.enter_phase(p, phase_index)  # _enter_phase, without the call
+            self._live_through_phase(p)
 
     def _on_seated(self, ev: Wake) -> None:
         self._enter_phase(ev.p)
