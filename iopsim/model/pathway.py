@@ -132,7 +132,6 @@ class Pathway:
         self.rules = c.rules
         self.sleep = c.scheduler.sleep
         self.logging = c.logging  # the event log is on (`Clinic.log`)
-        self.ON_INTAKE = (self._on_intake,)
         self.ON_ASSESSED = (self._on_assessed,)
         self.ON_BACK_FROM_DETOX = (self._on_back_from_detox,)
         self.ON_ADMITTED = (self._on_admitted,)
@@ -170,14 +169,7 @@ class Pathway:
         self.attendance.start_episode(p)  # propensity and pace (a returning patient keeps theirs), non-starter
         if self.logging:
             self.c.log(p, "referral")
-        self.c.intake.join(p, then=self.ON_INTAKE)  # resumed with the days until the assessment is over
-
-    def _on_intake(self, ev: Wake) -> None:
-        delay_days = ev.value
-        if delay_days > 0:
-            self.sleep(ev.p, delay_days, self.ON_ASSESSED)
-        else:
-            self._on_assessed(ev)
+        self.c.intake.join(p, then=self.ON_ASSESSED)  # woken when the assessment is over
 
     # 2. Eligibility, in the article's terms. ----------------------------------------------------
     def _on_assessed(self, ev: Wake) -> None:
