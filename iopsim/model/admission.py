@@ -210,21 +210,52 @@ class Waitlist:
         return best
 
     def admit_while_possible(self) -> None:
-        """Admit while a phase-1 seat the waiting patient can take and a counselor are both free."""
+        """Admit while a phase-1 seat the waiting patient can take and a counselor are both free.
+
+        Without tracks (one lane, one pool of phase-1 seats) the search is written out here: the
+        same admissions in the same order as `_admit_by_track`'s, with fewer calls per attempt
+        (most attempts find every phase-1 seat or every caseload full)."""
         lanes = self.lanes
-        if len(lanes) == 1:
-            if not (lanes[0].regular or lanes[0].priority):  # the usual case: nobody waits
-                return
-        elif not any(lanes):
+        if len(lanes) > 1:
+            if any(lanes):
+                self._admit_by_track()
+            return
+        lane = lanes[0]
+        if not (lane.regular or lane.priority):  # nobody waits
             return
         c = self.c
         now = c.env._now
-        if len(lanes) == 1:
-            self._admit_pooled(now)
-            return
+        groups = self.phase1_groups
+        while True:
+            for queue in (lane.priority, lane.regular):  # the head, as `_head` finds it
+                while queue and queue[0].deadline < now:
+                    self._gave_up(queue.popleft())
+                if queue:
+                    break
+            else:
+                return  # nobody left waiting
+            group = None  # SeatBoard._roomiest, inlined
+            most = 0
+            for g in groups:
+                free = g.capacity - len(g.roster)
+                if free > most:
+                    group, most = g, free
+            if group is None:
+                return
+            counselor = c.counselors.counselor_with_room()
+            if counselor is None:
+                return
+            p = queue.popleft()
+            self._left(p)
+            c.admit(p, group, counselor)
+
+    def _admit_by_track(self) -> None:
+        """`admit_while_possible` with tracks: own-track heads first, then flexible patients."""
+        c = self.c
+        now = c.env._now
         while True:
             pick = self._own_track_admission(now)
-            if pick is None and len(self.lanes) > 1:
+            if pick is None:
                 pick = self._flexible_admission(now)
             if pick is None:
                 return
@@ -241,30 +272,4 @@ class Waitlist:
                 (lane.priority if p in lane.priority else lane.regular).remove(p)
             self._left(p)
             p.track = group.track  # a flexible patient stays in the track that took them
-            c.admit(p, group, counselor)
-
-    def _admit_pooled(self, now: float) -> None:
-        """`admit_while_possible` without tracks (one lane, one pool of phase-1 seats), written out:
-        the same admissions in the same order, with fewer calls per attempt (most attempts find
-        every phase-1 seat or every caseload full)."""
-        c = self.c
-        lane = self.lanes[0]
-        groups = self.phase1_groups
-        while True:
-            p = self._head(lane, now)
-            if p is None:
-                return
-            group = None  # SeatBoard._roomiest, inlined
-            most = 0
-            for g in groups:
-                free = g.capacity - len(g.roster)
-                if free > most:
-                    group, most = g, free
-            if group is None:
-                return
-            counselor = c.counselors.counselor_with_room()
-            if counselor is None:
-                return
-            (lane.priority or lane.regular).popleft()  # p is the head of the first non-empty queue
-            self._left(p)
             c.admit(p, group, counselor)
