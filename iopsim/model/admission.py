@@ -76,12 +76,19 @@ class Waitlist:
         self.lanes = [Lane() for _ in range(c.tracks.n)]
         self.meter = c.meters["waitlist"]
         self.track_meters = c.tracks.waitlist  # empty without tracks
+        self.capacity = self.spec.waitlist_capacity  # the schema's numbers, read once
+        self.returners_first = self.spec.detox_returners_first
         patience = self.spec.patience_days
         self.patience_days = c.streams.sampler("waitlist_patience", patience) if patience is not None else None
         # No waiting patient gives up before this (a lower bound, raised by each purge): a purge
         # before it has no one to take out, and skips the walk through every lane.
         self.earliest_deadline = math.inf
-        self.phase1_groups = c.seats.by_phase[0][0] if len(self.lanes) == 1 else []  # without tracks (`_admit_pooled`)
+        # Without tracks (`admit_while_possible`): the phase-1 groups, and their seat pool's meter,
+        # which counts the groups with a seat free (0: every phase-1 seat is taken).
+        seats = c.seats
+        self.phase1_groups = seats.by_phase[0][0]
+        self.phase1_seats = next(m for pool, m in zip(seats.pools, seats.pool_meters, strict=True)
+                                 if pool.phase == 0 and pool.track == 0)
 
     @property
     def regular(self) -> deque[Patient]:
@@ -103,7 +110,7 @@ class Waitlist:
         now = c.env._now
         p.waiting_for = then
         p.waitlist_in = now
-        cap = self.spec.waitlist_capacity
+        cap = self.capacity
         if now > self.earliest_deadline:  # someone may have given up: purge, so the count a newcomer
             self.purge()  # joins is exact (the peak waitlist is read from it)
         if cap is not None and len(self) >= cap and not (cap == 0 and self._can_admit_now()):
@@ -114,16 +121,18 @@ class Waitlist:
         if p.deadline < self.earliest_deadline:
             self.earliest_deadline = p.deadline
         lane = self.lanes[p.track]
-        (lane.priority if (p.detox_returner and self.spec.detox_returners_first) else lane.regular).append(p)
+        (lane.priority if (p.detox_returner and self.returners_first) else lane.regular).append(p)
         if p.flexible:
             lane.flexible += 1
-        self.meter.enter(now)
+        meter = self.meter
+        meter.enter(now)
         if self.track_meters:
             self.track_meters[p.track].enter(now)
         if c.logging:
             c.log(p, "waitlisted")
         self.admit_while_possible()
-        self.meter.observe_peak(now)  # the count can only rise when someone joins
+        if meter.count > meter.peak and now >= meter.start:  # meter.observe_peak(now), without the call:
+            meter.peak = meter.count  # the count can only rise when someone joins
 
     def _can_admit_now(self) -> bool:
         """A seat and a counselor are free: with no waitlist (capacity 0) the patient is admitted at once."""
@@ -234,6 +243,8 @@ class Waitlist:
                     break
             else:
                 return  # nobody left waiting
+            if not self.phase1_seats.free:  # the usual failure: every phase-1 seat taken
+                return
             group = None  # SeatBoard._roomiest, inlined
             most = 0
             for g in groups:

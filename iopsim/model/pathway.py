@@ -223,13 +223,17 @@ class Pathway:
         """Start the phase's clocks (the phase was entered by admission or a move)."""
         rules = self.rules
         i = p.phase_index
-        p.clock_end = self.env._now + rules.phase_duration_days[i]() * p.pace
-        rate = rules.relapse_rates.get((i, p.self_help_per_week))  # computed once per (phase, meetings)
-        p.relapse_rate = rate if rate is not None else rules.relapse_rate_per_day(i, p.self_help_per_week)
-        p.dropout_rate = rules.dropout_rate_per_day[i]  # dropout and early transfer together
+        pace = p.pace
+        p.clock_end = self.env._now + rules.phase_duration_days[i]() * pace
+        relapse = rules.relapse_rates.get((i, p.self_help_per_week))  # computed once per (phase, meetings)
+        if relapse is None:
+            relapse = rules.relapse_rate_per_day(i, p.self_help_per_week)
+        dropout = rules.dropout_rate_per_day[i]  # dropout and early transfer together
         if self.hazards_follow_pace:  # the patient's course runs slower: the same risks per phase
-            p.relapse_rate /= p.pace
-            p.dropout_rate /= p.pace
+            relapse /= pace
+            dropout /= pace
+        p.relapse_rate = relapse
+        p.dropout_rate = dropout
         p.phase_attended0 = p.sessions_attended
         p.phase_missed0 = p.sessions_missed
         p.extensions = 0
