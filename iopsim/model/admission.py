@@ -236,12 +236,14 @@ class Waitlist:
         now = c.env._now
         groups = self.phase1_groups
         while True:
-            for queue in (lane.priority, lane.regular):  # the head, as `_head` finds it
-                while queue and queue[0].deadline < now:
-                    self._gave_up(queue.popleft())
-                if queue:
-                    break
-            else:
+            if now > self.earliest_deadline:  # someone may have given up: the head as `_head` finds it
+                for queue in (lane.priority, lane.regular):
+                    while queue and queue[0].deadline < now:
+                        self._gave_up(queue.popleft())
+                    if queue:
+                        break
+            queue = lane.priority or lane.regular
+            if not queue:
                 return  # nobody left waiting
             if not self.phase1_seats.free:  # the usual failure: every phase-1 seat taken
                 return
