@@ -34,6 +34,8 @@ class Eligibility:
         self.detox_return = c.streams.uniforms("detox_return")
         self.detox_delay_days = c.streams.sampler("detox_delay", spec.detox_return_delay_days)
         self.mild_share = spec.severity_mix.mild  # the schema's numbers, read once
+        # and the outcomes (`Outcome.X` is a slow lookup in Python 3.11: see pathway.py)
+        self.mild, self.unsupportive_home = Outcome.REFERRED_OUT_MILD, Outcome.REFERRED_OUT_HOME
         self.unsupportive_home_prob = spec.unsupportive_home_prob
         self.needs_detox_prob = spec.needs_detox_prob
         self.detox_return_prob = spec.detox_return_prob
@@ -41,9 +43,9 @@ class Eligibility:
     def decide(self, p: Patient) -> Outcome | None:
         """Referred-out reason, or None if the patient may be admitted (pending detox)."""
         if self.severity() < self.mild_share:
-            return Outcome.REFERRED_OUT_MILD
+            return self.mild
         if self.home() < self.unsupportive_home_prob:
-            return Outcome.REFERRED_OUT_HOME
+            return self.unsupportive_home
         return None
 
     def needs_detox(self) -> bool:

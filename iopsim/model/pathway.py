@@ -35,6 +35,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 NAN = math.nan
 INF = math.inf
+# The outcomes and aftercare statuses the pathway sets, read once: Python 3.11 looks `Outcome.X` up
+# through the enum metaclass's slow path (about 60 ns, five times a plain class attribute).
+IN_SYSTEM, GRADUATED, DROPPED_OUT, TRANSFERRED = (Outcome.IN_SYSTEM, Outcome.GRADUATED, Outcome.DROPPED_OUT,
+                                                  Outcome.TRANSFERRED)
+NON_STARTER, RELAPSE_DISCHARGE, STEPPED_UP = Outcome.NON_STARTER, Outcome.RELAPSE_DISCHARGE, Outcome.STEPPED_UP
+NOT_OFFERED, DECLINED, ATTENDING, COMPLETED, RELAPSED_RETURNED = (
+    AftercareStatus.NOT_OFFERED, AftercareStatus.DECLINED, AftercareStatus.ATTENDING, AftercareStatus.COMPLETED,
+    AftercareStatus.RELAPSED_RETURNED)
 
 
 class Patient:
@@ -80,8 +88,8 @@ class Patient:
         self.admitted = self.treatment_end = self.aftercare_queue_in = NAN
         self.aftercare_start = self.aftercare_end = self.ended = NAN
         self.drug_tests = self.breathalyzers = self.self_help_meetings = self.group_hours_attended = 0.0
-        self.outcome = Outcome.IN_SYSTEM
-        self.aftercare_status = AftercareStatus.NOT_OFFERED
+        self.outcome = IN_SYSTEM
+        self.aftercare_status = NOT_OFFERED
         self.relapses = self.relapses_detected = 0
         self.sessions_attended = self.sessions_missed = self.no_shows = 0
         self.detox_returner = 0
@@ -151,8 +159,8 @@ class Pathway:
                                  redraw_dropout=False)
         self.n_phases = len(c.phases)
         self.max_relapses = c.scenario.relapse.max_relapses_before_discharge
-        self.beyond_max_relapses = (Outcome.STEPPED_UP if c.scenario.relapse.after_max_relapses == "step_up"
-                                    else Outcome.RELAPSE_DISCHARGE)
+        self.beyond_max_relapses = (STEPPED_UP if c.scenario.relapse.after_max_relapses == "step_up"
+                                    else RELAPSE_DISCHARGE)
         self.attendance = c.attendance_rules
         self.hazards_follow_pace = self.attendance.hazards_follow_pace
         self.aftercare = c.scenario.aftercare
@@ -216,7 +224,7 @@ class Pathway:
         self._live_through_phase(p)
 
     def _on_non_starter_discharged(self, ev: Wake) -> None:
-        self._end_treatment(ev.p, Outcome.NON_STARTER)
+        self._end_treatment(ev.p, NON_STARTER)
 
     # 4. Treatment phases. -----------------------------------------------------------------------
     def _live_through_phase(self, p: Patient) -> None:
@@ -277,7 +285,7 @@ class Pathway:
 
     def _on_phase_dropout(self, ev: Wake) -> None:
         p = ev.p
-        self._end_treatment(p, Outcome.TRANSFERRED if self.rules.is_transfer(p.phase_index) else Outcome.DROPPED_OUT)
+        self._end_treatment(p, TRANSFERRED if self.rules.is_transfer(p.phase_index) else DROPPED_OUT)
 
     def _on_phase_completed(self, ev: Wake) -> None:
         p = ev.p
@@ -290,7 +298,7 @@ class Pathway:
             self._race(p, self.IN_PHASE)
             return
         if p.phase_index + 1 == self.n_phases:
-            self._end_treatment(p, Outcome.GRADUATED)
+            self._end_treatment(p, GRADUATED)
         else:
             self._move(p, p.phase_index + 1)
 
@@ -306,9 +314,9 @@ class Pathway:
             return
         response = self.rules.relapse_response()
         if response == "discharge":
-            self._end_treatment(p, Outcome.RELAPSE_DISCHARGE)
+            self._end_treatment(p, RELAPSE_DISCHARGE)
         elif response == "step_up":
-            self._end_treatment(p, Outcome.STEPPED_UP)
+            self._end_treatment(p, STEPPED_UP)
         elif response == "step_back":
             self._move(p, max(0, p.phase_index - 1))
         else:
@@ -347,13 +355,13 @@ class Pathway:
             p.wake.cancel()
         if self.logging:
             self.c.log(p, "dropout_after_missed_session")
-        self._end_treatment(p, Outcome.NON_STARTER if p.non_starter else Outcome.DROPPED_OUT)
+        self._end_treatment(p, NON_STARTER if p.non_starter else DROPPED_OUT)
 
     def _end_treatment(self, p: Patient, outcome: Outcome) -> None:
         c = self.c
         c.close_phase(p)
         c.leave_treatment(p, outcome)
-        if outcome is not Outcome.GRADUATED:
+        if outcome is not GRADUATED:
             c.readmissions.after_treatment(p, outcome)
             c.finish(p, outcome)
             return
@@ -363,11 +371,11 @@ class Pathway:
     def _offer_aftercare(self, p: Patient) -> None:
         c = self.c
         if not self.aftercare.enabled:
-            c.finish(p, Outcome.GRADUATED)
+            c.finish(p, GRADUATED)
             return
         if not self.rules.takes_up_aftercare():
-            p.aftercare_status = AftercareStatus.DECLINED
-            c.finish(p, Outcome.GRADUATED)
+            p.aftercare_status = DECLINED
+            c.finish(p, GRADUATED)
             return
         if c.seats.wait_for_aftercare(p, then=self.ON_AFTERCARE_SEAT):  # seated at once
             self._attend_aftercare(p)
@@ -380,7 +388,7 @@ class Pathway:
         """Aftercare's dropout clock runs from the start, unlike a phase's."""
         rules = self.rules
         now = self.env._now
-        p.aftercare_status = AftercareStatus.ATTENDING
+        p.aftercare_status = ATTENDING
         if self.logging:
             self.c.log(p, "aftercare_start")
         p.clock_end = now + rules.aftercare_duration_days()
@@ -395,7 +403,7 @@ class Pathway:
         if self.logging:
             self.c.log(p, "aftercare_relapse")
         if self.c.readmissions.after_aftercare_relapse(p):  # back to treatment, as a new referral
-            p.aftercare_status = AftercareStatus.RELAPSED_RETURNED
+            p.aftercare_status = RELAPSED_RETURNED
             self._leave_aftercare(p)
             return
         self._race(p, self.IN_AFTERCARE)
@@ -405,7 +413,7 @@ class Pathway:
         self._leave_aftercare(ev.p)
 
     def _on_aftercare_completed(self, ev: Wake) -> None:
-        ev.p.aftercare_status = AftercareStatus.COMPLETED
+        ev.p.aftercare_status = COMPLETED
         self._leave_aftercare(ev.p)
 
     def _leave_aftercare(self, p: Patient) -> None:
@@ -413,4 +421,4 @@ class Pathway:
         c.seats.leave_aftercare(p)
         if c.logging:
             c.log(p, "aftercare_end")
-        c.finish(p, Outcome.GRADUATED)
+        c.finish(p, GRADUATED)
