@@ -66,7 +66,12 @@ class PathwayRules:
         pol = r.policy  # cumulative thresholds of the policy's shares, in the order they are tested
         self._policy = (pol.repeat_phase, pol.repeat_phase + pol.step_back,
                         pol.repeat_phase + pol.step_back + pol.discharge, pol.step_up)
-        self._advancement = [ph.advancement for ph in self.phases]
+        self._advancement = [  # per phase: (max extensions, min attendance %, clean days needed, extension days)
+            None if (adv := ph.advancement) is None else
+            (adv.max_extensions, adv.min_attendance_pct, adv.negative_test_weeks * DAYS_PER_WEEK,
+             adv.extension_weeks * DAYS_PER_WEEK)
+            for ph in self.phases
+        ]
         self._uptake_prob = aftercare.uptake_prob
 
     def relapse_rate_per_day(self, phase_index: int, meetings_per_week: float) -> float:
@@ -119,18 +124,21 @@ class PathwayRules:
         """Whether a patient at the planned end of their phase meets its advancement criteria (always
         without `advancement`, or once its extensions are used up)."""
         adv = self._advancement[p.phase_index]
-        if adv is None or p.extensions >= adv.max_extensions:
+        if adv is None:
+            return True
+        max_extensions, min_attendance_pct, clean_days, _ = adv
+        if p.extensions >= max_extensions:
             return True
         attended = p.sessions_attended - p.phase_attended0
         offered = attended + p.sessions_missed - p.phase_missed0
-        if offered and 100.0 * attended < adv.min_attendance_pct * offered:
+        if offered and 100.0 * attended < min_attendance_pct * offered:
             return False
         clean_since = p.admitted if math.isnan(p.last_relapse_found) else p.last_relapse_found
-        return now - clean_since >= adv.negative_test_weeks * DAYS_PER_WEEK
+        return now - clean_since >= clean_days
 
     def extension_days(self, phase_index: int) -> float:
         adv = self._advancement[phase_index]
-        return adv.extension_weeks * DAYS_PER_WEEK if adv is not None else 0.0
+        return adv[3] if adv is not None else 0.0
 
     def takes_up_aftercare(self) -> bool:
         return self.aftercare_uptake() < self._uptake_prob
