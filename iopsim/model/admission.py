@@ -151,8 +151,13 @@ class Waitlist:
         for lane in self.lanes:
             lane.priority = without_expired(lane.priority, now, self._gave_up)
             lane.regular = without_expired(lane.regular, now, self._gave_up)
-        self.earliest_deadline = min((p.deadline for lane in self.lanes for queue in (lane.priority, lane.regular)
-                                      for p in queue), default=math.inf)
+        earliest = math.inf
+        for lane in self.lanes:
+            for queue in (lane.priority, lane.regular):
+                for p in queue:
+                    if p.deadline < earliest:
+                        earliest = p.deadline
+        self.earliest_deadline = earliest
 
     def _left(self, p: Patient, at: float | None = None) -> None:
         """Out of the lane's counts and meters (admitted now, or gave up at `at`)."""
