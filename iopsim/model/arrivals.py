@@ -50,22 +50,20 @@ class Referrals:
 
     def _schedule_next(self, ev: Wake | None = None) -> None:
         """Schedule the next referral, re-arming `ev` (the processed wake-up of this one) if given."""
-        peak, gap, accept, thinning = self.peak_rate, self.gap, self.accept, self.thinning
         t = self.candidate_t
-        while True:
-            t += gap() / peak
+        while True:  # the next candidate, until one is accepted (all are, without thinning)
+            t += self.gap() / self.peak_rate
             if t >= self.horizon_days:
                 return
-            if thinning and accept() * peak >= self.rate_at(t):
-                continue
-            self.candidate_t = t
-            if ev is None:
-                ev = Wake(self._on_referral, None)
-            else:
-                ev.callbacks = self._on_referral
-            env = self.scheduler.env  # env.schedule(ev, NORMAL, t - now), inlined as Scheduler.sleep does
-            heappush(env._queue, (env._now + (t - env._now), NORMAL, next(env._eid), ev))  # type: ignore[misc]  # SimPy types its queue for Events
-            return
+            if not self.thinning or self.accept() * self.peak_rate < self.rate_at(t):
+                break
+        self.candidate_t = t
+        if ev is None:
+            ev = Wake(self._on_referral, None)
+        else:
+            ev.callbacks = self._on_referral
+        env = self.scheduler.env  # env.schedule(ev, NORMAL, t - now), inlined as Scheduler.sleep does
+        heappush(env._queue, (env._now + (t - env._now), NORMAL, next(env._eid), ev))  # type: ignore[misc]  # SimPy types its queue for Events
 
     def _arrives(self, ev: Wake) -> None:
         self._schedule_next(ev)  # before the patient's first step, as a process would

@@ -41,8 +41,10 @@ class StockMeter:
             self.area += self.count * (now - last)
             self.last = now
         self.count -= 1
-        if at is not None and now > self.start:
-            self.area -= now - max(at, self.start)
+        if at is not None:
+            start = self.start
+            if now > start:  # take back the area counted since `at` (or since `start`, if later)
+                self.area -= now - (start if start > at else at)
 
     def observe_peak(self, now: float) -> None:
         """Take the count now as a candidate maximum (callers look when the count can have risen,

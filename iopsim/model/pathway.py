@@ -163,7 +163,7 @@ class Pathway:
                                     else RELAPSE_DISCHARGE)
         self.attendance = c.attendance_rules
         self.hazards_follow_pace = self.attendance.hazards_follow_pace
-        self.aftercare = c.scenario.aftercare
+        self.aftercare_enabled = c.scenario.aftercare.enabled
         # Step-down entries (off unless referrals.step_down_share > 0: then drawn per admission).
         ref = c.scenario.referrals
         self.step_down_share = ref.step_down_share
@@ -370,7 +370,7 @@ class Pathway:
     # 5. Relapse-prevention aftercare group, for about a year after graduation. -----------------
     def _offer_aftercare(self, p: Patient) -> None:
         c = self.c
-        if not self.aftercare.enabled:
+        if not self.aftercare_enabled:
             c.finish(p, GRADUATED)
             return
         if not self.rules.takes_up_aftercare():
