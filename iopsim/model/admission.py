@@ -237,11 +237,7 @@ class Waitlist:
                 self._admit_by_track()
             return
         lane = lanes[0]
-        if not (lane.regular or lane.priority):  # nobody waits
-            return
-        c = self.c
-        now = c.env._now
-        groups = self.phase1_groups
+        now = self.c.env._now
         while True:
             if now > self.earliest_deadline:  # someone may have given up: the head as `_head` finds it
                 for queue in (lane.priority, lane.regular):
@@ -250,24 +246,22 @@ class Waitlist:
                     if queue:
                         break
             queue = lane.priority or lane.regular
-            if not queue:
-                return  # nobody left waiting
-            if not self.phase1_seats.free:  # the usual failure: every phase-1 seat taken
+            if not queue or not self.phase1_seats.free:  # nobody waiting, or (usually) every phase-1 seat taken
                 return
             group = None  # SeatBoard._roomiest, inlined
             most = 0
-            for g in groups:
+            for g in self.phase1_groups:
                 free = g.capacity - len(g.roster)
                 if free > most:
                     group, most = g, free
             if group is None:
                 return
-            counselor = c.counselors.counselor_with_room()
+            counselor = self.c.counselors.counselor_with_room()
             if counselor is None:
                 return
             p = queue.popleft()
             self._left(p)
-            c.admit(p, group, counselor)
+            self.c.admit(p, group, counselor)
 
     def _admit_by_track(self) -> None:
         """`admit_while_possible` with tracks: own-track heads first, then flexible patients."""
