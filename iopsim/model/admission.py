@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .queues import without_expired
 from .records import Outcome
+from .streams import draws_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
@@ -28,9 +29,9 @@ class Eligibility:
     def __init__(self, c: Clinic):
         spec = c.scenario.eligibility
         self.spec = spec
-        self.severity = c.streams.uniforms("severity")
-        self.home = c.streams.uniforms("home_environment")
-        self.detox = c.streams.uniforms("detox_need")
+        self.severity = draws_of(c.streams.uniforms("severity"))  # iterators: see streams.draws_of
+        self.home = draws_of(c.streams.uniforms("home_environment"))
+        self.detox = draws_of(c.streams.uniforms("detox_need"))
         self.detox_return = c.streams.uniforms("detox_return")
         self.detox_delay_days = c.streams.sampler("detox_delay", spec.detox_return_delay_days)
         self.mild_share = spec.severity_mix.mild  # the schema's numbers, read once
@@ -42,14 +43,14 @@ class Eligibility:
 
     def decide(self, p: Patient) -> Outcome | None:
         """Referred-out reason, or None if the patient may be admitted (pending detox)."""
-        if self.severity() < self.mild_share:
+        if next(self.severity) < self.mild_share:
             return self.mild
-        if self.home() < self.unsupportive_home_prob:
+        if next(self.home) < self.unsupportive_home_prob:
             return self.unsupportive_home
         return None
 
     def needs_detox(self) -> bool:
-        return self.detox() < self.needs_detox_prob
+        return next(self.detox) < self.needs_detox_prob
 
     def returns_from_detox(self) -> bool:
         return self.detox_return() < self.detox_return_prob
@@ -81,7 +82,8 @@ class Waitlist:
         self.capacity = self.spec.waitlist_capacity  # the schema's numbers, read once
         self.returners_first = self.spec.detox_returners_first
         patience = self.spec.patience_days
-        self.patience_days = c.streams.sampler("waitlist_patience", patience) if patience is not None else None
+        self.patience_days = (draws_of(c.streams.sampler("waitlist_patience", patience))
+                              if patience is not None else None)
         # No waiting patient gives up before this (a lower bound, raised by each purge): a purge
         # before it has no one to take out, and skips the walk through every lane.
         self.earliest_deadline = math.inf
@@ -119,7 +121,7 @@ class Waitlist:
             p.waitlist_out = now
             c.finish(p, Outcome.REFERRED_OUT_WAITLIST_FULL)
             return
-        p.deadline = now + self.patience_days() if self.patience_days is not None else math.inf
+        p.deadline = now + next(self.patience_days) if self.patience_days is not None else math.inf
         if p.deadline < self.earliest_deadline:
             self.earliest_deadline = p.deadline
         lane = self.lanes[p.track]

@@ -7,14 +7,15 @@ each arrival schedules the next before the patient takes their first step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from heapq import heappush
+from itertools import repeat
 
 from ..scenario.calendar import month_index
 from ..scenario.schema import Referrals as ReferralSpec
 from ..scenario.vocabulary import DAYS_PER_WEEK, DAYS_PER_YEAR
 from .scheduler import NORMAL, Scheduler, Wake
-from .streams import RandomStreams
+from .streams import RandomStreams, draws_of
 
 
 class Referrals:
@@ -31,11 +32,11 @@ class Referrals:
         self.peak_rate = self.base_rate * (max(self.months) if self.months else 1.0) * max(1.0, self.growth**years)
         if self.peak_rate <= 0:
             return
-        self.gap: Callable[[], float]
+        self.gap: Iterator[float]  # `next(self.gap)`: see streams.draws_of
         if spec.arrival_process == "fixed_interval":
-            self.gap = lambda: 1.0  # every 1/rate, no thinning needed
+            self.gap = repeat(1.0)  # every 1/rate, no thinning needed
         else:
-            self.gap = streams.exponentials("referral_gaps")
+            self.gap = draws_of(streams.exponentials("referral_gaps"))
         self.accept = streams.uniforms("referral_thinning")
         # With neither seasonality nor growth every candidate is accepted (u * peak < peak for
         # u < 1), so the thinning draws, used for nothing else, can be skipped.
@@ -52,7 +53,7 @@ class Referrals:
         """Schedule the next referral, re-arming `ev` (the processed wake-up of this one) if given."""
         t = self.candidate_t
         while True:  # the next candidate, until one is accepted (all are, without thinning)
-            t += self.gap() / self.peak_rate
+            t += next(self.gap) / self.peak_rate
             if t >= self.horizon_days:
                 return
             if not self.thinning or self.accept() * self.peak_rate < self.rate_at(t):

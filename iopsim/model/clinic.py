@@ -197,7 +197,7 @@ class Clinic:
         if self.billing is not None:
             self.billing.phase_meters[phase_index].enter(now)
         draw_meetings = self.rules.self_help_draws[phase_index]  # meetings a week kept up in this phase
-        p.self_help_per_week = draw_meetings() if draw_meetings is not None else 0.0
+        p.self_help_per_week = next(draw_meetings) if draw_meetings is not None else 0.0
         if self.logging:
             self.log(p, "phase_start")
 

@@ -232,7 +232,7 @@ class Pathway:
         rules = self.rules
         i = p.phase_index
         pace = p.pace
-        p.clock_end = self.env._now + rules.phase_duration_days[i]() * pace
+        p.clock_end = self.env._now + next(rules.phase_duration_days[i]) * pace
         relapse = rules.relapse_rates.get((i, p.self_help_per_week))  # computed once per (phase, meetings)
         if relapse is None:
             relapse = rules.relapse_rate_per_day(i, p.self_help_per_week)
@@ -258,9 +258,9 @@ class Pathway:
         rules = self.rules
         if race.redraw_dropout:
             rate = p.dropout_rate
-            p.clock_dropout_at = now + rules.dropout_clock() / rate if rate > 0 else INF
+            p.clock_dropout_at = now + next(rules.dropout_clock) / rate if rate > 0 else INF
         end, dropout_at = p.clock_end, p.clock_dropout_at
-        relapse_at = now + rules.relapse_clock() / p.relapse_rate if p.relapse_rate > 0 else INF
+        relapse_at = now + next(rules.relapse_clock) / p.relapse_rate if p.relapse_rate > 0 else INF
         first_other = dropout_at if dropout_at < end else end  # min(end, dropout_at) without the call
         if relapse_at < first_other:
             if race.relapse_undetected is None:
@@ -393,7 +393,7 @@ class Pathway:
             self.c.log(p, "aftercare_start")
         p.clock_end = now + rules.aftercare_duration_days()
         rate = rules.aftercare_dropout_rate
-        p.clock_dropout_at = now + rules.dropout_clock() / rate if rate > 0 else INF
+        p.clock_dropout_at = now + next(rules.dropout_clock) / rate if rate > 0 else INF
         p.relapse_rate = rules.aftercare_relapse_rate
         self._race(p, self.IN_AFTERCARE)
 

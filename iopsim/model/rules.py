@@ -12,7 +12,7 @@ import math
 
 from ..scenario.schema import Scenario
 from ..scenario.vocabulary import DAYS_PER_WEEK
-from .streams import RandomStreams
+from .streams import RandomStreams, draws_of
 
 INF = math.inf
 
@@ -29,11 +29,14 @@ class PathwayRules:
         self.scenario = scenario
         self.phases = list(scenario.phases)
         st = streams
+        # The draws made per phase or stretch are iterators (`next(...)`: see streams.draws_of).
         self.phase_duration_days = [
-            st.sampler(f"phase_duration:{i}", ph.duration_weeks, scale=DAYS_PER_WEEK) for i, ph in enumerate(self.phases)
+            draws_of(st.sampler(f"phase_duration:{i}", ph.duration_weeks, scale=DAYS_PER_WEEK))
+            for i, ph in enumerate(self.phases)
         ]
         self.self_help_draws = [  # meetings a week a patient entering each phase keeps up (None: no draws: 0)
-            st.poissons(f"self_help:{i}", ph.self_help_meetings_per_week) if ph.self_help_meetings_per_week else None
+            draws_of(st.poissons(f"self_help:{i}", ph.self_help_meetings_per_week))
+            if ph.self_help_meetings_per_week else None
             for i, ph in enumerate(self.phases)
         ]
         self.relapse_rates: dict[tuple[int, float], float] = {}  # (phase, meetings a week) -> rate, as needed
@@ -44,10 +47,10 @@ class PathwayRules:
         self.dropout_rate_per_day = [d + t for d, t in zip(dropout, transfer, strict=True)]
         self.transfer_share = [t / (d + t) if t > 0 else 0.0 for d, t in zip(dropout, transfer, strict=True)]
         self.transfer_coin = st.uniforms("transfer_or_dropout")
-        self.relapse_clock = st.exponentials("relapse_clock")
-        self.dropout_clock = st.exponentials("dropout_clock")
-        self.detection = st.uniforms("relapse_detection")
-        self.policy = st.uniforms("relapse_policy")
+        self.relapse_clock = draws_of(st.exponentials("relapse_clock"))
+        self.dropout_clock = draws_of(st.exponentials("dropout_clock"))
+        self.detection = draws_of(st.uniforms("relapse_detection"))
+        self.policy = draws_of(st.uniforms("relapse_policy"))
         aftercare = scenario.aftercare
         self.aftercare_uptake = st.uniforms("aftercare_uptake")
         self.aftercare_duration_days = st.sampler("aftercare_duration", aftercare.duration_weeks, scale=DAYS_PER_WEEK)
@@ -95,9 +98,9 @@ class PathwayRules:
         first = INF
         detection = self.detection
         for spacing, window, sensitivity in self._tests[phase_index]:
-            t = detection() * spacing
+            t = next(detection) * spacing
             while t <= window and t < first:
-                if detection() < sensitivity:
+                if next(detection) < sensitivity:
                     first = t
                     break
                 t += spacing
@@ -105,7 +108,7 @@ class PathwayRules:
 
     def relapse_response(self) -> str:
         """What the program does about a detected relapse: repeat_phase, step_back, discharge or step_up."""
-        u = self.policy()
+        u = next(self.policy)
         repeat, back, discharge, step_up = self._policy
         if u < repeat:
             return "repeat_phase"
