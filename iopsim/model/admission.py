@@ -32,8 +32,8 @@ class Eligibility:
         self.severity = draws_of(c.streams.uniforms("severity"))  # iterators: see streams.draws_of
         self.home = draws_of(c.streams.uniforms("home_environment"))
         self.detox = draws_of(c.streams.uniforms("detox_need"))
-        self.detox_return = c.streams.uniforms("detox_return")
-        self.detox_delay_days = c.streams.sampler("detox_delay", spec.detox_return_delay_days)
+        self.detox_return = draws_of(c.streams.uniforms("detox_return"))
+        self.detox_delay_days = draws_of(c.streams.sampler("detox_delay", spec.detox_return_delay_days))
         self.mild_share = spec.severity_mix.mild  # the schema's numbers, read once
         # and the outcomes (`Outcome.X` is a slow lookup in Python 3.11: see pathway.py)
         self.mild, self.unsupportive_home = Outcome.REFERRED_OUT_MILD, Outcome.REFERRED_OUT_HOME
@@ -53,7 +53,7 @@ class Eligibility:
         return next(self.detox) < self.needs_detox_prob
 
     def returns_from_detox(self) -> bool:
-        return self.detox_return() < self.detox_return_prob
+        return next(self.detox_return) < self.detox_return_prob
 
 
 class Lane:

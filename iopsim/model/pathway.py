@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from .records import AftercareStatus, Outcome
 from .scheduler import Step
+from .streams import draws_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
@@ -170,7 +171,7 @@ class Pathway:
         if self.step_down_share > 0:
             names = c.scenario.phase_names()
             self.step_down_phase = names.index(ref.step_down_phase) if ref.step_down_phase else 1
-            self.step_down_draw = c.streams.uniforms("step_down")
+            self.step_down_draw = draws_of(c.streams.uniforms("step_down"))
 
     # 1. Intake assessment: wait for an appointment, possibly missing some. ------------------------
     def start(self, p: Patient) -> None:
@@ -196,7 +197,7 @@ class Pathway:
             if not c.eligibility.returns_from_detox():
                 c.finish(p, Outcome.REFERRED_OUT_DETOX)
                 return
-            self.sleep(p, c.eligibility.detox_delay_days(), self.ON_BACK_FROM_DETOX)
+            self.sleep(p, next(c.eligibility.detox_delay_days), self.ON_BACK_FROM_DETOX)
             return
         c.waitlist.join(p, then=self.ON_ADMITTED)  # 3. below
 
@@ -214,7 +215,7 @@ class Pathway:
         if p.non_starter:  # holds the seat, attends nothing, and is discharged
             self.sleep(p, self.attendance.non_starter_discharge_days, self.ON_NON_STARTER_DISCHARGED)
             return
-        if self.step_down_share > 0 and self.step_down_draw() < self.step_down_share:
+        if self.step_down_share > 0 and next(self.step_down_draw) < self.step_down_share:
             # From partial hospitalization or residential: admitted into phase 1, moving at once to the
             # entry phase (waiting in the phase-1 seat if its groups are full); phases between are skipped.
             if self.logging:
@@ -391,7 +392,7 @@ class Pathway:
         p.aftercare_status = ATTENDING
         if self.logging:
             self.c.log(p, "aftercare_start")
-        p.clock_end = now + rules.aftercare_duration_days()
+        p.clock_end = now + next(rules.aftercare_duration_days)
         rate = rules.aftercare_dropout_rate
         p.clock_dropout_at = now + next(rules.dropout_clock) / rate if rate > 0 else INF
         p.relapse_rate = rules.aftercare_relapse_rate

@@ -46,14 +46,15 @@ class PathwayRules:
         transfer = [weekly_hazard_to_rate_per_day(ph.transfer_prob_per_week) for ph in self.phases]
         self.dropout_rate_per_day = [d + t for d, t in zip(dropout, transfer, strict=True)]
         self.transfer_share = [t / (d + t) if t > 0 else 0.0 for d, t in zip(dropout, transfer, strict=True)]
-        self.transfer_coin = st.uniforms("transfer_or_dropout")
+        self.transfer_coin = draws_of(st.uniforms("transfer_or_dropout"))
         self.relapse_clock = draws_of(st.exponentials("relapse_clock"))
         self.dropout_clock = draws_of(st.exponentials("dropout_clock"))
         self.detection = draws_of(st.uniforms("relapse_detection"))
         self.policy = draws_of(st.uniforms("relapse_policy"))
         aftercare = scenario.aftercare
-        self.aftercare_uptake = st.uniforms("aftercare_uptake")
-        self.aftercare_duration_days = st.sampler("aftercare_duration", aftercare.duration_weeks, scale=DAYS_PER_WEEK)
+        self.aftercare_uptake = draws_of(st.uniforms("aftercare_uptake"))
+        self.aftercare_duration_days = draws_of(
+            st.sampler("aftercare_duration", aftercare.duration_weeks, scale=DAYS_PER_WEEK))
         self.aftercare_dropout_rate = weekly_hazard_to_rate_per_day(aftercare.dropout_prob_per_week)
         self.aftercare_relapse_rate = weekly_hazard_to_rate_per_day(aftercare.relapse_prob_per_week)
         self.self_help_multiplier = scenario.attendance.self_help_relapse_multiplier_per_meeting
@@ -121,7 +122,7 @@ class PathwayRules:
     def is_transfer(self, phase_index: int) -> bool:
         """Whether a patient leaving the phase early is transferred (else they dropped out)."""
         share = self.transfer_share[phase_index]
-        return share > 0 and self.transfer_coin() < share
+        return share > 0 and next(self.transfer_coin) < share
 
     def may_advance(self, p, now: float) -> bool:
         """Whether a patient at the planned end of their phase meets its advancement criteria (always
@@ -144,4 +145,4 @@ class PathwayRules:
         return adv[3] if adv is not None else 0.0
 
     def takes_up_aftercare(self) -> bool:
-        return self.aftercare_uptake() < self._uptake_prob
+        return next(self.aftercare_uptake) < self._uptake_prob
