@@ -234,7 +234,7 @@ class Pathway:
         i = p.phase_index
         pace = p.pace
         p.clock_end = self.env._now + next(rules.phase_duration_days[i]) * pace
-        relapse = rules.relapse_rates.get((i, p.self_help_per_week))  # computed once per (phase, meetings)
+        relapse = rules.relapse_rates[i].get(p.self_help_per_week)  # computed once per (phase, meetings)
         if relapse is None:
             relapse = rules.relapse_rate_per_day(i, p.self_help_per_week)
         dropout = rules.dropout_rate_per_day[i]  # dropout and early transfer together

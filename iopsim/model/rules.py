@@ -39,7 +39,7 @@ class PathwayRules:
             if ph.self_help_meetings_per_week else None
             for i, ph in enumerate(self.phases)
         ]
-        self.relapse_rates: dict[tuple[int, float], float] = {}  # (phase, meetings a week) -> rate, as needed
+        self.relapse_rates: list[dict[float, float]] = [{} for _ in self.phases]  # per phase: meetings a week -> rate
         # Dropout and early transfer are competing risks: one clock at their summed hazard, and a coin
         # (drawn only when the phase has transfers) says which it was; without transfers nothing changes.
         dropout = [weekly_hazard_to_rate_per_day(ph.dropout_prob_per_week) for ph in self.phases]
@@ -83,11 +83,11 @@ class PathwayRules:
 
         Meetings are whole numbers, so the few rates a run needs are computed once each.
         """
-        key = (phase_index, meetings_per_week)
-        rate = self.relapse_rates.get(key)
+        rates = self.relapse_rates[phase_index]
+        rate = rates.get(meetings_per_week)
         if rate is None:
             prob = self.phases[phase_index].relapse_prob_per_week * self.self_help_multiplier**meetings_per_week
-            rate = self.relapse_rates[key] = weekly_hazard_to_rate_per_day(prob)
+            rate = rates[meetings_per_week] = weekly_hazard_to_rate_per_day(prob)
         return rate
 
     def detection_delay_days(self, phase_index: int) -> float:
