@@ -262,7 +262,7 @@ class Waitlist:
             if counselor is None:
                 return
             p = queue.popleft()
-            self._left(p)
+            self.meter.leave(now)  # _left, without tracks (nobody is flexible)
             self.c.admit(p, group, counselor)
 
     def _admit_by_track(self) -> None:
