@@ -178,7 +178,7 @@ class Pathway:
         self.attendance.start_episode(p)  # propensity and pace (a returning patient keeps theirs), non-starter
         if self.logging:
             self.c.log(p, "referral")
-        self.c.intake.join(p, then=self.ON_ASSESSED)  # woken when the assessment is over
+        self.c.intake.join(p, self.ON_ASSESSED)  # then: woken when the assessment is over
 
     # 2. Eligibility, in the article's terms. ----------------------------------------------------
     def _on_assessed(self, ev: Wake) -> None:
@@ -199,14 +199,14 @@ class Pathway:
                 return
             self.sleep(p, next(c.eligibility.detox_delay_days), self.ON_BACK_FROM_DETOX)
             return
-        c.waitlist.join(p, then=self.ON_ADMITTED)  # 3. below
+        c.waitlist.join(p, self.ON_ADMITTED)  # 3. below
 
     def _on_back_from_detox(self, ev: Wake) -> None:
         p = ev.p
         p.detox_returner = 1
         if self.logging:
             self.c.log(p, "returned_from_detox")
-        self.c.waitlist.join(p, then=self.ON_ADMITTED)
+        self.c.waitlist.join(p, self.ON_ADMITTED)
 
     # 3. Waitlist until a phase-1 seat and a primary counselor are free: admission (`Clinic.admit`)
     # enters phase 1 and resumes the patient here. -----------------------------------------------
@@ -326,7 +326,7 @@ class Pathway:
     def _move(self, p: Patient, phase_index: int) -> None:
         """Into a group serving the next phase, waiting in the old seat if all are full."""
         p.target_phase = phase_index
-        if self.c.seats.move(p, phase_index, then=self.ON_SEATED):
+        if self.c.seats.move(p, phase_index, self.ON_SEATED):
             self.c.enter_phase(p, phase_index)  # _enter_phase, without the call
             self._live_through_phase(p)
 
@@ -378,7 +378,7 @@ class Pathway:
             p.aftercare_status = DECLINED
             c.finish(p, GRADUATED)
             return
-        if c.seats.wait_for_aftercare(p, then=self.ON_AFTERCARE_SEAT):  # seated at once
+        if c.seats.wait_for_aftercare(p, self.ON_AFTERCARE_SEAT):  # seated at once
             self._attend_aftercare(p)
 
     def _on_aftercare_seat(self, ev: Wake) -> None:
