@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .queues import without_expired
 from .records import Outcome
+from .streams import draws_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
@@ -28,29 +29,31 @@ class Eligibility:
     def __init__(self, c: Clinic):
         spec = c.scenario.eligibility
         self.spec = spec
-        self.severity = c.streams.uniforms("severity")
-        self.home = c.streams.uniforms("home_environment")
-        self.detox = c.streams.uniforms("detox_need")
-        self.detox_return = c.streams.uniforms("detox_return")
-        self.detox_delay_days = c.streams.sampler("detox_delay", spec.detox_return_delay_days)
+        self.severity = draws_of(c.streams.uniforms("severity"))  # iterators: see streams.draws_of
+        self.home = draws_of(c.streams.uniforms("home_environment"))
+        self.detox = draws_of(c.streams.uniforms("detox_need"))
+        self.detox_return = draws_of(c.streams.uniforms("detox_return"))
+        self.detox_delay_days = draws_of(c.streams.sampler("detox_delay", spec.detox_return_delay_days))
         self.mild_share = spec.severity_mix.mild  # the schema's numbers, read once
+        # and the outcomes (`Outcome.X` is a slow lookup in Python 3.11: see pathway.py)
+        self.mild, self.unsupportive_home = Outcome.REFERRED_OUT_MILD, Outcome.REFERRED_OUT_HOME
         self.unsupportive_home_prob = spec.unsupportive_home_prob
         self.needs_detox_prob = spec.needs_detox_prob
         self.detox_return_prob = spec.detox_return_prob
 
     def decide(self, p: Patient) -> Outcome | None:
         """Referred-out reason, or None if the patient may be admitted (pending detox)."""
-        if self.severity() < self.mild_share:
-            return Outcome.REFERRED_OUT_MILD
-        if self.home() < self.unsupportive_home_prob:
-            return Outcome.REFERRED_OUT_HOME
+        if next(self.severity) < self.mild_share:
+            return self.mild
+        if next(self.home) < self.unsupportive_home_prob:
+            return self.unsupportive_home
         return None
 
     def needs_detox(self) -> bool:
-        return self.detox() < self.needs_detox_prob
+        return next(self.detox) < self.needs_detox_prob
 
     def returns_from_detox(self) -> bool:
-        return self.detox_return() < self.detox_return_prob
+        return next(self.detox_return) < self.detox_return_prob
 
 
 class Lane:
@@ -76,8 +79,20 @@ class Waitlist:
         self.lanes = [Lane() for _ in range(c.tracks.n)]
         self.meter = c.meters["waitlist"]
         self.track_meters = c.tracks.waitlist  # empty without tracks
+        self.capacity = self.spec.waitlist_capacity  # the schema's numbers, read once
+        self.returners_first = self.spec.detox_returners_first
         patience = self.spec.patience_days
-        self.patience_days = c.streams.sampler("waitlist_patience", patience) if patience is not None else None
+        self.patience_days = (draws_of(c.streams.sampler("waitlist_patience", patience))
+                              if patience is not None else None)
+        # No waiting patient gives up before this (a lower bound, raised by each purge): a purge
+        # before it has no one to take out, and skips the walk through every lane.
+        self.earliest_deadline = math.inf
+        # Without tracks (`admit_while_possible`): the phase-1 groups, and their seat pool's meter,
+        # which counts the groups with a seat free (0: every phase-1 seat is taken).
+        seats = c.seats
+        self.phase1_groups = seats.by_phase[0][0]
+        self.phase1_seats = next(m for pool, m in zip(seats.pools, seats.pool_meters, strict=True)
+                                 if pool.phase == 0 and pool.track == 0)
 
     @property
     def regular(self) -> deque[Patient]:
@@ -99,23 +114,29 @@ class Waitlist:
         now = c.env._now
         p.waiting_for = then
         p.waitlist_in = now
-        cap = self.spec.waitlist_capacity
-        self.purge()  # so the count a newcomer joins is exact (the peak waitlist is read from it)
+        cap = self.capacity
+        if now > self.earliest_deadline:  # someone may have given up: purge, so the count a newcomer
+            self.purge()  # joins is exact (the peak waitlist is read from it)
         if cap is not None and len(self) >= cap and not (cap == 0 and self._can_admit_now()):
             p.waitlist_out = now
             c.finish(p, Outcome.REFERRED_OUT_WAITLIST_FULL)
             return
-        p.deadline = now + self.patience_days() if self.patience_days is not None else math.inf
+        p.deadline = now + next(self.patience_days) if self.patience_days is not None else math.inf
+        if p.deadline < self.earliest_deadline:
+            self.earliest_deadline = p.deadline
         lane = self.lanes[p.track]
-        (lane.priority if (p.detox_returner and self.spec.detox_returners_first) else lane.regular).append(p)
+        (lane.priority if (p.detox_returner and self.returners_first) else lane.regular).append(p)
         if p.flexible:
             lane.flexible += 1
-        self.meter.enter(now)
+        meter = self.meter
+        meter.enter(now)
         if self.track_meters:
             self.track_meters[p.track].enter(now)
-        c.log(p, "waitlisted")
+        if c.logging:
+            c.log(p, "waitlisted")
         self.admit_while_possible()
-        self.meter.observe_peak(now)  # the count can only rise when someone joins
+        if meter.count > meter.peak and now >= meter.start:  # meter.observe_peak(now), without the call:
+            meter.peak = meter.count  # the count can only rise when someone joins
 
     def _can_admit_now(self) -> bool:
         """A seat and a counselor are free: with no waitlist (capacity 0) the patient is admitted at once."""
@@ -127,9 +148,18 @@ class Waitlist:
 
     def purge(self) -> None:
         now = self.c.env._now
+        if now <= self.earliest_deadline:
+            return
         for lane in self.lanes:
             lane.priority = without_expired(lane.priority, now, self._gave_up)
             lane.regular = without_expired(lane.regular, now, self._gave_up)
+        earliest = math.inf
+        for lane in self.lanes:
+            for queue in (lane.priority, lane.regular):
+                for p in queue:
+                    if p.deadline < earliest:
+                        earliest = p.deadline
+        self.earliest_deadline = earliest
 
     def _left(self, p: Patient, at: float | None = None) -> None:
         """Out of the lane's counts and meters (admitted now, or gave up at `at`)."""
@@ -143,7 +173,8 @@ class Waitlist:
     def _gave_up(self, p: Patient) -> None:
         self._left(p, at=p.deadline)
         p.waitlist_out = p.deadline
-        self.c.log(p, "reneged_waitlist", at=p.deadline)
+        if self.c.logging:
+            self.c.log(p, "reneged_waitlist", at=p.deadline)
         self.c.finish(p, Outcome.RENEGED_WAITLIST, at=p.deadline)
 
     def _head(self, lane: Lane, now: float) -> Patient | None:
@@ -197,18 +228,50 @@ class Waitlist:
         return best
 
     def admit_while_possible(self) -> None:
-        """Admit while a phase-1 seat the waiting patient can take and a counselor are both free."""
+        """Admit while a phase-1 seat the waiting patient can take and a counselor are both free.
+
+        Without tracks (one lane, one pool of phase-1 seats) the search is written out here: the
+        same admissions in the same order as `_admit_by_track`'s, with fewer calls per attempt
+        (most attempts find every phase-1 seat or every caseload full)."""
         lanes = self.lanes
-        if len(lanes) == 1:
-            if not (lanes[0].regular or lanes[0].priority):  # the usual case: nobody waits
-                return
-        elif not any(lanes):
+        if len(lanes) > 1:
+            if any(lanes):
+                self._admit_by_track()
             return
+        lane = lanes[0]
+        now = self.c.env._now
+        while True:
+            if now > self.earliest_deadline:  # someone may have given up: the head as `_head` finds it
+                for queue in (lane.priority, lane.regular):
+                    while queue and queue[0].deadline < now:
+                        self._gave_up(queue.popleft())
+                    if queue:
+                        break
+            queue = lane.priority or lane.regular
+            if not queue or not self.phase1_seats.free:  # nobody waiting, or (usually) every phase-1 seat taken
+                return
+            group = None  # SeatBoard._roomiest, inlined
+            most = 0
+            for g in self.phase1_groups:
+                free = g.capacity - len(g.roster)
+                if free > most:
+                    group, most = g, free
+            if group is None:
+                return
+            counselor = self.c.counselors.counselor_with_room()
+            if counselor is None:
+                return
+            p = queue.popleft()
+            self.meter.leave(now)  # _left, without tracks (nobody is flexible)
+            self.c.admit(p, group, counselor)
+
+    def _admit_by_track(self) -> None:
+        """`admit_while_possible` with tracks: own-track heads first, then flexible patients."""
         c = self.c
         now = c.env._now
         while True:
             pick = self._own_track_admission(now)
-            if pick is None and len(self.lanes) > 1:
+            if pick is None:
                 pick = self._flexible_admission(now)
             if pick is None:
                 return

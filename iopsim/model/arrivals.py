@@ -7,13 +7,15 @@ each arrival schedules the next before the patient takes their first step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from heapq import heappush
+from itertools import repeat
 
 from ..scenario.calendar import month_index
 from ..scenario.schema import Referrals as ReferralSpec
 from ..scenario.vocabulary import DAYS_PER_WEEK, DAYS_PER_YEAR
 from .scheduler import NORMAL, Scheduler, Wake
-from .streams import RandomStreams
+from .streams import RandomStreams, draws_of
 
 
 class Referrals:
@@ -30,11 +32,11 @@ class Referrals:
         self.peak_rate = self.base_rate * (max(self.months) if self.months else 1.0) * max(1.0, self.growth**years)
         if self.peak_rate <= 0:
             return
-        self.gap: Callable[[], float]
+        self.gap: Iterator[float]  # `next(self.gap)`: see streams.draws_of
         if spec.arrival_process == "fixed_interval":
-            self.gap = lambda: 1.0  # every 1/rate, no thinning needed
+            self.gap = repeat(1.0)  # every 1/rate, no thinning needed
         else:
-            self.gap = streams.exponentials("referral_gaps")
+            self.gap = draws_of(streams.exponentials("referral_gaps"))
         self.accept = streams.uniforms("referral_thinning")
         # With neither seasonality nor growth every candidate is accepted (u * peak < peak for
         # u < 1), so the thinning draws, used for nothing else, can be skipped.
@@ -47,19 +49,23 @@ class Referrals:
         """Referrals per day at time t."""
         return self.base_rate * (self.months[month_index(t)] if self.months else 1.0) * self.growth ** (t / DAYS_PER_YEAR)
 
-    def _schedule_next(self) -> None:
-        peak, gap, accept, thinning = self.peak_rate, self.gap, self.accept, self.thinning
+    def _schedule_next(self, ev: Wake | None = None) -> None:
+        """Schedule the next referral, re-arming `ev` (the processed wake-up of this one) if given."""
         t = self.candidate_t
-        while True:
-            t += gap() / peak
+        while True:  # the next candidate, until one is accepted (all are, without thinning)
+            t += next(self.gap) / self.peak_rate
             if t >= self.horizon_days:
                 return
-            if thinning and accept() * peak >= self.rate_at(t):
-                continue
-            self.candidate_t = t
-            self.scheduler.schedule(Wake(self._on_referral, None), NORMAL, t - self.scheduler.env._now)
-            return
+            if not self.thinning or self.accept() * self.peak_rate < self.rate_at(t):
+                break
+        self.candidate_t = t
+        if ev is None:
+            ev = Wake(self._on_referral, None)
+        else:
+            ev.callbacks = self._on_referral
+        env = self.scheduler.env  # env.schedule(ev, NORMAL, t - now), inlined as Scheduler.sleep does
+        heappush(env._queue, (env._now + (t - env._now), NORMAL, next(env._eid), ev))  # type: ignore[misc]  # SimPy types its queue for Events
 
     def _arrives(self, ev: Wake) -> None:
-        self._schedule_next()  # before the patient's first step, as a process would
+        self._schedule_next(ev)  # before the patient's first step, as a process would
         self.arrive()

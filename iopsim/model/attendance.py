@@ -14,11 +14,16 @@ length, lognormal (median 1) times (mean attendance / own propensity) ** exponen
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from ..scenario.distributions import BLOCK
 from ..scenario.schema import Scenario
-from .streams import Draw, RandomStreams
+from .streams import RandomStreams, draws_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pathway import Patient
 
 
 def beta_parameters(mean: float, sd: float) -> tuple[float, float]:
@@ -33,12 +38,13 @@ class AttendanceRules:
         self.mean = a.group_attendance_prob
         self.non_starter_prob = a.non_starter_prob
         self.non_starter_discharge_days = a.non_starter_discharge_days
-        self._draw_propensity: Draw | None = None
+        # Draws as iterators (`next(...)`: see streams.draws_of), None where nothing is drawn.
+        self._draw_propensity: Iterator[float] | None = None
         if a.propensity_sd > 0 and 0 < self.mean < 1:
             alpha, beta = beta_parameters(self.mean, a.propensity_sd)
             rng = streams.generator("attendance_propensity")
-            self._draw_propensity = chain.from_iterable(iter(lambda: rng.beta(alpha, beta, BLOCK).tolist(), None)).__next__
-        self._non_starter = streams.uniforms("non_starter") if self.non_starter_prob > 0 else None
+            self._draw_propensity = chain.from_iterable(iter(lambda: rng.beta(alpha, beta, BLOCK).tolist(), None))
+        self._non_starter = draws_of(streams.uniforms("non_starter")) if self.non_starter_prob > 0 else None
         prog = scenario.progression
         self.pace_on = prog is not None and prog.is_on
         self.hazards_follow_pace = False
@@ -46,25 +52,29 @@ class AttendanceRules:
             self.pace_sd = prog.pace_sd
             self.pace_exponent = prog.attendance_pace_exponent
             self.max_pace = prog.max_pace_multiplier
+            self.min_propensity = self.mean / self.max_pace  # the pace is capped: so is a low propensity's effect
             self.hazards_follow_pace = prog.hazards_follow_pace
-            self._pace_normal: Draw | None = None
+            self._pace_normal: Iterator[float] | None = None
             if prog.pace_sd > 0:
                 pace_rng = streams.generator("pace")
-                self._pace_normal = chain.from_iterable(
-                    iter(lambda: pace_rng.standard_normal(BLOCK).tolist(), None)).__next__
+                self._pace_normal = chain.from_iterable(iter(lambda: pace_rng.standard_normal(BLOCK).tolist(), None))
 
-    def propensity(self) -> float:
-        """A new referral's probability of attending each group session."""
-        return self.mean if self._draw_propensity is None else self._draw_propensity()
-
-    def is_non_starter(self) -> bool:
-        return self._non_starter is not None and self._non_starter() < self.non_starter_prob
+    def start_episode(self, p: Patient) -> None:
+        """A referral's attendance: a new person draws their propensity (and pace), a returning one
+        keeps theirs; every episode draws whether it is a non-starter. One call per referral."""
+        if p.propensity < 0:
+            p.propensity = self.mean if self._draw_propensity is None else next(self._draw_propensity)
+            if self.pace_on:
+                p.pace = self.pace(p.propensity)
+        p.non_starter = self._non_starter is not None and next(self._non_starter) < self.non_starter_prob
+        p.attend_prob = 0.0 if p.non_starter else p.propensity
 
     def pace(self, propensity: float) -> float:
         """A new person's multiplier on every planned phase length (1 without `progression:`)."""
         if not self.pace_on:
             return 1.0
-        pace = math.exp(self.pace_sd * self._pace_normal()) if self._pace_normal is not None else 1.0
+        pace = math.exp(self.pace_sd * next(self._pace_normal)) if self._pace_normal is not None else 1.0
         if self.pace_exponent > 0 and self.mean > 0:
-            pace *= (self.mean / max(propensity, self.mean / self.max_pace)) ** self.pace_exponent
-        return min(pace, self.max_pace)
+            floor = self.min_propensity  # max(propensity, floor) and min(pace, cap) below, without the calls
+            pace *= (self.mean / (floor if floor > propensity else propensity)) ** self.pace_exponent
+        return self.max_pace if self.max_pace < pace else pace

@@ -95,6 +95,9 @@ class Clinic:
             ("prior_episodes",) if scenario.readmission.enabled else ())
         self.records = Records(len(scenario.phases), patient_sink, keep_patients, extra=extra)
         self.events: list[tuple[int, float, str, str]] | None = [] if record_events else None
+        # Whether `log` records anything: callers test it first, so a run without the event log
+        # (most runs) makes none of its ~8 calls per referral.
+        self.logging = record_events
         self.active: dict[int, Patient] = {}
         self.in_treatment: dict[int, Patient] = {}
         self.census_by_phase = [0] * len(self.phases)
@@ -113,8 +116,8 @@ class Clinic:
         self.counselors = CounselorTeam(scenario.counselors, self.warmup_days, self.streams)
         self.eligibility = Eligibility(self)
         self.intake = IntakeDesk(self)
-        self.waitlist = Waitlist(self)
         self.seats = SeatBoard(self)
+        self.waitlist = Waitlist(self)  # after the seats: it looks at the phase-1 groups
         self.pathway = Pathway(self)
         self.monitor = WeeklyMonitor(self)
         self.week = self.monitor.week  # sessions count into it (reset in place every Monday)
@@ -144,7 +147,8 @@ class Clinic:
     def _referral_arrives(self) -> None:
         p = Patient(self.referrals_total, self.env._now)
         self.referrals_total += 1
-        self.tracks.assign(p)
+        if self.tracks.declared:  # else every referral is in the one pooled track
+            self.tracks.assign(p)
         self.active[p.pid] = p
         self.pathway.start(p)
 
@@ -173,13 +177,15 @@ class Clinic:
         self.census_meter.enter(now)
         if self.track_census:
             self.track_census[p.track].enter(now)
-        self.log(p, "admitted")
+        if self.logging:
+            self.log(p, "admitted")
         self.enter_phase(p, 0)
         self.scheduler.resume(p, True)
 
     def enter_phase(self, p: Patient, phase_index: int) -> None:
         now = self.env._now
-        self.close_phase(p, now)
+        if p.phase_started == p.phase_started:  # in a phase (not NaN): moving on, back, or repeating it
+            self.close_phase(p, now)
         p.phase_index = phase_index
         p.phase_started = now
         if phase_index > p.phase_reached:  # first entry: phases are reached in order
@@ -190,21 +196,27 @@ class Clinic:
         self.census_by_phase[phase_index] += 1
         if self.billing is not None:
             self.billing.phase_meters[phase_index].enter(now)
-        p.self_help_per_week = self.rules.self_help_meetings(phase_index)
-        self.log(p, "phase_start")
+        draw_meetings = self.rules.self_help_draws[phase_index]  # meetings a week kept up in this phase
+        p.self_help_per_week = next(draw_meetings) if draw_meetings is not None else 0.0
+        if self.logging:
+            self.log(p, "phase_start")
 
     def close_phase(self, p: Patient, now: float | None = None) -> None:
         """Account the weeks spent in the current phase (tests, meetings) and leave its census."""
-        if math.isnan(p.phase_started):
+        started = p.phase_started
+        if started != started:  # NaN: not in a phase
             return
-        drug_tests, breathalyzers = self.tests_per_week[p.phase_index]
-        weeks = ((self.env._now if now is None else now) - p.phase_started) / DAYS_PER_WEEK
+        if now is None:
+            now = self.env._now
+        i = p.phase_index
+        drug_tests, breathalyzers = self.tests_per_week[i]
+        weeks = (now - started) / DAYS_PER_WEEK
         p.drug_tests += weeks * drug_tests
         p.breathalyzers += weeks * breathalyzers
         p.self_help_meetings += weeks * p.self_help_per_week
-        self.census_by_phase[p.phase_index] -= 1
+        self.census_by_phase[i] -= 1
         if self.billing is not None:
-            self.billing.phase_meters[p.phase_index].leave(self.env._now if now is None else now)
+            self.billing.phase_meters[i].leave(now)
         p.phase_started = math.nan
 
     def leave_treatment(self, p: Patient, outcome: Outcome) -> None:
@@ -219,7 +231,8 @@ class Clinic:
 
         if self.track_census:
             self.track_census[p.track].leave(now)
-        self.log(p, EVENT_NAME[outcome])
+        if self.logging:
+            self.log(p, EVENT_NAME[outcome])
         self.counselors.release(p.counselor, now)
         group = p.group
         self.seats.stand_up(p)  # offers the seat: a first-phase group's offer admits from the waitlist
@@ -230,12 +243,13 @@ class Clinic:
         p.outcome = outcome
         p.ended = self.env._now if at is None else at
         p.wake = None  # the patient and their last wake-up refer to each other: let both go now
-        if outcome in LOGGED_AT_FINISH:
+        if self.logging and outcome in LOGGED_AT_FINISH:
             self.log(p, EVENT_NAME[outcome], at=at)
         self.records.add(p)
         del self.active[p.pid]
 
     def log(self, p: Patient, event: str, at: float | None = None) -> None:
+        """Append to the event log (`--events`); callers skip the call unless `logging`."""
         if self.events is not None:
             phase = self.phases[p.phase_index].name if p.phase_index >= 0 else ""
             self.events.append((p.pid, self.env._now if at is None else at, event, phase))

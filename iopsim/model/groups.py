@@ -193,11 +193,12 @@ class SeatBoard:
         p.waiting_for = then
         if p.group is not None and phase_index in p.group.phases:
             return True
-        g = self.seat_for_phase(phase_index, p.track)
+        g = self._roomiest(self.by_phase[p.track][phase_index])  # seat_for_phase, without a call
         if g is not None:
             self.sit(p, g)
             return True
-        self.c.log(p, "waiting_for_phase_seat")
+        if self.c.logging:
+            self.c.log(p, "waiting_for_phase_seat")
         self.transfer_queues[p.track][phase_index].append(p)
         self.transfer_meters[p.track][phase_index].enter(self.c.env._now)
         p.seat_queue = phase_index

@@ -53,8 +53,8 @@ class IntakeDesk:
         self.allow_overtime = c.counselors.spec.allow_overtime
 
     def join(self, p: Patient, then: Step) -> None:
-        """Queue for an assessment. A kept appointment resumes the patient into `then` with the
-        days until the assessment is over; a closed referral is finished here and never resumed."""
+        """Queue for an assessment. A kept appointment wakes the patient into `then` when the
+        assessment is over; a closed referral is finished here and never resumed."""
         now = self.c.env._now
         p.waiting_for = then
         deadline = p.deadline = now + self.patience_days() if self.patience_days is not None else INF
@@ -148,7 +148,7 @@ class IntakeDesk:
             used_hours += duration
             p.assessment_start = start
             self.meter.leave(now, at=start)
-            c.scheduler.resume(p, (start - now) + duration / HOURS_PER_DAY)
+            c.scheduler.sleep(p, (start - now) + duration / HOURS_PER_DAY, p.waiting_for)  # type: ignore[arg-type]  # set at join
         c.counselors.book(counselor, now, "intake", used_hours)
         c.week.intake_appointments += slots
         return "run"

@@ -16,30 +16,35 @@ class StockMeter:
         self.start = start  # integrate from here (the end of the warm-up)
         self.count = 0
         self.area = 0.0
-        self.last = 0.0
+        # Integrated up to here: never before `start`, so a change during the warm-up adds nothing
+        # and later ones add count x (now - last), without comparing with `start` every time.
+        self.last = start
         self.peak = 0  # most at once after `start`, as seen by `observe_peak`
 
     def _advance(self, now: float) -> None:
-        if now > self.start:
-            self.area += self.count * (now - max(self.last, self.start))
-        self.last = now
+        last = self.last
+        if now > last:
+            self.area += self.count * (now - last)
+            self.last = now
 
     def enter(self, now: float) -> None:
-        start, last = self.start, self.last  # _advance, inlined: a meter moves several times per referral
-        if now > start:
-            self.area += self.count * (now - (start if start > last else last))
-        self.last = now
+        last = self.last  # _advance, inlined: a meter moves several times per referral
+        if now > last:
+            self.area += self.count * (now - last)
+            self.last = now
         self.count += 1
 
     def leave(self, now: float, at: float | None = None) -> None:
         """Someone left now, or at another time `at`: earlier (noticed lazily) or later (booked)."""
-        start, last = self.start, self.last
-        if now > start:
-            self.area += self.count * (now - (start if start > last else last))
-        self.last = now
+        last = self.last
+        if now > last:
+            self.area += self.count * (now - last)
+            self.last = now
         self.count -= 1
-        if at is not None and now > self.start:
-            self.area -= now - max(at, self.start)
+        if at is not None:
+            start = self.start
+            if now > start:  # take back the area counted since `at` (or since `start`, if later)
+                self.area -= now - (start if start > at else at)
 
     def observe_peak(self, now: float) -> None:
         """Take the count now as a candidate maximum (callers look when the count can have risen,

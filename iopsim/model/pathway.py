@@ -23,10 +23,11 @@ order as a process would yield them, so the results are too.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from .records import AftercareStatus, Outcome
 from .scheduler import Step
+from .streams import draws_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
@@ -35,6 +36,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 NAN = math.nan
 INF = math.inf
+# The outcomes and aftercare statuses the pathway sets, read once: Python 3.11 looks `Outcome.X` up
+# through the enum metaclass's slow path (about 60 ns, five times a plain class attribute).
+IN_SYSTEM, GRADUATED, DROPPED_OUT, TRANSFERRED = (Outcome.IN_SYSTEM, Outcome.GRADUATED, Outcome.DROPPED_OUT,
+                                                  Outcome.TRANSFERRED)
+NON_STARTER, RELAPSE_DISCHARGE, STEPPED_UP = Outcome.NON_STARTER, Outcome.RELAPSE_DISCHARGE, Outcome.STEPPED_UP
+NOT_OFFERED, DECLINED, ATTENDING, COMPLETED, RELAPSED_RETURNED = (
+    AftercareStatus.NOT_OFFERED, AftercareStatus.DECLINED, AftercareStatus.ATTENDING, AftercareStatus.COMPLETED,
+    AftercareStatus.RELAPSED_RETURNED)
 
 
 class Patient:
@@ -80,8 +89,8 @@ class Patient:
         self.admitted = self.treatment_end = self.aftercare_queue_in = NAN
         self.aftercare_start = self.aftercare_end = self.ended = NAN
         self.drug_tests = self.breathalyzers = self.self_help_meetings = self.group_hours_attended = 0.0
-        self.outcome = Outcome.IN_SYSTEM
-        self.aftercare_status = AftercareStatus.NOT_OFFERED
+        self.outcome = IN_SYSTEM
+        self.aftercare_status = NOT_OFFERED
         self.relapses = self.relapses_detected = 0
         self.sessions_attended = self.sessions_missed = self.no_shows = 0
         self.detox_returner = 0
@@ -99,14 +108,23 @@ class Patient:
         self.prior_episodes = 0
 
 
-class Race(NamedTuple):
-    """The steps that may end a stretch of a phase or of aftercare, whichever comes first."""
+class Race:
+    """The steps that may end a stretch of a phase or of aftercare, whichever comes first.
 
-    relapse_found: Step
-    relapse_undetected: Step | None  # None: every relapse counts at once (aftercare has no tests)
-    dropout: Step
-    completed: Step
-    redraw_dropout: bool  # a phase's dropout clock restarts with every stretch; aftercare's runs from its start
+    A slotted class rather than a NamedTuple: `_race` reads its fields every stretch, and a slot
+    is read faster than a named tuple's field.
+    """
+
+    __slots__ = ("relapse_found", "relapse_undetected", "dropout", "completed", "redraw_dropout")
+
+    def __init__(self, relapse_found: Step, relapse_undetected: Step | None, dropout: Step, completed: Step,
+                 redraw_dropout: bool):
+        self.relapse_found = relapse_found
+        self.relapse_undetected = relapse_undetected  # None: every relapse counts at once (aftercare has no tests)
+        self.dropout = dropout
+        self.completed = completed
+        # a phase's dropout clock restarts with every stretch; aftercare's runs from its start
+        self.redraw_dropout = redraw_dropout
 
 
 class Pathway:
@@ -122,7 +140,7 @@ class Pathway:
         self.env = c.env
         self.rules = c.rules
         self.sleep = c.scheduler.sleep
-        self.ON_INTAKE = (self._on_intake,)
+        self.logging = c.logging  # the event log is on (`Clinic.log`)
         self.ON_ASSESSED = (self._on_assessed,)
         self.ON_BACK_FROM_DETOX = (self._on_back_from_detox,)
         self.ON_ADMITTED = (self._on_admitted,)
@@ -142,97 +160,89 @@ class Pathway:
                                  redraw_dropout=False)
         self.n_phases = len(c.phases)
         self.max_relapses = c.scenario.relapse.max_relapses_before_discharge
-        self.beyond_max_relapses = (Outcome.STEPPED_UP if c.scenario.relapse.after_max_relapses == "step_up"
-                                    else Outcome.RELAPSE_DISCHARGE)
+        self.beyond_max_relapses = (STEPPED_UP if c.scenario.relapse.after_max_relapses == "step_up"
+                                    else RELAPSE_DISCHARGE)
         self.attendance = c.attendance_rules
         self.hazards_follow_pace = self.attendance.hazards_follow_pace
-        self.aftercare = c.scenario.aftercare
+        self.aftercare_enabled = c.scenario.aftercare.enabled
         # Step-down entries (off unless referrals.step_down_share > 0: then drawn per admission).
         ref = c.scenario.referrals
         self.step_down_share = ref.step_down_share
         if self.step_down_share > 0:
             names = c.scenario.phase_names()
             self.step_down_phase = names.index(ref.step_down_phase) if ref.step_down_phase else 1
-            self.step_down_draw = c.streams.uniforms("step_down")
+            self.step_down_draw = draws_of(c.streams.uniforms("step_down"))
 
     # 1. Intake assessment: wait for an appointment, possibly missing some. ------------------------
     def start(self, p: Patient) -> None:
-        attendance = self.attendance
-        if p.propensity < 0:  # a returning patient keeps theirs
-            p.propensity = attendance.propensity()
-            if attendance.pace_on:
-                p.pace = attendance.pace(p.propensity)
-        p.non_starter = attendance.is_non_starter()
-        p.attend_prob = 0.0 if p.non_starter else p.propensity
-        self.c.log(p, "referral")
-        self.c.intake.join(p, then=self.ON_INTAKE)  # resumed with the days until the assessment is over
-
-    def _on_intake(self, ev: Wake) -> None:
-        p = ev.p
-        delay_days = ev.value
-        if delay_days > 0:
-            self.sleep(p, delay_days, self.ON_ASSESSED)
-        else:
-            self._assessed(p)
-
-    def _on_assessed(self, ev: Wake) -> None:
-        self._assessed(ev.p)
+        self.attendance.start_episode(p)  # propensity and pace (a returning patient keeps theirs), non-starter
+        if self.logging:
+            self.c.log(p, "referral")
+        self.c.intake.join(p, self.ON_ASSESSED)  # then: woken when the assessment is over
 
     # 2. Eligibility, in the article's terms. ----------------------------------------------------
-    def _assessed(self, p: Patient) -> None:
+    def _on_assessed(self, ev: Wake) -> None:
+        p = ev.p
         c = self.c
         p.decided = self.env._now
-        c.log(p, "assessed")
+        if c.logging:
+            c.log(p, "assessed")
         referred_out = c.eligibility.decide(p)
         if referred_out is not None:
             c.finish(p, referred_out)
             return
         if c.eligibility.needs_detox():
-            c.log(p, "sent_to_detox")
+            if c.logging:
+                c.log(p, "sent_to_detox")
             if not c.eligibility.returns_from_detox():
                 c.finish(p, Outcome.REFERRED_OUT_DETOX)
                 return
-            self.sleep(p, c.eligibility.detox_delay_days(), self.ON_BACK_FROM_DETOX)
+            self.sleep(p, next(c.eligibility.detox_delay_days), self.ON_BACK_FROM_DETOX)
             return
-        self._join_waitlist(p)
+        c.waitlist.join(p, self.ON_ADMITTED)  # 3. below
 
     def _on_back_from_detox(self, ev: Wake) -> None:
         p = ev.p
         p.detox_returner = 1
-        self.c.log(p, "returned_from_detox")
-        self._join_waitlist(p)
+        if self.logging:
+            self.c.log(p, "returned_from_detox")
+        self.c.waitlist.join(p, self.ON_ADMITTED)
 
-    # 3. Waitlist until a phase-1 seat and a primary counselor are free. -------------------------
-    def _join_waitlist(self, p: Patient) -> None:
-        self.c.waitlist.join(p, then=self.ON_ADMITTED)  # admission (`Clinic.admit`) enters phase 1 first
-
+    # 3. Waitlist until a phase-1 seat and a primary counselor are free: admission (`Clinic.admit`)
+    # enters phase 1 and resumes the patient here. -----------------------------------------------
     def _on_admitted(self, ev: Wake) -> None:
         p = ev.p
         if p.non_starter:  # holds the seat, attends nothing, and is discharged
             self.sleep(p, self.attendance.non_starter_discharge_days, self.ON_NON_STARTER_DISCHARGED)
             return
-        if self.step_down_share > 0 and self.step_down_draw() < self.step_down_share:
+        if self.step_down_share > 0 and next(self.step_down_draw) < self.step_down_share:
             # From partial hospitalization or residential: admitted into phase 1, moving at once to the
             # entry phase (waiting in the phase-1 seat if its groups are full); phases between are skipped.
-            self.c.log(p, "step_down_entry")
+            if self.logging:
+                self.c.log(p, "step_down_entry")
             self._move(p, self.step_down_phase)
             return
         self._live_through_phase(p)
 
     def _on_non_starter_discharged(self, ev: Wake) -> None:
-        self._end_treatment(ev.p, Outcome.NON_STARTER)
+        self._end_treatment(ev.p, NON_STARTER)
 
     # 4. Treatment phases. -----------------------------------------------------------------------
     def _live_through_phase(self, p: Patient) -> None:
         """Start the phase's clocks (the phase was entered by admission or a move)."""
         rules = self.rules
         i = p.phase_index
-        p.clock_end = self.env._now + rules.phase_duration_days[i]() * p.pace
-        p.relapse_rate = rules.relapse_rate_per_day(i, p.self_help_per_week)
-        p.dropout_rate = rules.dropout_rate_per_day[i]  # dropout and early transfer together
+        pace = p.pace
+        p.clock_end = self.env._now + next(rules.phase_duration_days[i]) * pace
+        relapse = rules.relapse_rates[i].get(p.self_help_per_week)  # computed once per (phase, meetings)
+        if relapse is None:
+            relapse = rules.relapse_rate_per_day(i, p.self_help_per_week)
+        dropout = rules.dropout_rate_per_day[i]  # dropout and early transfer together
         if self.hazards_follow_pace:  # the patient's course runs slower: the same risks per phase
-            p.relapse_rate /= p.pace
-            p.dropout_rate /= p.pace
+            relapse /= pace
+            dropout /= pace
+        p.relapse_rate = relapse
+        p.dropout_rate = dropout
         p.phase_attended0 = p.sessions_attended
         p.phase_missed0 = p.sessions_missed
         p.extensions = 0
@@ -249,9 +259,9 @@ class Pathway:
         rules = self.rules
         if race.redraw_dropout:
             rate = p.dropout_rate
-            p.clock_dropout_at = now + rules.dropout_clock() / rate if rate > 0 else INF
+            p.clock_dropout_at = now + next(rules.dropout_clock) / rate if rate > 0 else INF
         end, dropout_at = p.clock_end, p.clock_dropout_at
-        relapse_at = now + rules.relapse_clock() / p.relapse_rate if p.relapse_rate > 0 else INF
+        relapse_at = now + next(rules.relapse_clock) / p.relapse_rate if p.relapse_rate > 0 else INF
         first_other = dropout_at if dropout_at < end else end  # min(end, dropout_at) without the call
         if relapse_at < first_other:
             if race.relapse_undetected is None:
@@ -270,12 +280,13 @@ class Pathway:
     def _on_relapse_undetected(self, ev: Wake) -> None:
         p = ev.p
         p.relapses += 1
-        self.c.log(p, "relapse_undetected")
+        if self.logging:
+            self.c.log(p, "relapse_undetected")
         self._race(p, self.IN_PHASE)
 
     def _on_phase_dropout(self, ev: Wake) -> None:
         p = ev.p
-        self._end_treatment(p, Outcome.TRANSFERRED if self.rules.is_transfer(p.phase_index) else Outcome.DROPPED_OUT)
+        self._end_treatment(p, TRANSFERRED if self.rules.is_transfer(p.phase_index) else DROPPED_OUT)
 
     def _on_phase_completed(self, ev: Wake) -> None:
         p = ev.p
@@ -283,11 +294,12 @@ class Pathway:
         if not self.rules.may_advance(p, now):  # criteria-based advancement: stay on a little longer
             p.extensions += 1
             p.clock_end = now + self.rules.extension_days(p.phase_index)
-            self.c.log(p, "phase_extended")
+            if self.logging:
+                self.c.log(p, "phase_extended")
             self._race(p, self.IN_PHASE)
             return
         if p.phase_index + 1 == self.n_phases:
-            self._end_treatment(p, Outcome.GRADUATED)
+            self._end_treatment(p, GRADUATED)
         else:
             self._move(p, p.phase_index + 1)
 
@@ -296,15 +308,16 @@ class Pathway:
         p.relapses += 1
         p.relapses_detected += 1
         p.last_relapse_found = self.env._now
-        self.c.log(p, "relapse_detected")
+        if self.logging:
+            self.c.log(p, "relapse_detected")
         if p.relapses_detected > self.max_relapses:
             self._end_treatment(p, self.beyond_max_relapses)
             return
         response = self.rules.relapse_response()
         if response == "discharge":
-            self._end_treatment(p, Outcome.RELAPSE_DISCHARGE)
+            self._end_treatment(p, RELAPSE_DISCHARGE)
         elif response == "step_up":
-            self._end_treatment(p, Outcome.STEPPED_UP)
+            self._end_treatment(p, STEPPED_UP)
         elif response == "step_back":
             self._move(p, max(0, p.phase_index - 1))
         else:
@@ -313,8 +326,9 @@ class Pathway:
     def _move(self, p: Patient, phase_index: int) -> None:
         """Into a group serving the next phase, waiting in the old seat if all are full."""
         p.target_phase = phase_index
-        if self.c.seats.move(p, phase_index, then=self.ON_SEATED):
-            self._enter_phase(p)
+        if self.c.seats.move(p, phase_index, self.ON_SEATED):
+            self.c.enter_phase(p, phase_index)  # _enter_phase, without the call
+            self._live_through_phase(p)
 
     def _on_seated(self, ev: Wake) -> None:
         self._enter_phase(ev.p)
@@ -340,14 +354,15 @@ class Pathway:
             return
         if p.wake is not None:
             p.wake.cancel()
-        self.c.log(p, "dropout_after_missed_session")
-        self._end_treatment(p, Outcome.NON_STARTER if p.non_starter else Outcome.DROPPED_OUT)
+        if self.logging:
+            self.c.log(p, "dropout_after_missed_session")
+        self._end_treatment(p, NON_STARTER if p.non_starter else DROPPED_OUT)
 
     def _end_treatment(self, p: Patient, outcome: Outcome) -> None:
         c = self.c
         c.close_phase(p)
         c.leave_treatment(p, outcome)
-        if outcome is not Outcome.GRADUATED:
+        if outcome is not GRADUATED:
             c.readmissions.after_treatment(p, outcome)
             c.finish(p, outcome)
             return
@@ -356,14 +371,14 @@ class Pathway:
     # 5. Relapse-prevention aftercare group, for about a year after graduation. -----------------
     def _offer_aftercare(self, p: Patient) -> None:
         c = self.c
-        if not self.aftercare.enabled:
-            c.finish(p, Outcome.GRADUATED)
+        if not self.aftercare_enabled:
+            c.finish(p, GRADUATED)
             return
         if not self.rules.takes_up_aftercare():
-            p.aftercare_status = AftercareStatus.DECLINED
-            c.finish(p, Outcome.GRADUATED)
+            p.aftercare_status = DECLINED
+            c.finish(p, GRADUATED)
             return
-        if c.seats.wait_for_aftercare(p, then=self.ON_AFTERCARE_SEAT):  # seated at once
+        if c.seats.wait_for_aftercare(p, self.ON_AFTERCARE_SEAT):  # seated at once
             self._attend_aftercare(p)
 
     def _on_aftercare_seat(self, ev: Wake) -> None:
@@ -374,20 +389,22 @@ class Pathway:
         """Aftercare's dropout clock runs from the start, unlike a phase's."""
         rules = self.rules
         now = self.env._now
-        p.aftercare_status = AftercareStatus.ATTENDING
-        self.c.log(p, "aftercare_start")
-        p.clock_end = now + rules.aftercare_duration_days()
+        p.aftercare_status = ATTENDING
+        if self.logging:
+            self.c.log(p, "aftercare_start")
+        p.clock_end = now + next(rules.aftercare_duration_days)
         rate = rules.aftercare_dropout_rate
-        p.clock_dropout_at = now + rules.dropout_clock() / rate if rate > 0 else INF
+        p.clock_dropout_at = now + next(rules.dropout_clock) / rate if rate > 0 else INF
         p.relapse_rate = rules.aftercare_relapse_rate
         self._race(p, self.IN_AFTERCARE)
 
     def _on_aftercare_relapse(self, ev: Wake) -> None:
         p = ev.p
         p.aftercare_relapses += 1
-        self.c.log(p, "aftercare_relapse")
+        if self.logging:
+            self.c.log(p, "aftercare_relapse")
         if self.c.readmissions.after_aftercare_relapse(p):  # back to treatment, as a new referral
-            p.aftercare_status = AftercareStatus.RELAPSED_RETURNED
+            p.aftercare_status = RELAPSED_RETURNED
             self._leave_aftercare(p)
             return
         self._race(p, self.IN_AFTERCARE)
@@ -397,11 +414,12 @@ class Pathway:
         self._leave_aftercare(ev.p)
 
     def _on_aftercare_completed(self, ev: Wake) -> None:
-        ev.p.aftercare_status = AftercareStatus.COMPLETED
+        ev.p.aftercare_status = COMPLETED
         self._leave_aftercare(ev.p)
 
     def _leave_aftercare(self, p: Patient) -> None:
         c = self.c
         c.seats.leave_aftercare(p)
-        c.log(p, "aftercare_end")
-        c.finish(p, Outcome.GRADUATED)
+        if c.logging:
+            c.log(p, "aftercare_end")
+        c.finish(p, GRADUATED)

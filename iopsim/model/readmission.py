@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .records import Outcome
+from .streams import draws_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
@@ -35,28 +36,29 @@ class Readmissions:
         }
         self.after_aftercare_prob = spec.after_aftercare_relapse_prob
         if self.enabled:
-            self.coin = c.streams.uniforms("readmission")
-            self.delay_days = c.streams.sampler("readmission_delay", spec.delay_days)
+            self.coin = draws_of(c.streams.uniforms("readmission"))  # iterators: see streams.draws_of
+            self.delay_days = draws_of(c.streams.sampler("readmission_delay", spec.delay_days))
         self.ON_RETURN = (self._on_return,)
 
     def after_treatment(self, p: Patient, outcome: Outcome) -> None:
         """A patient leaving treatment early may be referred again later."""
         if self.enabled:
             prob = self.prob.get(outcome, 0.0)
-            if prob > 0 and self.coin() < prob:
+            if prob > 0 and next(self.coin) < prob:
                 self._schedule_return(p)
 
     def after_aftercare_relapse(self, p: Patient) -> bool:
         """Whether this relapse in aftercare sends the graduate back to treatment (then they leave aftercare)."""
         prob = self.after_aftercare_prob
-        if self.enabled and prob > 0 and self.coin() < prob:
+        if self.enabled and prob > 0 and next(self.coin) < prob:
             self._schedule_return(p)
             return True
         return False
 
     def _schedule_return(self, p: Patient) -> None:
-        self.c.log(p, "will_return")
-        self.c.scheduler.after(self.delay_days(), self.ON_RETURN, p=(p.track, p.flexible, p.propensity,
+        if self.c.logging:
+            self.c.log(p, "will_return")
+        self.c.scheduler.after(next(self.delay_days), self.ON_RETURN, p=(p.track, p.flexible, p.propensity,
                                                                      p.prior_episodes + 1))
 
     def _on_return(self, ev: Wake) -> None:

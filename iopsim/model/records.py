@@ -11,7 +11,6 @@ import math
 from array import array
 from collections.abc import Callable
 from enum import IntEnum
-from operator import attrgetter
 from struct import Struct
 
 import numpy as np
@@ -96,6 +95,19 @@ def phase_start_column(phase_index: int) -> str:
 CHUNK_ROWS = 4096  # rows handed to the sink at a time
 
 
+def _row_packer(fields: tuple[str, ...], pack: Callable[..., bytes], padding: list[list[float]]) -> Callable[..., bytes]:
+    """`row(patient)`: the packed row, `pack(patient.<field>, ..., *phase starts, *NaN padding)`.
+
+    Written as source and compiled once per run: the interpreter reads each attribute in a
+    specialised instruction, about twice as fast as `operator.attrgetter`'s generic lookups,
+    and the values go to `pack` without an intermediate tuple (half a microsecond a row).
+    """
+    n_phases = len(padding) - 1
+    reads = ", ".join(f"p.{name}" for name in fields)
+    source = f"lambda p: pack({reads}, *p.phase_starts, *padding[{n_phases} - len(p.phase_starts)])"
+    return eval(source, {"pack": pack, "padding": padding})  # fields are attribute names of our own
+
+
 class Records:
     """Row store of finished patients: one flat array of doubles, FIELDS per row, then the time
     each phase was first entered (NaN if never).
@@ -114,7 +126,6 @@ class Records:
         self._rows = array("d")
         self.fields = FIELDS + extra
         self._counts = frozenset(COUNT_FIELDS + extra)
-        self._row_of = attrgetter(*self.fields)
         self.n_phases = n_phases
         self._padding = [[math.nan] * k for k in range(n_phases + 1)]
         self.width = len(self.fields) + n_phases
@@ -122,12 +133,11 @@ class Records:
         self.keep = keep
         self._sunk = 0  # rows of _rows already handed to the sink
         self._chunk_values = CHUNK_ROWS * self.width
-        self._pack = Struct(f"{self.width}d").pack
+        self._row = _row_packer(self.fields, Struct(f"{self.width}d").pack, self._padding)
 
     def add(self, patient) -> None:
         rows = self._rows
-        starts = patient.phase_starts
-        rows.frombytes(self._pack(*self._row_of(patient), *starts, *self._padding[self.n_phases - len(starts)]))
+        rows.frombytes(self._row(patient))
         if self.sink is not None and len(rows) - self._sunk * self.width >= self._chunk_values:
             self.flush()
 

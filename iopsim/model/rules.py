@@ -12,7 +12,7 @@ import math
 
 from ..scenario.schema import Scenario
 from ..scenario.vocabulary import DAYS_PER_WEEK
-from .streams import RandomStreams
+from .streams import RandomStreams, draws_of
 
 INF = math.inf
 
@@ -29,28 +29,32 @@ class PathwayRules:
         self.scenario = scenario
         self.phases = list(scenario.phases)
         st = streams
+        # The draws made per phase or stretch are iterators (`next(...)`: see streams.draws_of).
         self.phase_duration_days = [
-            st.sampler(f"phase_duration:{i}", ph.duration_weeks, scale=DAYS_PER_WEEK) for i, ph in enumerate(self.phases)
-        ]
-        self.self_help_draws = [  # meetings a week a patient keeps up in each phase (None: no draws)
-            st.poissons(f"self_help:{i}", ph.self_help_meetings_per_week) if ph.self_help_meetings_per_week else None
+            draws_of(st.sampler(f"phase_duration:{i}", ph.duration_weeks, scale=DAYS_PER_WEEK))
             for i, ph in enumerate(self.phases)
         ]
-        self._relapse_rates: dict[tuple[int, float], float] = {}
+        self.self_help_draws = [  # meetings a week a patient entering each phase keeps up (None: no draws: 0)
+            draws_of(st.poissons(f"self_help:{i}", ph.self_help_meetings_per_week))
+            if ph.self_help_meetings_per_week else None
+            for i, ph in enumerate(self.phases)
+        ]
+        self.relapse_rates: list[dict[float, float]] = [{} for _ in self.phases]  # per phase: meetings a week -> rate
         # Dropout and early transfer are competing risks: one clock at their summed hazard, and a coin
         # (drawn only when the phase has transfers) says which it was; without transfers nothing changes.
         dropout = [weekly_hazard_to_rate_per_day(ph.dropout_prob_per_week) for ph in self.phases]
         transfer = [weekly_hazard_to_rate_per_day(ph.transfer_prob_per_week) for ph in self.phases]
         self.dropout_rate_per_day = [d + t for d, t in zip(dropout, transfer, strict=True)]
         self.transfer_share = [t / (d + t) if t > 0 else 0.0 for d, t in zip(dropout, transfer, strict=True)]
-        self.transfer_coin = st.uniforms("transfer_or_dropout")
-        self.relapse_clock = st.exponentials("relapse_clock")
-        self.dropout_clock = st.exponentials("dropout_clock")
-        self.detection = st.uniforms("relapse_detection")
-        self.policy = st.uniforms("relapse_policy")
+        self.transfer_coin = draws_of(st.uniforms("transfer_or_dropout"))
+        self.relapse_clock = draws_of(st.exponentials("relapse_clock"))
+        self.dropout_clock = draws_of(st.exponentials("dropout_clock"))
+        self.detection = draws_of(st.uniforms("relapse_detection"))
+        self.policy = draws_of(st.uniforms("relapse_policy"))
         aftercare = scenario.aftercare
-        self.aftercare_uptake = st.uniforms("aftercare_uptake")
-        self.aftercare_duration_days = st.sampler("aftercare_duration", aftercare.duration_weeks, scale=DAYS_PER_WEEK)
+        self.aftercare_uptake = draws_of(st.uniforms("aftercare_uptake"))
+        self.aftercare_duration_days = draws_of(
+            st.sampler("aftercare_duration", aftercare.duration_weeks, scale=DAYS_PER_WEEK))
         self.aftercare_dropout_rate = weekly_hazard_to_rate_per_day(aftercare.dropout_prob_per_week)
         self.aftercare_relapse_rate = weekly_hazard_to_rate_per_day(aftercare.relapse_prob_per_week)
         self.self_help_multiplier = scenario.attendance.self_help_relapse_multiplier_per_meeting
@@ -66,24 +70,24 @@ class PathwayRules:
         pol = r.policy  # cumulative thresholds of the policy's shares, in the order they are tested
         self._policy = (pol.repeat_phase, pol.repeat_phase + pol.step_back,
                         pol.repeat_phase + pol.step_back + pol.discharge, pol.step_up)
-        self._advancement = [ph.advancement for ph in self.phases]
+        self._advancement = [  # per phase: (max extensions, min attendance %, clean days needed, extension days)
+            None if (adv := ph.advancement) is None else
+            (adv.max_extensions, adv.min_attendance_pct, adv.negative_test_weeks * DAYS_PER_WEEK,
+             adv.extension_weeks * DAYS_PER_WEEK)
+            for ph in self.phases
+        ]
         self._uptake_prob = aftercare.uptake_prob
-
-    def self_help_meetings(self, phase_index: int) -> float:
-        """Meetings a week a patient entering this phase keeps up."""
-        meetings = self.self_help_draws[phase_index]
-        return meetings() if meetings is not None else 0.0
 
     def relapse_rate_per_day(self, phase_index: int, meetings_per_week: float) -> float:
         """Weekly relapse risk, lowered (dose-response) by each self-help meeting a week.
 
         Meetings are whole numbers, so the few rates a run needs are computed once each.
         """
-        key = (phase_index, meetings_per_week)
-        rate = self._relapse_rates.get(key)
+        rates = self.relapse_rates[phase_index]
+        rate = rates.get(meetings_per_week)
         if rate is None:
             prob = self.phases[phase_index].relapse_prob_per_week * self.self_help_multiplier**meetings_per_week
-            rate = self._relapse_rates[key] = weekly_hazard_to_rate_per_day(prob)
+            rate = rates[meetings_per_week] = weekly_hazard_to_rate_per_day(prob)
         return rate
 
     def detection_delay_days(self, phase_index: int) -> float:
@@ -95,9 +99,9 @@ class PathwayRules:
         first = INF
         detection = self.detection
         for spacing, window, sensitivity in self._tests[phase_index]:
-            t = detection() * spacing
+            t = next(detection) * spacing
             while t <= window and t < first:
-                if detection() < sensitivity:
+                if next(detection) < sensitivity:
                     first = t
                     break
                 t += spacing
@@ -105,7 +109,7 @@ class PathwayRules:
 
     def relapse_response(self) -> str:
         """What the program does about a detected relapse: repeat_phase, step_back, discharge or step_up."""
-        u = self.policy()
+        u = next(self.policy)
         repeat, back, discharge, step_up = self._policy
         if u < repeat:
             return "repeat_phase"
@@ -118,24 +122,27 @@ class PathwayRules:
     def is_transfer(self, phase_index: int) -> bool:
         """Whether a patient leaving the phase early is transferred (else they dropped out)."""
         share = self.transfer_share[phase_index]
-        return share > 0 and self.transfer_coin() < share
+        return share > 0 and next(self.transfer_coin) < share
 
     def may_advance(self, p, now: float) -> bool:
         """Whether a patient at the planned end of their phase meets its advancement criteria (always
         without `advancement`, or once its extensions are used up)."""
         adv = self._advancement[p.phase_index]
-        if adv is None or p.extensions >= adv.max_extensions:
+        if adv is None:
+            return True
+        max_extensions, min_attendance_pct, clean_days, _ = adv
+        if p.extensions >= max_extensions:
             return True
         attended = p.sessions_attended - p.phase_attended0
         offered = attended + p.sessions_missed - p.phase_missed0
-        if offered and 100.0 * attended < adv.min_attendance_pct * offered:
+        if offered and 100.0 * attended < min_attendance_pct * offered:
             return False
         clean_since = p.admitted if math.isnan(p.last_relapse_found) else p.last_relapse_found
-        return now - clean_since >= adv.negative_test_weeks * DAYS_PER_WEEK
+        return now - clean_since >= clean_days
 
     def extension_days(self, phase_index: int) -> float:
         adv = self._advancement[phase_index]
-        return adv.extension_weeks * DAYS_PER_WEEK if adv is not None else 0.0
+        return adv[3] if adv is not None else 0.0
 
     def takes_up_aftercare(self) -> bool:
-        return self.aftercare_uptake() < self._uptake_prob
+        return next(self.aftercare_uptake) < self._uptake_prob

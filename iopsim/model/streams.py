@@ -13,7 +13,7 @@ matters because a run makes tens of draws per referral.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import chain
 
 import numpy as np
@@ -21,6 +21,17 @@ import numpy as np
 from ..scenario.distributions import BLOCK, sampler
 
 Draw = Callable[[], float]
+
+
+def draws_of(draw: Draw) -> Iterator[float]:
+    """The same draws as an iterator: `next(draws)` costs about a quarter fewer instructions a draw
+    than calling `draw` when that is an iterator's bound `__next__`, as the streams below hand them
+    out (the hot draws of the pathway and the sessions use it); any other draw is wrapped, so it is
+    only slower."""
+    it = getattr(draw, "__self__", None)
+    if it is not None and getattr(it, "__next__", None) == draw:
+        return it
+    return iter(draw, object())
 
 
 def _flat(draw_block: Callable[[], np.ndarray]) -> Draw:

@@ -46,7 +46,8 @@ def test_an_intake_clinic_books_consecutive_appointments_from_the_queue():
     assert c.counselors.week_hours["intake"] == 3.0 and c.week.intake_appointments == 2
     c.env.run(until=1.5)
     assert [pid for pid, _, _ in log] == [0, 1]
-    assert [v for _, _, v in log] == pytest.approx([1.5 / 24, 2 / 24 + 1.5 / 24])
+    # Each woken when their assessment is over (counted from the clock's 0: the clinic's `now` is only an argument).
+    assert [t for _, t, _ in log] == pytest.approx([1.5 / 24, 2 / 24 + 1.5 / 24])
 
 
 def test_a_patient_who_misses_more_appointments_than_offered_is_closed():
