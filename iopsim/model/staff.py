@@ -86,6 +86,9 @@ class CounselorTeam:
         if self._caps_vary:
             self._meter_caseloads(0.0)
         self.allow_overtime = spec.allow_overtime
+        # Hours worked per counselor and sessions run on overtime are read only by the per-shift and
+        # staffing columns (shift_row, availability_row): a booking tallies them only for those.
+        self.tally_per_counselor = bool(spec.shifts) or self.availability is not None
 
     # --- caseload -------------------------------------------------------------------------
     def counselor_with_room(self) -> int | None:
@@ -180,7 +183,8 @@ class CounselorTeam:
 
     def book(self, counselor: int, now_days: float, activity: str, hours: float, documentation: float = 0.0) -> None:
         """Spend the hours of a scheduled activity and of its documentation, blocking the counselor
-        for both (two numbers rather than a dict walked per session; `_spend` written out)."""
+        for both (two numbers rather than a dict walked per session; `_spend` written out, its
+        per-counselor tally only where a column reads it)."""
         week_hours = self.week_hours
         week_hours[activity] += hours
         total = hours
@@ -190,9 +194,10 @@ class CounselorTeam:
         self.busy_until[counselor] = now_days + total / HOURS_PER_DAY
         budget = self.budget
         left = budget[counselor]
-        if left < total - 1e-9:
-            self.week_sessions_overtime += 1
-        self.worked[counselor] += total
+        if self.tally_per_counselor:
+            if left < total - 1e-9:
+                self.week_sessions_overtime += 1
+            self.worked[counselor] += total
         left -= total
         if left < 0:
             self.week_overtime += -left
