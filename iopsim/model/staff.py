@@ -155,25 +155,25 @@ class CounselorTeam:
     def facilitator(self, now_days: float, hours: float, who: tuple[int, ...] | None = None) -> int | None:
         """A counselor free now with `hours` left this week (most hours left first), among `who`
         (those on shift) when given."""
+        budget = self.budget
+        if who is None and self.availability is None and self.size:
+            # Anyone may: the first counselor with most hours left, found in C, is the loop's answer
+            # unless they are busy (usually the one busy has just spent hours, so has fewer left).
+            most = max(budget)
+            if most < hours - 1e-9 and not self.allow_overtime:
+                return None
+            first = budget.index(most)
+            if self.busy_until[first] <= now_days + 1e-9:
+                return first
+        # Who is on shift or at work today, or the one with most hours left was busy: the full search.
         best = None
         free_at = now_days + 1e-9
         need = -INF if self.allow_overtime else hours - 1e-9
-        budget = self.budget
         busy = self.busy_until
         if self.availability is not None:  # leave and vacancies: skip whoever is away today
             today = 1 << (int(now_days) % 7)
             away = self.away
             who = tuple(i for i in (range(self.size) if who is None else who) if not away[i] & today)
-        elif who is None and self.size:
-            # Anyone may: the first counselor with most hours left, found in C, is the loop's answer
-            # unless they are busy (usually the one busy has just spent hours, so has fewer left).
-            most = max(budget)
-            if most < need:
-                return None
-            best = budget.index(most)
-            if busy[best] <= free_at:
-                return best
-            best = None
         for i in range(self.size) if who is None else who:
             if busy[i] > free_at or budget[i] < need:
                 continue
