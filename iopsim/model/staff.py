@@ -86,6 +86,9 @@ class CounselorTeam:
         if self._caps_vary:
             self._meter_caseloads(0.0)
         self.allow_overtime = spec.allow_overtime
+        # Hours worked per counselor and sessions run on overtime are read only by the per-shift and
+        # staffing columns (shift_row, availability_row): a booking tallies them only for those.
+        self.tally_per_counselor = bool(spec.shifts) or self.availability is not None
 
     # --- caseload -------------------------------------------------------------------------
     def counselor_with_room(self) -> int | None:
@@ -152,25 +155,25 @@ class CounselorTeam:
     def facilitator(self, now_days: float, hours: float, who: tuple[int, ...] | None = None) -> int | None:
         """A counselor free now with `hours` left this week (most hours left first), among `who`
         (those on shift) when given."""
+        budget = self.budget
+        if who is None and self.availability is None and self.size:
+            # Anyone may: the first counselor with most hours left, found in C, is the loop's answer
+            # unless they are busy (usually the one busy has just spent hours, so has fewer left).
+            most = max(budget)
+            if most < hours - 1e-9 and not self.allow_overtime:
+                return None
+            first = budget.index(most)
+            if self.busy_until[first] <= now_days + 1e-9:
+                return first
+        # Who is on shift or at work today, or the one with most hours left was busy: the full search.
         best = None
         free_at = now_days + 1e-9
         need = -INF if self.allow_overtime else hours - 1e-9
-        budget = self.budget
         busy = self.busy_until
         if self.availability is not None:  # leave and vacancies: skip whoever is away today
             today = 1 << (int(now_days) % 7)
             away = self.away
             who = tuple(i for i in (range(self.size) if who is None else who) if not away[i] & today)
-        elif who is None and self.size:
-            # Anyone may: the first counselor with most hours left, found in C, is the loop's answer
-            # unless they are busy (usually the one busy has just spent hours, so has fewer left).
-            most = max(budget)
-            if most < need:
-                return None
-            best = budget.index(most)
-            if busy[best] <= free_at:
-                return best
-            best = None
         for i in range(self.size) if who is None else who:
             if busy[i] > free_at or budget[i] < need:
                 continue
@@ -180,7 +183,8 @@ class CounselorTeam:
 
     def book(self, counselor: int, now_days: float, activity: str, hours: float, documentation: float = 0.0) -> None:
         """Spend the hours of a scheduled activity and of its documentation, blocking the counselor
-        for both (two numbers rather than a dict walked per session; `_spend` written out)."""
+        for both (two numbers rather than a dict walked per session; `_spend` written out, its
+        per-counselor tally only where a column reads it)."""
         week_hours = self.week_hours
         week_hours[activity] += hours
         total = hours
@@ -190,9 +194,10 @@ class CounselorTeam:
         self.busy_until[counselor] = now_days + total / HOURS_PER_DAY
         budget = self.budget
         left = budget[counselor]
-        if left < total - 1e-9:
-            self.week_sessions_overtime += 1
-        self.worked[counselor] += total
+        if self.tally_per_counselor:
+            if left < total - 1e-9:
+                self.week_sessions_overtime += 1
+            self.worked[counselor] += total
         left -= total
         if left < 0:
             self.week_overtime += -left
