@@ -9,12 +9,11 @@ of it after the warm-up (`sessions.csv`) and counts into the week's row of the s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..scenario.schema import Session
 from ..scenario.vocabulary import DAYS_PER_YEAR, MINUTES_PER_HOUR
-from .streams import Draw
+from .streams import draws_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
@@ -23,16 +22,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SLOT_OUTCOMES = ("run", "closed", "empty", "cancelled_small", "cancelled_no_counselor")
 _WEEK_COUNTER = {outcome: f"sessions_{outcome}" for outcome in SLOT_OUTCOMES}  # WeekTally field per outcome
-
-
-def draws_of(draw: Draw) -> Iterator[float]:
-    """The same draws as an iterator: `next(draws)` costs about a quarter fewer instructions a draw
-    than calling `draw` when that is an iterator's bound `__next__`, as streams.py hands them out
-    (232 against 315, valgrind); any other draw is wrapped, so it is only slower."""
-    it = getattr(draw, "__self__", None)
-    if it is not None and getattr(it, "__next__", None) == draw:
-        return it
-    return iter(draw, object())
 
 
 class TimetableSlot:

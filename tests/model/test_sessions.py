@@ -100,15 +100,3 @@ def _billing(c: Clinic):
     from iopsim.model.billing import BillableUnits
 
     return BillableUnits(c.warmup_days, len(c.phases))
-
-
-def test_draws_of_hands_out_the_same_draws_as_the_stream():
-    from iopsim.model.sessions import draws_of
-    from iopsim.model.streams import RandomStreams
-
-    stream, same = RandomStreams(1, 0).uniforms("attendance"), RandomStreams(1, 0).uniforms("attendance")
-    draws = draws_of(stream)
-    assert draws is stream.__self__  # type: ignore[attr-defined]  # the stream's own iterator, not a wrapper
-    assert [next(draws) for _ in range(5)] + [stream()] == [same() for _ in range(6)]
-    values = iter([0.25, 0.5])
-    assert [next(draws_of(lambda: next(values))) for _ in range(2)] == [0.25, 0.5]  # any other draw: wrapped

@@ -43,3 +43,14 @@ def test_poissons_are_floats_of_numpy_poisson_draws():
 def test_sampler_of_a_fixed_value_always_gives_it():
     draw = RandomStreams(3, 0).sampler("phase_duration:0", Fixed(value=4.0))
     assert {draw() for _ in range(BLOCK + 1)} == {4.0}
+
+
+def test_draws_of_hands_out_the_same_draws_as_the_stream():
+    from iopsim.model.streams import RandomStreams, draws_of
+
+    stream, same = RandomStreams(1, 0).uniforms("attendance"), RandomStreams(1, 0).uniforms("attendance")
+    draws = draws_of(stream)
+    assert draws is stream.__self__  # type: ignore[attr-defined]  # the stream's own iterator, not a wrapper
+    assert [next(draws) for _ in range(5)] + [stream()] == [same() for _ in range(6)]
+    values = iter([0.25, 0.5])
+    assert [next(draws_of(lambda: next(values))) for _ in range(2)] == [0.25, 0.5]  # any other draw: wrapped
