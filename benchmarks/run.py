@@ -535,7 +535,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--repeats", type=int, help="timed runs per measure (default 5, quick 3)")
     ap.add_argument("--replications", type=int, help="replications for (e) (default 100, quick 20)")
     ap.add_argument("--no-large-parallel", action="store_true", help="(e) for the baseline only")
-    ap.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the results")
+    ap.add_argument("--json", type=Path, help="where to write the results (default: benchmarks/results.json for a "
+                                               "full run; a run with --only writes only where --json says)")
     ap.add_argument("--chart", type=Path, help="draw cost vs referrals and horizon here (e.g. docs/perf-scaling.png)")
     ap.add_argument("--only", type=lambda v: set(v.split(",")), default=set(SECTIONS),
                     help=f"measure only these, comma-separated: {','.join(SECTIONS + ON_REQUEST)} "
@@ -595,9 +596,14 @@ def main(argv: list[str] | None = None) -> dict:
         for h in res["scaling"]["by_horizon"]:
             print(f"  {h['horizon_years']:5g} years  {h['wall_seconds']:.3f} s  ({h['referrals']} referrals)")
     res["table"] = text
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(res, indent=2) + "\n")
-    print(f"\nwritten {args.json} in {res['benchmark_seconds']:.0f} s", file=sys.stderr)
+    # A partial run (--only) must not replace the full record in results.json unless asked to.
+    path = args.json or (HERE / "results.json" if args.only == set(SECTIONS) else None)
+    if path is None:
+        print(f"\nnot written (--only without --json) in {res['benchmark_seconds']:.0f} s", file=sys.stderr)
+        return res
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(res, indent=2) + "\n")
+    print(f"\nwritten {path} in {res['benchmark_seconds']:.0f} s", file=sys.stderr)
     return res
 
 
