@@ -106,6 +106,7 @@ class Clinic:
         self.meters = {name: StockMeter(self.warmup_days) for name in STOCKS}
         self.census_meter = self.meters["census"]
         self.billing = BillableUnits(self.warmup_days, len(self.phases)) if scenario.finance is not None else None
+        self.phase_meters = self.billing.phase_meters if self.billing is not None else None  # patients per phase
 
         self.track_census = self.tracks.census  # empty without tracks
 
@@ -194,8 +195,8 @@ class Clinic:
                 p.phase_starts.append(math.nan)
             p.phase_starts.append(now)
         self.census_by_phase[phase_index] += 1
-        if self.billing is not None:
-            self.billing.phase_meters[phase_index].enter(now)
+        if self.phase_meters is not None:
+            self.phase_meters[phase_index].enter(now)
         draw_meetings = self.rules.self_help_draws[phase_index]  # meetings a week kept up in this phase
         p.self_help_per_week = next(draw_meetings) if draw_meetings is not None else 0.0
         if self.logging:
@@ -215,20 +216,22 @@ class Clinic:
         p.breathalyzers += weeks * breathalyzers
         p.self_help_meetings += weeks * p.self_help_per_week
         self.census_by_phase[i] -= 1
-        if self.billing is not None:
-            self.billing.phase_meters[i].leave(now)
+        if self.phase_meters is not None:
+            self.phase_meters[i].leave(now)
         p.phase_started = math.nan
 
     def leave_treatment(self, p: Patient, outcome: Outcome) -> None:
+        """Close the phase, leave the census, the caseload and the seat (offered on at once)."""
         now = self.env._now
+        self.close_phase(p, now)
         p.outcome = outcome  # graduates keep it through aftercare
         p.treatment_end = now
         p.in_treatment = False
         del self.in_treatment[p.pid]
         self.census_meter.leave(now)
-        if self.billing is not None:
-            self.billing.close_day(p)
-
+        if self.billing is not None:  # billing.close_day(p), without the call
+            p.attend_day = -1.0
+            p.day_hours = 0.0
         if self.track_census:
             self.track_census[p.track].leave(now)
         if self.logging:

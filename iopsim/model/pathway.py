@@ -360,8 +360,7 @@ class Pathway:
 
     def _end_treatment(self, p: Patient, outcome: Outcome) -> None:
         c = self.c
-        c.close_phase(p)
-        c.leave_treatment(p, outcome)
+        c.leave_treatment(p, outcome)  # closes the phase first
         if outcome is not GRADUATED:
             c.readmissions.after_treatment(p, outcome)
             c.finish(p, outcome)
