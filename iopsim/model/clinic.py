@@ -293,7 +293,7 @@ class Clinic:
                 "peak_caseload": self.counselors.peak_caseload,
                 "scheduler_events": self.scheduler.events_processed(),
                 **{f"{name}_time_average": m.mean(self.horizon_days) for name, m in self.meters.items()},
-                "waitlist_peak": self.meters["waitlist"].peak,
+                "waitlist_peak": int(self.meters["waitlist"].peak),
                 **self.tracks.stats(self.horizon_days),
                 **self.counselors.availability_stats(),
             },

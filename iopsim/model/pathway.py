@@ -259,9 +259,9 @@ class Pathway:
         rules = self.rules
         if race.redraw_dropout:
             rate = p.dropout_rate
-            p.clock_dropout_at = now + next(rules.dropout_clock) / rate if rate > 0 else INF
+            p.clock_dropout_at = now + next(rules.dropout_clock) / rate if rate > 0.0 else INF
         end, dropout_at = p.clock_end, p.clock_dropout_at
-        relapse_at = now + next(rules.relapse_clock) / p.relapse_rate if p.relapse_rate > 0 else INF
+        relapse_at = now + next(rules.relapse_clock) / p.relapse_rate if p.relapse_rate > 0.0 else INF
         first_other = dropout_at if dropout_at < end else end  # min(end, dropout_at) without the call
         if relapse_at < first_other:
             if race.relapse_undetected is None:
