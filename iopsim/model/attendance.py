@@ -66,7 +66,7 @@ class AttendanceRules:
 
         The pace (with `progression:` on) multiplies every planned phase length: lognormal, times
         (mean attendance / own propensity, floored) ** exponent, capped; 1 otherwise."""
-        if p.propensity < 0:
+        if p.propensity < 0.0:
             propensity = p.propensity = self.mean if self._draw_propensity is None else next(self._draw_propensity)
             if self.pace_on:  # max(propensity, floor) and min(pace, cap) below, without the calls
                 pace = exp(self.pace_sd * next(self._pace_normal)) if self._pace_normal is not None else 1.0

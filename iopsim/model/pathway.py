@@ -215,7 +215,7 @@ class Pathway:
         if p.non_starter:  # holds the seat, attends nothing, and is discharged
             self.sleep(p, self.attendance.non_starter_discharge_days, self.ON_NON_STARTER_DISCHARGED)
             return
-        if self.step_down_share > 0 and next(self.step_down_draw) < self.step_down_share:
+        if self.step_down_share > 0.0 and next(self.step_down_draw) < self.step_down_share:
             # From partial hospitalization or residential: admitted into phase 1, moving at once to the
             # entry phase (waiting in the phase-1 seat if its groups are full); phases between are skipped.
             if self.logging:
@@ -393,7 +393,7 @@ class Pathway:
             self.c.log(p, "aftercare_start")
         p.clock_end = now + next(rules.aftercare_duration_days)
         rate = rules.aftercare_dropout_rate
-        p.clock_dropout_at = now + next(rules.dropout_clock) / rate if rate > 0 else INF
+        p.clock_dropout_at = now + next(rules.dropout_clock) / rate if rate > 0.0 else INF
         p.relapse_rate = rules.aftercare_relapse_rate
         self._race(p, self.IN_AFTERCARE)
 
