@@ -74,6 +74,17 @@ class RunResult:
 
 
 class Clinic:
+    # Slots, not an instance dict: with ~40 attributes the dict is not shared between instances, so
+    # CPython 3.11's specialised method calls on it (finish, enter_phase, ...) went back to the slow
+    # lookup with every replication's new Clinic; a slot's lookup is the same for every instance.
+    __slots__ = (
+        "scenario", "seed", "replication", "env", "scheduler", "streams", "phases", "window", "warmup_days",
+        "horizon_days", "closed_days", "tracks", "records", "events", "logging", "active", "in_treatment",
+        "census_by_phase", "tests_per_week", "referrals_total", "meters", "census_meter", "billing", "phase_meters",
+        "track_census", "rules", "attendance", "attendance_rules", "readmissions", "counselors", "eligibility",
+        "intake", "seats", "waitlist", "pathway", "monitor", "week", "slots", "referrals",
+    )
+
     def __init__(self, scenario: Scenario, seed: int, replication: int = 0, record_events: bool = False,
                  patient_sink=None, keep_patients: bool = True):
         """`patient_sink` receives finished patients' rows in chunks (the KPI tally); with
