@@ -68,4 +68,5 @@ class Referrals:
 
     def _arrives(self, ev: Wake) -> None:
         self._schedule_next(ev)  # before the patient's first step, as a process would
-        self.arrive()
+        arrive = self.arrive  # a callable the instance holds: `self.arrive()` is a call 3.11 cannot specialise
+        arrive()

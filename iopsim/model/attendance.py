@@ -13,9 +13,9 @@ length, lognormal (median 1) times (mean attendance / own propensity) ** exponen
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from itertools import chain
+from math import exp
 from typing import TYPE_CHECKING
 
 from ..scenario.distributions import BLOCK
@@ -51,6 +51,7 @@ class AttendanceRules:
         if prog is not None and self.pace_on:
             self.pace_sd = prog.pace_sd
             self.pace_exponent = prog.attendance_pace_exponent
+            self.attendance_paced = self.pace_exponent > 0 and self.mean > 0
             self.max_pace = prog.max_pace_multiplier
             self.min_propensity = self.mean / self.max_pace  # the pace is capped: so is a low propensity's effect
             self.hazards_follow_pace = prog.hazards_follow_pace
@@ -61,20 +62,17 @@ class AttendanceRules:
 
     def start_episode(self, p: Patient) -> None:
         """A referral's attendance: a new person draws their propensity (and pace), a returning one
-        keeps theirs; every episode draws whether it is a non-starter. One call per referral."""
-        if p.propensity < 0:
-            p.propensity = self.mean if self._draw_propensity is None else next(self._draw_propensity)
-            if self.pace_on:
-                p.pace = self.pace(p.propensity)
+        keeps theirs; every episode draws whether it is a non-starter. One call per referral.
+
+        The pace (with `progression:` on) multiplies every planned phase length: lognormal, times
+        (mean attendance / own propensity, floored) ** exponent, capped; 1 otherwise."""
+        if p.propensity < 0.0:
+            propensity = p.propensity = self.mean if self._draw_propensity is None else next(self._draw_propensity)
+            if self.pace_on:  # max(propensity, floor) and min(pace, cap) below, without the calls
+                pace = exp(self.pace_sd * next(self._pace_normal)) if self._pace_normal is not None else 1.0
+                if self.attendance_paced:
+                    floor = self.min_propensity
+                    pace *= (self.mean / (floor if floor > propensity else propensity)) ** self.pace_exponent
+                p.pace = self.max_pace if self.max_pace < pace else pace
         p.non_starter = self._non_starter is not None and next(self._non_starter) < self.non_starter_prob
         p.attend_prob = 0.0 if p.non_starter else p.propensity
-
-    def pace(self, propensity: float) -> float:
-        """A new person's multiplier on every planned phase length (1 without `progression:`)."""
-        if not self.pace_on:
-            return 1.0
-        pace = math.exp(self.pace_sd * next(self._pace_normal)) if self._pace_normal is not None else 1.0
-        if self.pace_exponent > 0 and self.mean > 0:
-            floor = self.min_propensity  # max(propensity, floor) and min(pace, cap) below, without the calls
-            pace *= (self.mean / (floor if floor > propensity else propensity)) ** self.pace_exponent
-        return self.max_pace if self.max_pace < pace else pace

@@ -74,6 +74,17 @@ class RunResult:
 
 
 class Clinic:
+    # Slots, not an instance dict: with ~40 attributes the dict is not shared between instances, so
+    # CPython 3.11's specialised method calls on it (finish, enter_phase, ...) went back to the slow
+    # lookup with every replication's new Clinic; a slot's lookup is the same for every instance.
+    __slots__ = (
+        "scenario", "seed", "replication", "env", "scheduler", "streams", "phases", "window", "warmup_days",
+        "horizon_days", "closed_days", "tracks", "records", "events", "logging", "active", "in_treatment",
+        "census_by_phase", "tests_per_week", "referrals_total", "meters", "census_meter", "billing", "phase_meters",
+        "track_census", "rules", "attendance", "attendance_rules", "readmissions", "counselors", "eligibility",
+        "intake", "seats", "waitlist", "pathway", "monitor", "week", "slots", "referrals",
+    )
+
     def __init__(self, scenario: Scenario, seed: int, replication: int = 0, record_events: bool = False,
                  patient_sink=None, keep_patients: bool = True):
         """`patient_sink` receives finished patients' rows in chunks (the KPI tally); with
@@ -106,6 +117,7 @@ class Clinic:
         self.meters = {name: StockMeter(self.warmup_days) for name in STOCKS}
         self.census_meter = self.meters["census"]
         self.billing = BillableUnits(self.warmup_days, len(self.phases)) if scenario.finance is not None else None
+        self.phase_meters = self.billing.phase_meters if self.billing is not None else None  # patients per phase
 
         self.track_census = self.tracks.census  # empty without tracks
 
@@ -194,8 +206,8 @@ class Clinic:
                 p.phase_starts.append(math.nan)
             p.phase_starts.append(now)
         self.census_by_phase[phase_index] += 1
-        if self.billing is not None:
-            self.billing.phase_meters[phase_index].enter(now)
+        if self.phase_meters is not None:
+            self.phase_meters[phase_index].enter(now)
         draw_meetings = self.rules.self_help_draws[phase_index]  # meetings a week kept up in this phase
         p.self_help_per_week = next(draw_meetings) if draw_meetings is not None else 0.0
         if self.logging:
@@ -215,20 +227,22 @@ class Clinic:
         p.breathalyzers += weeks * breathalyzers
         p.self_help_meetings += weeks * p.self_help_per_week
         self.census_by_phase[i] -= 1
-        if self.billing is not None:
-            self.billing.phase_meters[i].leave(now)
+        if self.phase_meters is not None:
+            self.phase_meters[i].leave(now)
         p.phase_started = math.nan
 
     def leave_treatment(self, p: Patient, outcome: Outcome) -> None:
+        """Close the phase, leave the census, the caseload and the seat (offered on at once)."""
         now = self.env._now
+        self.close_phase(p, now)
         p.outcome = outcome  # graduates keep it through aftercare
         p.treatment_end = now
         p.in_treatment = False
         del self.in_treatment[p.pid]
         self.census_meter.leave(now)
-        if self.billing is not None:
-            self.billing.close_day(p)
-
+        if self.billing is not None:  # billing.close_day(p), without the call
+            p.attend_day = -1.0
+            p.day_hours = 0.0
         if self.track_census:
             self.track_census[p.track].leave(now)
         if self.logging:
@@ -290,7 +304,7 @@ class Clinic:
                 "peak_caseload": self.counselors.peak_caseload,
                 "scheduler_events": self.scheduler.events_processed(),
                 **{f"{name}_time_average": m.mean(self.horizon_days) for name, m in self.meters.items()},
-                "waitlist_peak": self.meters["waitlist"].peak,
+                "waitlist_peak": int(self.meters["waitlist"].peak),
                 **self.tracks.stats(self.horizon_days),
                 **self.counselors.availability_stats(),
             },

@@ -14,12 +14,12 @@ class StockMeter:
 
     def __init__(self, start: float):
         self.start = start  # integrate from here (the end of the warm-up)
-        self.count = 0
+        self.count = 0.0  # a float, so that count x time is a float product (3.11 specialises it; exact either way)
         self.area = 0.0
         # Integrated up to here: never before `start`, so a change during the warm-up adds nothing
         # and later ones add count x (now - last), without comparing with `start` every time.
         self.last = start
-        self.peak = 0  # most at once after `start`, as seen by `observe_peak`
+        self.peak = 0.0  # most at once after `start`, as seen by `observe_peak`
 
     def _advance(self, now: float) -> None:
         last = self.last
@@ -32,7 +32,7 @@ class StockMeter:
         if now > last:
             self.area += self.count * (now - last)
             self.last = now
-        self.count += 1
+        self.count += 1.0
 
     def leave(self, now: float, at: float | None = None) -> None:
         """Someone left now, or at another time `at`: earlier (noticed lazily) or later (booked)."""
@@ -40,7 +40,7 @@ class StockMeter:
         if now > last:
             self.area += self.count * (now - last)
             self.last = now
-        self.count -= 1
+        self.count -= 1.0
         if at is not None:
             start = self.start
             if now > start:  # take back the area counted since `at` (or since `start`, if later)

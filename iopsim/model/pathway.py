@@ -139,7 +139,7 @@ class Pathway:
         self.c = c
         self.env = c.env
         self.rules = c.rules
-        self.sleep = c.scheduler.sleep
+        self.scheduler = c.scheduler  # called as self.scheduler.sleep(...): 3.11 specialises that, not a kept bound method
         self.logging = c.logging  # the event log is on (`Clinic.log`)
         self.ON_ASSESSED = (self._on_assessed,)
         self.ON_BACK_FROM_DETOX = (self._on_back_from_detox,)
@@ -197,7 +197,7 @@ class Pathway:
             if not c.eligibility.returns_from_detox():
                 c.finish(p, Outcome.REFERRED_OUT_DETOX)
                 return
-            self.sleep(p, next(c.eligibility.detox_delay_days), self.ON_BACK_FROM_DETOX)
+            self.scheduler.sleep(p, next(c.eligibility.detox_delay_days), self.ON_BACK_FROM_DETOX)
             return
         c.waitlist.join(p, self.ON_ADMITTED)  # 3. below
 
@@ -213,9 +213,9 @@ class Pathway:
     def _on_admitted(self, ev: Wake) -> None:
         p = ev.p
         if p.non_starter:  # holds the seat, attends nothing, and is discharged
-            self.sleep(p, self.attendance.non_starter_discharge_days, self.ON_NON_STARTER_DISCHARGED)
+            self.scheduler.sleep(p, self.attendance.non_starter_discharge_days, self.ON_NON_STARTER_DISCHARGED)
             return
-        if self.step_down_share > 0 and next(self.step_down_draw) < self.step_down_share:
+        if self.step_down_share > 0.0 and next(self.step_down_draw) < self.step_down_share:
             # From partial hospitalization or residential: admitted into phase 1, moving at once to the
             # entry phase (waiting in the phase-1 seat if its groups are full); phases between are skipped.
             if self.logging:
@@ -259,23 +259,23 @@ class Pathway:
         rules = self.rules
         if race.redraw_dropout:
             rate = p.dropout_rate
-            p.clock_dropout_at = now + next(rules.dropout_clock) / rate if rate > 0 else INF
+            p.clock_dropout_at = now + next(rules.dropout_clock) / rate if rate > 0.0 else INF
         end, dropout_at = p.clock_end, p.clock_dropout_at
-        relapse_at = now + next(rules.relapse_clock) / p.relapse_rate if p.relapse_rate > 0 else INF
+        relapse_at = now + next(rules.relapse_clock) / p.relapse_rate if p.relapse_rate > 0.0 else INF
         first_other = dropout_at if dropout_at < end else end  # min(end, dropout_at) without the call
         if relapse_at < first_other:
             if race.relapse_undetected is None:
-                self.sleep(p, relapse_at - now, race.relapse_found)
+                self.scheduler.sleep(p, relapse_at - now, race.relapse_found)
                 return
             detected_at = relapse_at + rules.detection_delay_days(p.phase_index)
             if detected_at < first_other:
-                self.sleep(p, detected_at - now, race.relapse_found)
+                self.scheduler.sleep(p, detected_at - now, race.relapse_found)
             else:
-                self.sleep(p, relapse_at - now, race.relapse_undetected)
+                self.scheduler.sleep(p, relapse_at - now, race.relapse_undetected)
         elif dropout_at < end:
-            self.sleep(p, dropout_at - now, race.dropout)
+            self.scheduler.sleep(p, dropout_at - now, race.dropout)
         else:
-            self.sleep(p, end - now, race.completed)
+            self.scheduler.sleep(p, end - now, race.completed)
 
     def _on_relapse_undetected(self, ev: Wake) -> None:
         p = ev.p
@@ -360,8 +360,7 @@ class Pathway:
 
     def _end_treatment(self, p: Patient, outcome: Outcome) -> None:
         c = self.c
-        c.close_phase(p)
-        c.leave_treatment(p, outcome)
+        c.leave_treatment(p, outcome)  # closes the phase first
         if outcome is not GRADUATED:
             c.readmissions.after_treatment(p, outcome)
             c.finish(p, outcome)
@@ -394,7 +393,7 @@ class Pathway:
             self.c.log(p, "aftercare_start")
         p.clock_end = now + next(rules.aftercare_duration_days)
         rate = rules.aftercare_dropout_rate
-        p.clock_dropout_at = now + next(rules.dropout_clock) / rate if rate > 0 else INF
+        p.clock_dropout_at = now + next(rules.dropout_clock) / rate if rate > 0.0 else INF
         p.relapse_rate = rules.aftercare_relapse_rate
         self._race(p, self.IN_AFTERCARE)
 

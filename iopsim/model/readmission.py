@@ -44,7 +44,7 @@ class Readmissions:
         """A patient leaving treatment early may be referred again later."""
         if self.enabled:
             prob = self.prob.get(outcome, 0.0)
-            if prob > 0 and next(self.coin) < prob:
+            if prob > 0.0 and next(self.coin) < prob:
                 self._schedule_return(p)
 
     def after_aftercare_relapse(self, p: Patient) -> bool:

@@ -137,7 +137,8 @@ class Records:
 
     def add(self, patient) -> None:
         rows = self._rows
-        rows.frombytes(self._row(patient))
+        row = self._row  # a callable the instance holds: `self._row(...)` is a call 3.11 cannot specialise
+        rows.frombytes(row(patient))
         if self.sink is not None and len(rows) - self._sunk * self.width >= self._chunk_values:
             self.flush()
 

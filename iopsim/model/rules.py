@@ -115,14 +115,14 @@ class PathwayRules:
             return "repeat_phase"
         if u < back:
             return "step_back"
-        if step_up <= 0 or u < discharge:
+        if step_up <= 0.0 or u < discharge:
             return "discharge"
         return "step_up"
 
     def is_transfer(self, phase_index: int) -> bool:
         """Whether a patient leaving the phase early is transferred (else they dropped out)."""
         share = self.transfer_share[phase_index]
-        return share > 0 and next(self.transfer_coin) < share
+        return share > 0.0 and next(self.transfer_coin) < share
 
     def may_advance(self, p, now: float) -> bool:
         """Whether a patient at the planned end of their phase meets its advancement criteria (always
