@@ -19,7 +19,7 @@ from .streams import draws_of
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
     from .groups import Group
-    from .pathway import Patient
+    from .patient import Patient
     from .scheduler import Step
 
 

@@ -23,7 +23,7 @@ from ..scenario.schema import Scenario
 from .streams import RandomStreams, draws_of
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .pathway import Patient
+    from .patient import Patient
 
 
 def beta_parameters(mean: float, sd: float) -> tuple[float, float]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from .meters import StockMeter
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .pathway import Patient
+    from .patient import Patient
 
 
 HOURS_TOLERANCE = 1e-9

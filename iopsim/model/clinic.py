@@ -30,7 +30,8 @@ from .groups import Group, SeatBoard
 from .intake import IntakeDesk
 from .meters import StockMeter
 from .monitor import WeeklyMonitor
-from .pathway import Pathway, Patient
+from .pathway import Pathway
+from .patient import Patient
 from .readmission import Readmissions
 from .records import Outcome, Records
 from .rules import PathwayRules

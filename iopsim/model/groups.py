@@ -25,7 +25,7 @@ from .tracks import SHARED
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
-    from .pathway import Patient
+    from .patient import Patient
     from .scheduler import Step
 
 

@@ -24,7 +24,7 @@ from .records import Outcome
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
-    from .pathway import Patient
+    from .patient import Patient
     from .scheduler import Step, Wake
 
 INF = math.inf

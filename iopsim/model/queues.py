@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .pathway import Patient
+    from .patient import Patient
 
 
 def without_expired(queue: deque[Patient], now: float, gave_up: Callable[[Patient], None]) -> deque[Patient]:

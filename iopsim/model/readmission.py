@@ -18,7 +18,7 @@ from .streams import draws_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
-    from .pathway import Patient
+    from .patient import Patient
     from .scheduler import Wake
 
 

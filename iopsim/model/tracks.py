@@ -18,7 +18,7 @@ from .meters import StockMeter
 
 if TYPE_CHECKING:  # pragma: no cover
     from .clinic import Clinic
-    from .pathway import Patient
+    from .patient import Patient
 
 SHARED = -1  # the track of an aftercare group open to every track
 WEEK_FIELDS = ("seat_capacity", "attendees", "enrolled")  # weekly tallies per track, as in WeekTally

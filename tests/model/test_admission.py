@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from iopsim.model.clinic import Clinic
-from iopsim.model.pathway import Patient
+from iopsim.model.patient import Patient
 from iopsim.model.records import Outcome
 from tests.factories import build, deterministic_dict
 

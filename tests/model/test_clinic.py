@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from iopsim.model.clinic import Clinic, simulate
-from iopsim.model.pathway import Patient
+from iopsim.model.patient import Patient
 from iopsim.scenario.window import Window
 from tests.factories import build, deterministic_dict
 

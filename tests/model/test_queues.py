@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from iopsim.model.pathway import Patient
+from iopsim.model.patient import Patient
 from iopsim.model.queues import without_expired
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from iopsim.model.pathway import Patient
+from iopsim.model.patient import Patient
 from iopsim.model.records import FIELDS, Outcome, Records
 
 

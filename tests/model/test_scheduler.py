@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import simpy
 
-from iopsim.model.pathway import Patient
+from iopsim.model.patient import Patient
 from iopsim.model.scheduler import LAST_AT_INSTANT, Scheduler
 
 

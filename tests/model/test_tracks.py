@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from iopsim.model.clinic import Clinic
-from iopsim.model.pathway import Patient
+from iopsim.model.patient import Patient
 from iopsim.reports.rundir_write import write_run_folder
 from iopsim.runner import run_one, run_replications
 from iopsim.scenario.checks import check_scenario
