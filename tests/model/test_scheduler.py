@@ -61,3 +61,62 @@ def test_every_week_calls_at_the_offset_of_each_week_with_one_event_re_armed():
     assert log == [1.5, 8.5, 15.5]
     assert env.peek() == 22.5
     assert s.events_processed() == 4  # the same Wake, scheduled four times (the fourth is pending)
+
+
+def _script(s, env, log, patients):
+    """Same-instant traffic of every kind: patients resumed now from inside callbacks (the line beside
+    the heap while `run_until` runs), sleeps of zero and more, interrupts and last-at-instant calls."""
+    a, b, c = patients
+
+    def resume(p, tag):
+        def step(ev):
+            log.append((env.now, tag))
+            p.waiting_for = (lambda ev: log.append((env.now, f"{p.pid} resumed {ev.value}")),)
+            s.resume(p, tag)
+        return (step,)
+
+    s.after(1.0, resume(a, "first"))
+    s.sleep(b, 1.0, (lambda ev: (log.append((env.now, "b woke")), s.sleep(b, 0.0, (lambda ev: log.append((env.now, "b again")),))),))
+    s.after(1.0, resume(c, "second"))
+    s.after(1.0, (lambda ev: s.interrupt(a, (lambda ev: log.append((env.now, "interrupt")),)),))
+    s.after(1.0, (lambda ev: log.append((env.now, "last")),), priority=LAST_AT_INSTANT)
+    s.after(1.0, resume(b, "third"))
+    s.after(2.0, resume(a, "later"))
+
+
+def test_patients_resumed_during_run_until_keep_simpy_order():
+    """`run_until` keeps patients resumed now in a line beside the heap; the order must be exactly
+    SimPy's own (time, priority, event number), as `env.run` gives it with every wake-up on the heap."""
+    logs = []
+    for runner in ("scheduler", "simpy"):
+        env, s, log = setup()
+        _script(s, env, log, [Patient(i, 0.0) for i in (1, 2, 3)])
+        if runner == "scheduler":
+            s.run_until(5.0)
+        else:
+            env.run(until=5.0)
+        logs.append(log)
+    assert logs[0] == logs[1]
+    assert [tag for _, tag in logs[0]][:3] == ["first", "b woke", "second"]
+    assert (2.0, "1 resumed later") in logs[0]
+
+
+def test_wake_ups_left_in_the_line_go_back_to_simpy_when_run_until_stops():
+    """A callback that raises ends `run_until`; patients it had already resumed are not lost: they are
+    back on SimPy's queue, for `env.step`/`env.run` to process."""
+    env, s, log = setup()
+    p = Patient(1, 0.0)
+    p.waiting_for = (lambda ev: log.append((env.now, "resumed")),)
+
+    def boom(ev):
+        s.resume(p, None)
+        raise RuntimeError("boom")
+
+    s.after(1.0, (boom,))
+    try:
+        s.run_until(5.0)
+    except RuntimeError:
+        pass
+    assert log == []
+    env.step()  # the resumed patient, from SimPy's own queue
+    assert log == [(1.0, "resumed")]
