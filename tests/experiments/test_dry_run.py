@@ -79,22 +79,29 @@ def test_the_estimate_is_within_30_percent_of_the_real_time(tmp_path):
     """A design of some seconds, run serially right after its dry run: the whole command against the estimate.
 
     The first dry run in this process also pays for importing pandas and pyarrow, which the sweep after
-    it would not (from the command line both pay them): the second dry run's estimate is compared. The
-    first real sweep in a process pays for the modules that write its tables (about 0.5 s, measured; the
-    estimate was 29% under it once in CI with 4 replications): it runs once, into another folder, before
-    the one that is timed, and 8 replications a point make the design a few seconds long."""
-    path = write_experiment(tmp_path, SMALL.replace("replications: 2", "replications: 8"))
-    for _ in range(2):
-        dry = CliRunner().invoke(main, ["sweep", str(path), "--out", str(tmp_path / "out"), "-j", "1", "--dry-run"])
+    it would not (from the command line both pay them), and the first real sweep pays for the modules
+    that write its tables (about 0.5 s, measured): one of each runs first, untimed. Then two rounds of
+    dry run and real sweep, and the smaller estimate is compared with the smaller real time. CPU time
+    on a 2-core machine still grows when the other test worker's processes share a core: in CI the
+    estimate once came out at 2.1 times a sweep run after the contention had passed (session 5,
+    design of 1.2 s); 16 replications a point make the design about 2.5 s, and the minimum of two
+    rounds is each side's uncontended cost."""
+    path = write_experiment(tmp_path, SMALL.replace("replications: 2", "replications: 16"))
+    dry = CliRunner().invoke(main, ["sweep", str(path), "--out", str(tmp_path / "out"), "-j", "1", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     warm = CliRunner().invoke(main, ["sweep", str(path), "--out", str(tmp_path / "warm"), "-j", "1"])
     assert warm.exit_code == 0, warm.output
-    start = time.process_time()  # the estimate is CPU time (a core to itself); so is this, on a shared machine
-    real = CliRunner().invoke(main, ["sweep", str(path), "--out", str(tmp_path / "out"), "-j", "1"])
-    seconds = time.process_time() - start
-    assert real.exit_code == 0, real.output
-    estimate = estimate_seconds(dry.output)
-    assert abs(estimate - seconds) <= 0.3 * seconds, (estimate, seconds, dry.output, real.output[-300:])
+    estimates, reals = [], []
+    for k in range(2):
+        dry = CliRunner().invoke(main, ["sweep", str(path), "--out", str(tmp_path / f"out-{k}"), "-j", "1", "--dry-run"])
+        assert dry.exit_code == 0, dry.output
+        estimates.append(estimate_seconds(dry.output))
+        start = time.process_time()  # the estimate is CPU time (a core to itself); so is this
+        real = CliRunner().invoke(main, ["sweep", str(path), "--out", str(tmp_path / f"out-{k}"), "-j", "1"])
+        reals.append(time.process_time() - start)
+        assert real.exit_code == 0, real.output
+    estimate, seconds = min(estimates), min(reals)
+    assert abs(estimate - seconds) <= 0.3 * seconds, (estimates, reals, dry.output)
 
 
 def test_the_calibration_cost_is_a_fixed_part_plus_a_part_per_referral():
