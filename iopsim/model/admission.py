@@ -12,7 +12,8 @@ import math
 from collections import deque
 from typing import TYPE_CHECKING
 
-from .queues import without_expired
+from .groups import roomiest
+from .queues import earliest_deadline, without_expired
 from .records import Outcome
 from .streams import draws_of
 
@@ -115,8 +116,7 @@ class Waitlist:
         p.waiting_for = then
         p.waitlist_in = now
         cap = self.capacity
-        if now > self.earliest_deadline:  # someone may have given up: purge, so the count a newcomer
-            self.purge()  # joins is exact (the peak waitlist is read from it)
+        self.purge()  # so the count a newcomer joins is exact (the peak waitlist is read from it)
         if cap is not None and len(self) >= cap and not (cap == 0 and self._can_admit_now()):
             p.waitlist_out = now
             c.finish(p, Outcome.REFERRED_OUT_WAITLIST_FULL)
@@ -135,8 +135,7 @@ class Waitlist:
         if c.logging:
             c.log(p, "waitlisted")
         self.admit_while_possible()
-        if meter.count > meter.peak and now >= meter.start:  # meter.observe_peak(now), without the call:
-            meter.peak = meter.count  # the count can only rise when someone joins
+        meter.observe_peak(now)  # the count can only rise when someone joins
 
     def _can_admit_now(self) -> bool:
         """A seat and a counselor are free: with no waitlist (capacity 0) the patient is admitted at once."""
@@ -148,18 +147,12 @@ class Waitlist:
 
     def purge(self) -> None:
         now = self.c.env._now
-        if now <= self.earliest_deadline:
+        if now <= self.earliest_deadline:  # nobody can have given up (see queues.earliest_deadline)
             return
         for lane in self.lanes:
             lane.priority = without_expired(lane.priority, now, self._gave_up)
             lane.regular = without_expired(lane.regular, now, self._gave_up)
-        earliest = math.inf
-        for lane in self.lanes:
-            for queue in (lane.priority, lane.regular):
-                for p in queue:
-                    if p.deadline < earliest:
-                        earliest = p.deadline
-        self.earliest_deadline = earliest
+        self.earliest_deadline = earliest_deadline(q for lane in self.lanes for q in (lane.priority, lane.regular))
 
     def _left(self, p: Patient, at: float | None = None) -> None:
         """Out of the lane's counts and meters (admitted now, or gave up at `at`)."""
@@ -241,21 +234,12 @@ class Waitlist:
         lane = lanes[0]
         now = self.c.env._now
         while True:
-            if now > self.earliest_deadline:  # someone may have given up: the head as `_head` finds it
-                for queue in (lane.priority, lane.regular):
-                    while queue and queue[0].deadline < now:
-                        self._gave_up(queue.popleft())
-                    if queue:
-                        break
+            if now > self.earliest_deadline:  # someone may have given up: take expired heads out
+                self._head(lane, now)
             queue = lane.priority or lane.regular
             if not queue or not self.phase1_seats.free:  # nobody waiting, or (usually) every phase-1 seat taken
                 return
-            group = None  # SeatBoard._roomiest, inlined
-            most = 0
-            for g in self.phase1_groups:
-                free = g.capacity - len(g.roster)
-                if free > most:
-                    group, most = g, free
+            group = roomiest(self.phase1_groups)
             if group is None:
                 return
             counselor = self.c.counselors.counselor_with_room()

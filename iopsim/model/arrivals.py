@@ -8,13 +8,12 @@ each arrival schedules the next before the patient takes their first step.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from heapq import heappush
 from itertools import repeat
 
 from ..scenario.calendar import month_index
 from ..scenario.schema import Referrals as ReferralSpec
 from ..scenario.vocabulary import DAYS_PER_WEEK, DAYS_PER_YEAR
-from .scheduler import NORMAL, Scheduler, Wake
+from .scheduler import Scheduler, Wake
 from .streams import RandomStreams, draws_of
 
 
@@ -59,12 +58,11 @@ class Referrals:
             if not self.thinning or self.accept() * self.peak_rate < self.rate_at(t):
                 break
         self.candidate_t = t
+        delay = t - self.scheduler.env._now
         if ev is None:
-            ev = Wake(self._on_referral, None)
+            self.scheduler.after(delay, self._on_referral)
         else:
-            ev.callbacks = self._on_referral
-        env = self.scheduler.env  # env.schedule(ev, NORMAL, t - now), inlined as Scheduler.sleep does
-        heappush(env._queue, (env._now + (t - env._now), NORMAL, next(env._eid), ev))  # type: ignore[misc]  # SimPy types its queue for Events
+            self.scheduler.again(ev, self._on_referral, delay)
 
     def _arrives(self, ev: Wake) -> None:
         self._schedule_next(ev)  # before the patient's first step, as a process would

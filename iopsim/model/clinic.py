@@ -160,7 +160,7 @@ class Clinic:
     def _referral_arrives(self) -> None:
         p = Patient(self.referrals_total, self.env._now)
         self.referrals_total += 1
-        if self.tracks.declared:  # else every referral is in the one pooled track
+        if self.tracks.declared:  # else every referral is in the one pooled track (assign draws nothing)
             self.tracks.assign(p)
         self.active[p.pid] = p
         self.pathway.start(p)
@@ -197,8 +197,7 @@ class Clinic:
 
     def enter_phase(self, p: Patient, phase_index: int) -> None:
         now = self.env._now
-        if p.phase_started == p.phase_started:  # in a phase (not NaN): moving on, back, or repeating it
-            self.close_phase(p, now)
+        self.close_phase(p, now)  # moving on, back or repeating it (nothing to close on admission)
         p.phase_index = phase_index
         p.phase_started = now
         if phase_index > p.phase_reached:  # first entry: phases are reached in order
@@ -241,9 +240,8 @@ class Clinic:
         p.in_treatment = False
         del self.in_treatment[p.pid]
         self.census_meter.leave(now)
-        if self.billing is not None:  # billing.close_day(p), without the call
-            p.attend_day = -1.0
-            p.day_hours = 0.0
+        if self.billing is not None:
+            self.billing.close_day(p)
         if self.track_census:
             self.track_census[p.track].leave(now)
         if self.logging:

@@ -90,7 +90,7 @@ def seat_pools(groups: list[Group], phase_names: list[str], track_names: list[st
     return pools
 
 
-def _roomiest(groups: list[Group]) -> Group | None:
+def roomiest(groups: list[Group]) -> Group | None:
     """The group with most free seats (first in timetable order on ties), or None if all full.
 
     A function, not a static method: CPython 3.11 does not specialise calling a static method
@@ -130,7 +130,7 @@ class SeatBoard:
         self.aftercare_queue_meter = StockMeter(start)
 
     def seat_for_phase(self, phase_index: int, track: int = 0) -> Group | None:
-        return _roomiest(self.by_phase[track][phase_index])
+        return roomiest(self.by_phase[track][phase_index])
 
     def sit(self, p: Patient, g: Group) -> None:
         """Seat the patient in g, then offer the seat they left (taking it first, so the offer
@@ -196,7 +196,7 @@ class SeatBoard:
         p.waiting_for = then
         if p.group is not None and phase_index in p.group.phases:
             return True
-        g = _roomiest(self.by_phase[p.track][phase_index])  # seat_for_phase, without a call
+        g = roomiest(self.by_phase[p.track][phase_index])  # seat_for_phase, without a call
         if g is not None:
             self.sit(p, g)
             return True
@@ -214,7 +214,7 @@ class SeatBoard:
         now = self.c.env._now
         p.waiting_for = then
         p.aftercare_queue_in = now
-        g = _roomiest(self.aftercare_for[p.track])
+        g = roomiest(self.aftercare_for[p.track])
         if g is not None:
             self._start_aftercare(p, g)
             return True
@@ -230,7 +230,7 @@ class SeatBoard:
             return
         now = self.c.env._now
         while self.aftercare_queue:
-            g = _roomiest(self.aftercare_groups)
+            g = roomiest(self.aftercare_groups)
             if g is None:
                 return
             p = self.aftercare_queue.popleft()
@@ -249,7 +249,7 @@ class SeatBoard:
             if p.deadline < now:
                 self._no_aftercare_seat(p)
                 continue
-            g = _roomiest(self.aftercare_for[p.track])
+            g = roomiest(self.aftercare_for[p.track])
             if g is None:
                 keep.append(p)
                 continue

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..scenario.vocabulary import HOURS_PER_DAY
 from .meters import CapacityMeter
-from .queues import without_expired
+from .queues import earliest_deadline, without_expired
 from .records import Outcome
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,13 +73,9 @@ class IntakeDesk:
         """Take out everyone whose patience ran out."""
         if now is None:
             now = self.c.env._now
-        if self.earliest_deadline < now:
-            queue = self.queue = without_expired(self.queue, now, self._gave_up)
-            earliest = INF
-            for p in queue:
-                if p.deadline < earliest:
-                    earliest = p.deadline
-            self.earliest_deadline = earliest
+        if self.earliest_deadline < now:  # else nobody can have given up (see queues.earliest_deadline)
+            self.queue = without_expired(self.queue, now, self._gave_up)
+            self.earliest_deadline = earliest_deadline((self.queue,))
 
     def _next_patient(self, now: float) -> Patient | None:
         while self.queue:
@@ -117,8 +113,7 @@ class IntakeDesk:
         the counselors whose shift covers the clinic (None: anyone).
         """
         c = self.c
-        if self.earliest_deadline < now:  # someone may have given up (purge's own test, saving a call)
-            self.purge(now)
+        self.purge(now)
         if not self.queue:
             self.capacity_meter.set_full(now, False)
             return "empty"

@@ -167,9 +167,7 @@ class Pathway:
         i = p.phase_index
         pace = p.pace
         p.clock_end = self.env._now + next(rules.phase_duration_days[i]) * pace
-        relapse = rules.relapse_rates[i].get(p.self_help_per_week)  # computed once per (phase, meetings)
-        if relapse is None:
-            relapse = rules.relapse_rate_per_day(i, p.self_help_per_week)
+        relapse = rules.relapse_rates[i][p.self_help_per_week]  # computed once per (phase, meetings)
         dropout = rules.dropout_rate_per_day[i]  # dropout and early transfer together
         if self.hazards_follow_pace:  # the patient's course runs slower: the same risks per phase
             relapse /= pace
@@ -260,8 +258,7 @@ class Pathway:
         """Into a group serving the next phase, waiting in the old seat if all are full."""
         p.target_phase = phase_index
         if self.c.seats.move(p, phase_index, self.ON_SEATED):
-            self.c.enter_phase(p, phase_index)  # _enter_phase, without the call
-            self._live_through_phase(p)
+            self._enter_phase(p)
 
     def _on_seated(self, ev: Wake) -> None:
         self._enter_phase(ev.p)

@@ -8,8 +8,9 @@ departure at the deadline itself, which is exact.
 
 from __future__ import annotations
 
+import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,3 +31,15 @@ def without_expired(queue: deque[Patient], now: float, gave_up: Callable[[Patien
         else:
             keep.append(p)
     return keep
+
+
+def earliest_deadline(queues: Iterable[deque[Patient]]) -> float:
+    """When the first of the patients in `queues` stops waiting (inf: nobody waits). A queue keeps it
+    as a lower bound, lowered as patients join and made exact by each purge, so that a look before
+    it has nobody to take out and skips the walk."""
+    earliest = math.inf
+    for queue in queues:
+        for p in queue:
+            if p.deadline < earliest:
+                earliest = p.deadline
+    return earliest

@@ -9,12 +9,39 @@ exponential. Each purpose draws from its own stream (see `streams.py`).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from ..scenario.schema import Scenario
 from ..scenario.vocabulary import DAYS_PER_WEEK
 from .streams import RandomStreams, draws_of
 
 INF = math.inf
+
+
+class RelapseRates(dict):
+    """One phase's relapse rate per day by self-help meetings a week, each computed on first use:
+    weekly risk lowered (dose-response) by each meeting. Meetings are whole numbers, so a run needs
+    a few; a lookup (`rates[meetings]`) is a plain dict read."""
+
+    def __init__(self, relapse_prob_per_week: float, multiplier_per_meeting: float):
+        super().__init__()
+        self.relapse_prob_per_week = relapse_prob_per_week
+        self.multiplier_per_meeting = multiplier_per_meeting
+
+    def __missing__(self, meetings_per_week: float) -> float:
+        prob = self.relapse_prob_per_week * self.multiplier_per_meeting**meetings_per_week
+        rate = self[meetings_per_week] = weekly_hazard_to_rate_per_day(prob)
+        return rate
+
+
+class Advancement(NamedTuple):
+    """A phase's advancement criteria in the units the pathway compares (read once, not from the
+    schema at every phase end)."""
+
+    max_extensions: int
+    min_attendance_pct: float
+    clean_days: float  # days since admission or the last detected relapse
+    extension_days: float
 
 
 def weekly_hazard_to_rate_per_day(prob_per_week: float) -> float:
@@ -39,7 +66,6 @@ class PathwayRules:
             if ph.self_help_meetings_per_week else None
             for i, ph in enumerate(self.phases)
         ]
-        self.relapse_rates: list[dict[float, float]] = [{} for _ in self.phases]  # per phase: meetings a week -> rate
         # Dropout and early transfer are competing risks: one clock at their summed hazard, and a coin
         # (drawn only when the phase has transfers) says which it was; without transfers nothing changes.
         dropout = [weekly_hazard_to_rate_per_day(ph.dropout_prob_per_week) for ph in self.phases]
@@ -58,6 +84,7 @@ class PathwayRules:
         self.aftercare_dropout_rate = weekly_hazard_to_rate_per_day(aftercare.dropout_prob_per_week)
         self.aftercare_relapse_rate = weekly_hazard_to_rate_per_day(aftercare.relapse_prob_per_week)
         self.self_help_multiplier = scenario.attendance.self_help_relapse_multiplier_per_meeting
+        self.relapse_rates = [RelapseRates(ph.relapse_prob_per_week, self.self_help_multiplier) for ph in self.phases]
         # Per-scenario constants the per-patient rules read, copied out of the schema once.
         r = scenario.relapse
         self._tests = [  # per phase: (days between tests, detection window, sensitivity) of each kind tested
@@ -70,25 +97,17 @@ class PathwayRules:
         pol = r.policy  # cumulative thresholds of the policy's shares, in the order they are tested
         self._policy = (pol.repeat_phase, pol.repeat_phase + pol.step_back,
                         pol.repeat_phase + pol.step_back + pol.discharge, pol.step_up)
-        self._advancement = [  # per phase: (max extensions, min attendance %, clean days needed, extension days)
+        self._advancement = [
             None if (adv := ph.advancement) is None else
-            (adv.max_extensions, adv.min_attendance_pct, adv.negative_test_weeks * DAYS_PER_WEEK,
-             adv.extension_weeks * DAYS_PER_WEEK)
+            Advancement(adv.max_extensions, adv.min_attendance_pct, adv.negative_test_weeks * DAYS_PER_WEEK,
+                        adv.extension_weeks * DAYS_PER_WEEK)
             for ph in self.phases
         ]
         self._uptake_prob = aftercare.uptake_prob
 
     def relapse_rate_per_day(self, phase_index: int, meetings_per_week: float) -> float:
-        """Weekly relapse risk, lowered (dose-response) by each self-help meeting a week.
-
-        Meetings are whole numbers, so the few rates a run needs are computed once each.
-        """
-        rates = self.relapse_rates[phase_index]
-        rate = rates.get(meetings_per_week)
-        if rate is None:
-            prob = self.phases[phase_index].relapse_prob_per_week * self.self_help_multiplier**meetings_per_week
-            rate = rates[meetings_per_week] = weekly_hazard_to_rate_per_day(prob)
-        return rate
+        """Weekly relapse risk, lowered (dose-response) by each self-help meeting a week (`relapse_rates`)."""
+        return self.relapse_rates[phase_index][meetings_per_week]
 
     def detection_delay_days(self, phase_index: int) -> float:
         """Days from a relapse to the first test that catches it (inf if none does).
@@ -142,7 +161,7 @@ class PathwayRules:
 
     def extension_days(self, phase_index: int) -> float:
         adv = self._advancement[phase_index]
-        return adv[3] if adv is not None else 0.0
+        return adv.extension_days if adv is not None else 0.0
 
     def takes_up_aftercare(self) -> bool:
         return next(self.aftercare_uptake) < self._uptake_prob

@@ -131,9 +131,10 @@ class Scheduler:
         return ev
 
     def again(self, ev: Wake, then: Step, delay: float, priority: int = NORMAL) -> None:
-        """Re-arm a processed wake-up (SimPy set its callbacks to None) instead of making a new one."""
+        """Re-arm a processed wake-up (SimPy set its callbacks to None) instead of making a new one
+        (each referral and each week's end re-arm theirs: pushed as `sleep` pushes)."""
         ev.callbacks = then
-        self.schedule(ev, priority, delay)
+        heappush(self._queue, (self.env._now + delay, priority, next(self._eid), ev))  # env.schedule, inlined
 
     def every_week(self, offset_days: float, action: Callable[[float], None]) -> None:
         """Call `action(now)` at `offset_days` into each week, one re-armed event per slot."""

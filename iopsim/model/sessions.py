@@ -193,13 +193,4 @@ class IntakeClinic(TimetableSlot):
         week_hours = c.counselors.week_hours
         before = week_hours["intake"]
         outcome = c.intake.hold_clinic(self.spec.hours, now, self.on_shift)
-        if outcome != "run":
-            self._record(outcome, now)
-            return
-        used = week_hours["intake"] - before  # the hours hold_clinic booked, as the week's tally has them
-        week = c.week  # TimetableSlot._record("run", now, used), written out
-        week.sessions_run += 1
-        week.room_hours[self.room] += used
-        if now >= c.warmup_days:
-            self.tally["run"] += 1
-            self.room_hours += used
+        self._record(outcome, now, week_hours["intake"] - before)  # the hours hold_clinic booked, if any

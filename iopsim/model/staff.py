@@ -87,7 +87,7 @@ class CounselorTeam:
             self._meter_caseloads(0.0)
         self.allow_overtime = spec.allow_overtime
         # Hours worked per counselor and sessions run on overtime are read only by the per-shift and
-        # staffing columns (shift_row, availability_row): a booking tallies them only for those.
+        # staffing columns (shift_row, availability_row): `book` and `_spend` tally them only for those.
         self.tally_per_counselor = bool(spec.shifts) or self.availability is not None
 
     # --- caseload -------------------------------------------------------------------------
@@ -183,8 +183,7 @@ class CounselorTeam:
 
     def book(self, counselor: int, now_days: float, activity: str, hours: float, documentation: float = 0.0) -> None:
         """Spend the hours of a scheduled activity and of its documentation, blocking the counselor
-        for both (two numbers rather than a dict walked per session; `_spend` written out, its
-        per-counselor tally only where a column reads it)."""
+        for both (two numbers rather than a dict walked per session)."""
         week_hours = self.week_hours
         week_hours[activity] += hours
         total = hours
@@ -192,21 +191,13 @@ class CounselorTeam:
             week_hours["documentation"] += documentation
             total += documentation
         self.busy_until[counselor] = now_days + total / HOURS_PER_DAY
-        budget = self.budget
-        left = budget[counselor]
-        if self.tally_per_counselor:
-            if left < total - 1e-9:
-                self.week_sessions_overtime += 1
-            self.worked[counselor] += total
-        left -= total
-        if left < 0:
-            self.week_overtime += -left
-            self.overtime[counselor] += -left
-            left = 0.0
-        budget[counselor] = left
+        if self.tally_per_counselor and self.budget[counselor] < total - 1e-9:
+            self.week_sessions_overtime += 1
+        self._spend(counselor, total)
 
     def _spend(self, counselor: int, hours: float) -> None:
-        self.worked[counselor] += hours
+        if self.tally_per_counselor:
+            self.worked[counselor] += hours
         self.budget[counselor] -= hours
         if self.budget[counselor] < 0:
             self.week_overtime += -self.budget[counselor]
