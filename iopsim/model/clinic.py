@@ -292,7 +292,7 @@ class Clinic:
             replication=self.replication,
             window=self.window,
             records=self.records.to_numpy(),
-            series=dict(self.monitor.series),
+            series=self.monitor.series,  # a new dict of new lists
             events=self.events,
             slots=[slot.summary() for slot in self.slots],
             billing=self.billing,
